@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {ERC721PackedEnumerable} from "./base/ERC721PackedEnumerable.sol";
+import {IPKPNFT} from "./interfaces/IPKPNFT.sol";
+import {IPKPNFTMetadata} from "./interfaces/IPKPNFTMetadata.sol";
+import {IPKPPermissions} from "./interfaces/IPKPPermissions.sol";
+import {IPubkeyRouter} from "./interfaces/IPubkeyRouter.sol";
+
+/// @title PKPNFT
+/// @notice See {IPKPNFT}.
+/// @dev mintGrantAndBurnNext never writes the PKP's ownership to storage: for the length of the
+/// call the PKP is held by this contract in transient storage, which is all PKPPermissions' owner
+/// check needs, and it is gone by the end of the call. The receipt still shows the mint, the
+/// grant and the burn, in that order.
+contract PKPNFT is IPKPNFT, ERC721PackedEnumerable, Ownable {
+    /// @dev Read together by every mint: one slot.
+    struct MintConfig {
+        address pkpPermissions;
+        uint96 mintCost;
+    }
+
+    bytes2 private constant CIDV0_SHA256_PREFIX = 0x1220;
+    uint256 private constant CIDV0_LENGTH = 34;
+    uint256 private constant SCOPE_SIGN_ANYTHING = 1;
+
+    IPubkeyRouter private immutable _router;
+    IPKPNFTMetadata private immutable _metadata;
+
+    MintConfig private _mintConfig;
+    /// @dev The PKP this contract owns during mintGrantAndBurnNext (0 outside of it).
+    uint256 private transient _heldTokenId;
+
+    constructor(
+        address initialOwner,
+        IPubkeyRouter router,
+        IPKPNFTMetadata metadata
+    ) ERC721PackedEnumerable("Programmable Keypair", "PKP") Ownable(initialOwner) {
+        if (address(router) == address(0) || address(metadata) == address(0)) revert ZeroAddress();
+        _router = router;
+        _metadata = metadata;
+        _mintConfig.mintCost = 1;
+        emit MintCostSet(1);
+    }
+
+    // ------------------------------------------------------------------ minting
+
+    /// @inheritdoc IPKPNFT
+    function mintNext(uint256 keyType) external payable returns (uint256 tokenId) {
+        _checkPayment(_mintConfig.mintCost);
+        bytes memory pubkey;
+        (tokenId, pubkey) = _router.takeNextUnmintedKey(keyType);
+        // Emitted before the mint's Transfer on purpose: see {IPKPNFT-PKPMinted}.
+        emit PKPMinted(tokenId, pubkey);
+        _safeMint(msg.sender, tokenId);
+    }
+
+    /// @inheritdoc IPKPNFT
+    function mintGrantAndBurnNext(
+        uint256 keyType,
+        bytes calldata ipfsCID
+    ) external payable returns (uint256 tokenId) {
+        if (ipfsCID.length != CIDV0_LENGTH || bytes2(ipfsCID[0:2]) != CIDV0_SHA256_PREFIX) {
+            revert InvalidIpfsCID(ipfsCID);
+        }
+        MintConfig memory config = _mintConfig;
+        if (config.pkpPermissions == address(0)) revert PkpPermissionsNotSet();
+        _checkPayment(config.mintCost);
+
+        bytes memory pubkey;
+        (tokenId, pubkey) = _router.takeNextUnmintedKey(keyType);
+        emit PKPMinted(tokenId, pubkey);
+
+        _heldTokenId = tokenId;
+        emit Transfer(address(0), address(this), tokenId);
+
+        uint256[] memory scopes = new uint256[](1);
+        scopes[0] = SCOPE_SIGN_ANYTHING;
+        // PKPPermissions checks that the caller owns the PKP: right now that is this contract.
+        IPKPPermissions(config.pkpPermissions).addPermittedAction(tokenId, ipfsCID, scopes);
+
+        _heldTokenId = 0;
+        emit Transfer(address(this), address(0), tokenId);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IPKPNFT
+    function exists(uint256 tokenId) external view returns (bool) {
+        return _ownerOf(tokenId) != address(0);
+    }
+
+    /// @inheritdoc IPKPNFT
+    function ownerOrZero(uint256 tokenId) external view returns (address) {
+        return _ownerOf(tokenId);
+    }
+
+    /// @inheritdoc IPKPNFT
+    function getPubkey(uint256 tokenId) public view returns (bytes memory) {
+        return _router.getPubkey(tokenId);
+    }
+
+    /// @inheritdoc IPKPNFT
+    function getEthAddress(uint256 tokenId) public view returns (address) {
+        return _router.getEthAddress(tokenId);
+    }
+
+    /// @inheritdoc IPKPNFT
+    function mintCost() external view returns (uint256) {
+        return _mintConfig.mintCost;
+    }
+
+    /// @notice A data: URI with the PKP's metadata, shaped like Lit's. Reverts for a PKP that
+    /// does not exist.
+    function tokenURI(uint256 tokenId) external view returns (string memory) {
+        _requireOwned(tokenId);
+        return _metadata.tokenURI(tokenId, getPubkey(tokenId), getEthAddress(tokenId));
+    }
+
+    /// @inheritdoc IPKPNFT
+    function getRouterAddress() external view returns (address) {
+        return address(_router);
+    }
+
+    /// @inheritdoc IPKPNFT
+    function getPkpPermissionsAddress() external view returns (address) {
+        return _mintConfig.pkpPermissions;
+    }
+
+    /// @inheritdoc IPKPNFT
+    function getPkpNftMetadataAddress() external view returns (address) {
+        return address(_metadata);
+    }
+
+    // ------------------------------------------------------------------ ERC-721
+
+    /// @inheritdoc IPKPNFT
+    function burn(uint256 tokenId) public override(IPKPNFT, ERC721PackedEnumerable) {
+        super.burn(tokenId);
+    }
+
+    /// @dev Includes the PKP held during mintGrantAndBurnNext.
+    function _ownerOf(uint256 tokenId) internal view override returns (address) {
+        uint256 held = _heldTokenId;
+        if (held != 0 && held == tokenId) return address(this);
+        return super._ownerOf(tokenId);
+    }
+
+    // ------------------------------------------------------------------ administration
+
+    /// @inheritdoc IPKPNFT
+    function setMintCost(uint256 newMintCost) external onlyOwner {
+        if (newMintCost > type(uint96).max) revert MintCostTooHigh(newMintCost, type(uint96).max);
+        _mintConfig.mintCost = uint96(newMintCost);
+        emit MintCostSet(newMintCost);
+    }
+
+    /// @inheritdoc IPKPNFT
+    function withdraw() external onlyOwner {
+        uint256 amount = address(this).balance;
+        Address.sendValue(payable(msg.sender), amount);
+        emit Withdrew(amount);
+    }
+
+    /// @inheritdoc IPKPNFT
+    function setPkpPermissionsAddress(address pkpPermissions) external onlyOwner {
+        if (pkpPermissions == address(0)) revert ZeroAddress();
+        address current = _mintConfig.pkpPermissions;
+        if (current != address(0)) revert PkpPermissionsAlreadySet(current);
+        _mintConfig.pkpPermissions = pkpPermissions;
+        emit PkpPermissionsAddressSet(pkpPermissions);
+    }
+
+    function _checkPayment(uint256 cost) private view {
+        if (msg.value != cost) revert IncorrectMintPayment(msg.value, cost);
+    }
+}

@@ -1,0 +1,86 @@
+/**
+ * Messages between the main thread (ActionRuntime) and a sandbox worker. Everything here is
+ * structured-clone data; payloads that reach the sandbox are JSON strings, parsed inside it.
+ */
+import type { ActionLimits } from "./limits";
+
+/** Where the time of one execution went, in milliseconds. */
+export interface ActionTimings {
+  /** Waiting for a free worker (all busy). */
+  queueMs: number;
+  /** From posting the run to the worker until it started on it (worker's own queue/boot). */
+  dispatchMs: number;
+  /** New QuickJS runtime + context, globals and prelude. */
+  sandboxCreateMs: number;
+  /** Running JS inside QuickJS: top-level code, jobs and callbacks. */
+  evalMs: number;
+  /** Idle time inside the run waiting for host calls or timers. */
+  hostWaitMs: number;
+  /** Number of calls that went to the host (or were answered by the runtime). */
+  hostCalls: number;
+  /** Whole run() call as seen by the caller. */
+  totalMs: number;
+}
+
+export type WorkerTimings = Pick<
+  ActionTimings,
+  "sandboxCreateMs" | "evalMs" | "hostWaitMs" | "hostCalls"
+> & {
+  /** performance.timeOrigin + performance.now() when the worker picked the run up. */
+  startedAtEpochMs: number;
+};
+
+export interface RunMessage {
+  type: "run";
+  runId: number;
+  code: string;
+  ipfsId: string;
+  /** JSON object text of jsParams. */
+  paramsJson: string;
+  limits: ActionLimits;
+}
+
+export interface HostResultMessage {
+  type: "host-result";
+  runId: number;
+  callId: number;
+  /** JSON text of the value (ok) or of { message, code } (rejection). */
+  ok: boolean;
+  json: string;
+}
+
+/** The main thread has decided the run is over (fatal host error, limit); stop as soon as possible. */
+export interface AbortMessage {
+  type: "abort";
+  runId: number;
+}
+
+export type ToWorkerMessage = RunMessage | HostResultMessage | AbortMessage;
+
+export interface ReadyMessage {
+  type: "ready";
+}
+
+export interface HostCallMessage {
+  type: "host-call";
+  runId: number;
+  callId: number;
+  method: string;
+  /** JSON text of the single argument object. */
+  argsJson: string;
+}
+
+export type RunResult =
+  | { ok: true; response: string; logs: string }
+  | { ok: false; code: string; message: string; logs: string };
+
+export interface DoneMessage {
+  type: "done";
+  runId: number;
+  result: RunResult;
+  timings: WorkerTimings;
+  /** The worker's QuickJS module may be damaged (abort, leaked runtime): replace the worker. */
+  recycle: boolean;
+}
+
+export type FromWorkerMessage = ReadyMessage | HostCallMessage | DoneMessage;

@@ -1,0 +1,263 @@
+/**
+ * Main-thread side of ONE execution on a borrowed worker: posts the run, answers the sandbox's
+ * host calls through the ActionHost, records signatures, enforces the limits that only the main
+ * thread can see (signature count, fatal host errors) and runs the watchdog that kills a worker
+ * which does not finish within timeoutMs + grace (e.g. stuck inside one long QuickJS builtin).
+ *
+ * The session's verdict wins over the worker's: once it has decided the run failed (fatal host
+ * error, limit, watchdog), nothing the worker reports afterwards changes that.
+ */
+import { ActionFailure } from "./actionFailure";
+import {
+  type HostRequest,
+  type HostValue,
+  InvalidArgumentError,
+  isSigningRequest,
+  parseSandboxRequest,
+} from "./hostRequest";
+import type { ActionLimits } from "./limits";
+import type { DoneMessage, FromWorkerMessage, HostCallMessage, WorkerTimings } from "./protocol";
+import type { PooledWorker } from "./workerPool";
+
+/** Answers the action's Lit.Actions calls. Keys and chain access live only here (main thread). */
+export interface ActionHost {
+  /**
+   * Resolve with plain JSON data. Reject with an error carrying `fatal: true` and a string `code`
+   * (see FatalHostError) to end the whole execution with that code, even if the action would catch
+   * it; any other rejection becomes an ordinary catchable error inside the action.
+   */
+  call(request: HostRequest): Promise<HostValue>;
+}
+
+export interface SessionResult {
+  response: string;
+  logs: string;
+  signatures: Record<string, HostValue>;
+  workerTimings: WorkerTimings | undefined;
+  /** The worker must not be reused. */
+  replaceWorker: boolean;
+}
+
+export interface SessionInput {
+  runId: number;
+  code: string;
+  ipfsId: string;
+  paramsJson: string;
+  host: ActionHost;
+  limits: ActionLimits;
+  watchdogGraceMs: number;
+}
+
+export class RunSession {
+  private failure: ActionFailure | undefined;
+  private signingCalls = 0;
+  /** sigNames in call order; a value appears once the host has produced it. */
+  private readonly sigNames: string[] = [];
+  private readonly sigValues = new Map<string, HostValue>();
+  private finish: ((done: DoneMessage | undefined) => void) | undefined;
+  private replaceWorker = false;
+
+  constructor(
+    private readonly worker: PooledWorker,
+    private readonly input: SessionInput,
+  ) {}
+
+  /** Runs to completion; throws ActionFailure. Never leaves listeners or timers behind. */
+  async run(): Promise<SessionResult> {
+    const { input, worker } = this;
+    const finished = new Promise<DoneMessage | undefined>((resolve) => (this.finish = resolve));
+    worker.attach({
+      onMessage: (message) => this.onMessage(message),
+      onExit: (reason) => {
+        this.replaceWorker = true;
+        this.failOnce(new ActionFailure("RUNTIME_ERROR", reason));
+        this.finish?.(undefined);
+      },
+    });
+    const watchdog = setTimeout(() => {
+      // The worker ignored its own deadline (blocked inside WASM, or wedged): kill it.
+      this.replaceWorker = true;
+      this.failOnce(
+        new ActionFailure(
+          "ACTION_TIMEOUT",
+          `action exceeded its ${input.limits.timeoutMs} ms time limit (sandbox worker killed)`,
+        ),
+      );
+      void worker.thread.terminate();
+      this.finish?.(undefined);
+    }, input.limits.timeoutMs + input.watchdogGraceMs);
+
+    let done: DoneMessage | undefined;
+    try {
+      worker.post({
+        type: "run",
+        runId: input.runId,
+        code: input.code,
+        ipfsId: input.ipfsId,
+        paramsJson: input.paramsJson,
+        limits: input.limits,
+      });
+      done = await finished;
+    } finally {
+      clearTimeout(watchdog);
+      worker.detach();
+    }
+
+    if (done?.recycle) this.replaceWorker = true;
+    const logs = done?.result.logs ?? "";
+    if (this.failure) {
+      throw new ActionFailure(this.failure.code, this.failure.message, { logs });
+    }
+    if (!done) throw new ActionFailure("RUNTIME_ERROR", "sandbox worker ended without a result");
+    if (!done.result.ok) {
+      throw new ActionFailure(done.result.code, done.result.message, { logs });
+    }
+    return {
+      response: done.result.response,
+      logs,
+      signatures: this.collectSignatures(),
+      workerTimings: done.timings,
+      replaceWorker: this.replaceWorker,
+    };
+  }
+
+  /** Whether the worker must be discarded after this run (valid once run() settled). */
+  get mustReplaceWorker(): boolean {
+    return this.replaceWorker;
+  }
+
+  private onMessage(message: FromWorkerMessage): void {
+    if (message.type === "done" && message.runId === this.input.runId) {
+      this.finish?.(message);
+    } else if (message.type === "host-call" && message.runId === this.input.runId) {
+      void this.answerHostCall(message);
+    }
+  }
+
+  private async answerHostCall(message: HostCallMessage): Promise<void> {
+    if (this.failure) return;
+    let request: HostRequest;
+    try {
+      const parsed = parseSandboxRequest(message.method, JSON.parse(message.argsJson) as unknown);
+      if (parsed.method === "pubkeyToTokenId") {
+        throw new InvalidArgumentError("pubkeyToTokenId is answered inside the sandbox");
+      }
+      request = parsed;
+      this.reserveSignature(request);
+    } catch (error) {
+      if (error instanceof ActionFailure) this.failOnce(error);
+      else this.reject(message, error);
+      return;
+    }
+
+    let value: HostValue;
+    try {
+      value = await this.input.host.call(request);
+    } catch (error) {
+      if (isFatalHostError(error)) {
+        this.failOnce(new ActionFailure(error.code, errorMessage(error)));
+      } else {
+        this.reject(message, error);
+      }
+      return;
+    }
+    if (this.failure) return;
+
+    let json: string;
+    try {
+      json = JSON.stringify(value === undefined ? null : value);
+    } catch (error) {
+      this.failOnce(
+        new ActionFailure(
+          "HOST_ERROR",
+          `host returned a value for ${request.method} that is not JSON: ${errorMessage(error)}`,
+        ),
+      );
+      return;
+    }
+
+    if (request.method === "signEcdsa" || request.method === "ethPersonalSignMessageEcdsa") {
+      this.sigValues.set(request.sigName, value);
+    }
+    // Lit's signEcdsa/ethPersonalSignMessageEcdsa give the action "success"; the signature goes
+    // to the caller. signAndCombineEcdsa hands the combined signature to the action instead.
+    const toSandbox =
+      request.method === "signEcdsa" || request.method === "ethPersonalSignMessageEcdsa"
+        ? JSON.stringify("success")
+        : json;
+    this.reply(message, true, toSandbox);
+  }
+
+  /** Counts a signing call against maxSignatures and claims its sigName. */
+  private reserveSignature(request: HostRequest): void {
+    if (!isSigningRequest(request)) return;
+    if (this.signingCalls >= this.input.limits.maxSignatures) {
+      throw new ActionFailure(
+        "LIMIT_EXCEEDED",
+        `more than ${this.input.limits.maxSignatures} signatures requested in one execution`,
+      );
+    }
+    if (request.method !== "signAndCombineEcdsa") {
+      if (this.sigNames.includes(request.sigName)) {
+        throw new InvalidArgumentError(
+          `${request.method}: sigName "${request.sigName}" is already used in this execution`,
+        );
+      }
+      this.sigNames.push(request.sigName);
+    }
+    this.signingCalls++;
+  }
+
+  private collectSignatures(): Record<string, HostValue> {
+    const signatures: Record<string, HostValue> = {};
+    for (const name of this.sigNames) {
+      const value = this.sigValues.get(name);
+      if (value !== undefined) signatures[name] = value;
+    }
+    return signatures;
+  }
+
+  /** A catchable rejection inside the sandbox. Only message and code cross the boundary. */
+  private reject(message: HostCallMessage, error: unknown): void {
+    const code =
+      typeof error === "object" && error !== null && typeof Reflect.get(error, "code") === "string"
+        ? (Reflect.get(error, "code") as string)
+        : undefined;
+    this.reply(message, false, JSON.stringify({ message: errorMessage(error), code }));
+  }
+
+  private reply(message: HostCallMessage, ok: boolean, json: string): void {
+    if (this.failure || !this.worker.alive) return;
+    this.worker.post({
+      type: "host-result",
+      runId: message.runId,
+      callId: message.callId,
+      ok,
+      json,
+    });
+  }
+
+  private failOnce(failure: ActionFailure): void {
+    if (this.failure) return;
+    this.failure = failure;
+    if (this.worker.alive) this.worker.post({ type: "abort", runId: this.input.runId });
+  }
+}
+
+function isFatalHostError(error: unknown): error is { fatal: true; code: string } {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    Reflect.get(error, "fatal") === true &&
+    typeof Reflect.get(error, "code") === "string"
+  );
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "object" && error !== null) {
+    const message: unknown = Reflect.get(error, "message");
+    if (typeof message === "string") return message;
+  }
+  return String(error);
+}

@@ -1,0 +1,339 @@
+/**
+ * JavaScript that runs INSIDE the QuickJS sandbox before the action: it builds the Lit.Actions /
+ * LitActions API, console, bounded timers, and the jsParams globals on top of a few native
+ * functions the worker provides.
+ *
+ * The source is a function expression; the worker calls it once with (natives, paramsJson). The
+ * natives object is only ever a closure variable here, never a global, so action code reaches the
+ * host exclusively through the API below. Everything crossing to the natives is a string (JSON),
+ * and errors coming back are turned into Error objects created here, inside the sandbox.
+ * Built-ins are captured up front so an action that overwrites JSON/Array/etc. only breaks itself.
+ *
+ * Natives (see sandboxExecution.ts):
+ *   hostCall(method, argsJson) -> Promise<json>   rejects with JSON { message, code }
+ *   localCall(method, argsJson) -> json           sync; throws JSON { message, code }
+ *   setResponse(string), log(string)              sync; may end the run on a limit
+ *   sleep(id, ms) -> Promise<void>, cancelSleep(id)
+ *   fail(message)                                 ends the run with ACTION_ERROR
+ */
+
+/** Lit.Actions functions this oracle deliberately does not implement. */
+export const UNSUPPORTED_LIT_ACTIONS: readonly string[] = [
+  "checkConditions",
+  "decryptAndCombine",
+  "decryptToSingleNode",
+  "encrypt",
+  "callContract",
+  "call",
+  "claimKey",
+  "broadcastAndCollect",
+  "runOnce",
+  "getRpcUrl",
+  "getLatestNonce",
+  "signAsAction",
+  "sign",
+  "signAndCombine",
+  "aesDecrypt",
+  "getActionPublicKey",
+  "verifyActionSignature",
+];
+
+/** Async Lit.Actions functions answered by the host (main thread). */
+const HOST_METHODS = [
+  "signEcdsa",
+  "ethPersonalSignMessageEcdsa",
+  "signAndCombineEcdsa",
+  "isPermittedAction",
+  "isPermittedAddress",
+  "isPermittedAuthMethod",
+  "getPermittedActions",
+  "getPermittedAddresses",
+  "getPermittedAuthMethods",
+  "getPermittedAuthMethodScopes",
+];
+
+/** Names jsParams may not overwrite, so the API itself stays reachable. */
+const RESERVED_GLOBALS = ["Lit", "LitActions", "jsParams"];
+
+export const PRELUDE_SOURCE = String.raw`(function installLitActionsPrelude(natives, paramsJson) {
+  "use strict";
+  const parse = JSON.parse;
+  const stringify = JSON.stringify;
+  const objectKeys = Object.keys;
+  const isArray = Array.isArray;
+  const fromCharCode = String.fromCharCode;
+  const ErrorCtor = Error;
+  const TypeErrorCtor = TypeError;
+  const Uint8ArrayCtor = Uint8Array;
+  const ArrayBufferCtor = ArrayBuffer;
+  const isView = ArrayBuffer.isView;
+  const defineGlobal = (name, value) =>
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+
+  // ---- converting action values to plain JSON data -------------------------------------------
+  const MAX_DEPTH = 64;
+  function toPlain(value, depth) {
+    if (depth > MAX_DEPTH) throw new TypeErrorCtor("argument is nested too deeply (or cyclic)");
+    if (typeof value === "bigint") return value.toString();
+    if (value instanceof ArrayBufferCtor) return bytesToArray(new Uint8ArrayCtor(value));
+    if (isView(value)) return bytesToArray(new Uint8ArrayCtor(value.buffer, value.byteOffset, value.byteLength));
+    if (isArray(value)) {
+      const out = [];
+      for (let i = 0; i < value.length; i++) out.push(toPlain(value[i], depth + 1));
+      return out;
+    }
+    if (value !== null && typeof value === "object") {
+      // ethers v5 BigNumber-like objects: { _hex, _isBigNumber }
+      if (value._isBigNumber === true && typeof value._hex === "string") return value._hex;
+      const out = {};
+      const keys = objectKeys(value);
+      for (let i = 0; i < keys.length; i++) out[keys[i]] = toPlain(value[keys[i]], depth + 1);
+      return out;
+    }
+    return value;
+  }
+  function bytesToArray(bytes) {
+    const out = new Array(bytes.length);
+    for (let i = 0; i < bytes.length; i++) out[i] = bytes[i];
+    return out;
+  }
+  function encodeArgs(method, args) {
+    try {
+      return stringify(toPlain(args === undefined ? {} : args, 0));
+    } catch (e) {
+      throw new TypeErrorCtor("Lit.Actions." + method + ": arguments must be plain data (" + (e && e.message) + ")");
+    }
+  }
+  function toError(raw) {
+    let detail;
+    try { detail = parse(raw); } catch (_) { detail = { message: String(raw) }; }
+    const error = new ErrorCtor(detail.message);
+    if (detail.code) error.code = detail.code;
+    return error;
+  }
+
+  // ---- Lit.Actions ----------------------------------------------------------------------------
+  async function callHost(method, args) {
+    const argsJson = encodeArgs(method, args);
+    let json;
+    try {
+      json = await natives.hostCall(method, argsJson);
+    } catch (raw) {
+      throw toError(raw);
+    }
+    return parse(json);
+  }
+  function callLocal(method, args) {
+    const argsJson = encodeArgs(method, args);
+    let json;
+    try {
+      json = natives.localCall(method, argsJson);
+    } catch (raw) {
+      throw toError(raw);
+    }
+    return parse(json);
+  }
+
+  const api = {};
+  for (const method of ${JSON.stringify(HOST_METHODS)}) {
+    api[method] = (args) => callHost(method, args);
+  }
+  api.pubkeyToTokenId = (args) => callLocal("pubkeyToTokenId", args);
+  api.setResponse = (args) => {
+    const response = args === null || typeof args !== "object" ? undefined : args.response;
+    if (typeof response !== "string") {
+      throw new TypeErrorCtor("Lit.Actions.setResponse: { response } must be a string (use JSON.stringify for objects)");
+    }
+    natives.setResponse(response);
+  };
+  for (const method of ${JSON.stringify(UNSUPPORTED_LIT_ACTIONS)}) {
+    api[method] = async () => {
+      throw new ErrorCtor("Lit.Actions." + method + " is not supported by this oracle");
+    };
+  }
+
+  // ---- uint8arrayToString / uint8arrayFromString (uint8arrays package encodings) ---------------
+  const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  function utf8Encode(str) {
+    const out = [];
+    for (let i = 0; i < str.length; i++) {
+      let c = str.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < str.length) {
+        const d = str.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) { c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++; }
+      }
+      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // lone surrogate
+      if (c < 0x80) out.push(c);
+      else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+      else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    }
+    return new Uint8ArrayCtor(out);
+  }
+  function utf8Decode(bytes) {
+    let out = "";
+    for (let i = 0; i < bytes.length; ) {
+      const b = bytes[i];
+      let need = 0, cp = 0, min = 0;
+      if (b < 0x80) { out += fromCharCode(b); i++; continue; }
+      else if ((b & 0xe0) === 0xc0) { need = 1; cp = b & 31; min = 0x80; }
+      else if ((b & 0xf0) === 0xe0) { need = 2; cp = b & 15; min = 0x800; }
+      else if ((b & 0xf8) === 0xf0) { need = 3; cp = b & 7; min = 0x10000; }
+      else { out += "\ufffd"; i++; continue; }
+      let j = 1;
+      for (; j <= need; j++) {
+        const n = bytes[i + j];
+        if (n === undefined || (n & 0xc0) !== 0x80) break;
+        cp = (cp << 6) | (n & 63);
+      }
+      if (j <= need || cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        out += "\ufffd"; i += j; continue;
+      }
+      i += need + 1;
+      if (cp >= 0x10000) { cp -= 0x10000; out += fromCharCode(0xd800 + (cp >> 10), 0xdc00 + (cp & 1023)); }
+      else out += fromCharCode(cp);
+    }
+    return out;
+  }
+  function base64Encode(bytes, alphabet, pad) {
+    let out = "";
+    for (let i = 0; i < bytes.length; i += 3) {
+      const n = (bytes[i] << 16) | ((bytes[i + 1] || 0) << 8) | (bytes[i + 2] || 0);
+      const left = bytes.length - i;
+      out += alphabet[(n >> 18) & 63] + alphabet[(n >> 12) & 63];
+      out += left > 1 ? alphabet[(n >> 6) & 63] : pad ? "=" : "";
+      out += left > 2 ? alphabet[n & 63] : pad ? "=" : "";
+    }
+    return out;
+  }
+  function base64Decode(str, alphabet) {
+    const clean = str.replace(/=+$/, "");
+    const out = [];
+    let buffer = 0, bits = 0;
+    for (let i = 0; i < clean.length; i++) {
+      const v = alphabet.indexOf(clean[i]);
+      if (v < 0) throw new TypeErrorCtor("uint8arrayFromString: invalid base64 character " + stringify(clean[i]));
+      buffer = (buffer << 6) | v; bits += 6;
+      if (bits >= 8) { bits -= 8; out.push((buffer >> bits) & 255); }
+    }
+    return new Uint8ArrayCtor(out);
+  }
+  function hexEncode(bytes) {
+    let out = "";
+    for (let i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+    return out;
+  }
+  function hexDecode(str) {
+    if (str.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(str)) {
+      throw new TypeErrorCtor("uint8arrayFromString: invalid base16 string");
+    }
+    const out = new Uint8ArrayCtor(str.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(str.substr(i * 2, 2), 16);
+    return out;
+  }
+  function latin1Decode(bytes) {
+    let out = "";
+    for (let i = 0; i < bytes.length; i++) out += fromCharCode(bytes[i]);
+    return out;
+  }
+  function latin1Encode(str) {
+    const out = new Uint8ArrayCtor(str.length);
+    for (let i = 0; i < str.length; i++) out[i] = str.charCodeAt(i) & 255;
+    return out;
+  }
+  function asBytes(value) {
+    if (value instanceof Uint8ArrayCtor) return value;
+    if (value instanceof ArrayBufferCtor) return new Uint8ArrayCtor(value);
+    if (isView(value)) return new Uint8ArrayCtor(value.buffer, value.byteOffset, value.byteLength);
+    if (isArray(value)) return new Uint8ArrayCtor(value);
+    throw new TypeErrorCtor("uint8arrayToString: expected a Uint8Array");
+  }
+  const ENCODERS = {
+    utf8: [utf8Decode, utf8Encode],
+    base16: [hexEncode, hexDecode],
+    base64: [(b) => base64Encode(b, B64, false), (s) => base64Decode(s, B64)],
+    base64pad: [(b) => base64Encode(b, B64, true), (s) => base64Decode(s, B64)],
+    base64url: [(b) => base64Encode(b, B64URL, false), (s) => base64Decode(s, B64URL)],
+    base64urlpad: [(b) => base64Encode(b, B64URL, true), (s) => base64Decode(s, B64URL)],
+    latin1: [latin1Decode, latin1Encode],
+  };
+  const ALIASES = { "utf-8": "utf8", hex: "base16", ascii: "latin1", binary: "latin1" };
+  function codec(encoding) {
+    const name = encoding === undefined ? "utf8" : ALIASES[encoding] || encoding;
+    const pair = Object.prototype.hasOwnProperty.call(ENCODERS, name) ? ENCODERS[name] : undefined;
+    if (!pair) throw new TypeErrorCtor("unsupported encoding " + stringify(String(encoding)));
+    return pair;
+  }
+  api.uint8arrayToString = (bytes, encoding) => codec(encoding)[0](asBytes(bytes));
+  api.uint8arrayFromString = (str, encoding) => {
+    if (typeof str !== "string") throw new TypeErrorCtor("uint8arrayFromString: expected a string");
+    return codec(encoding)[1](str);
+  };
+
+  // ---- console --------------------------------------------------------------------------------
+  function formatLogArg(value) {
+    if (typeof value === "string") return value;
+    if (value instanceof ErrorCtor) return value.stack ? value.name + ": " + value.message + "\n" + value.stack : String(value);
+    if (value === undefined || typeof value === "function" || typeof value === "symbol") return String(value);
+    if (typeof value === "bigint") return value.toString() + "n";
+    try {
+      const json = stringify(toPlain(value, 0));
+      return json === undefined ? String(value) : json;
+    } catch (_) {
+      return String(value);
+    }
+  }
+  function logger() {
+    return function () {
+      let line = "";
+      for (let i = 0; i < arguments.length; i++) line += (i ? " " : "") + formatLogArg(arguments[i]);
+      natives.log(line + "\n");
+    };
+  }
+  defineGlobal("console", {
+    log: logger(), info: logger(), warn: logger(), error: logger(), debug: logger(), trace: logger(),
+  });
+
+  // ---- timers: bounded by the run's deadline; they never outlive the execution -----------------
+  let nextTimerId = 1;
+  const liveTimers = new Set();
+  function startTimer(callback, ms, args, repeat) {
+    if (typeof callback !== "function") throw new TypeErrorCtor("timer callback must be a function");
+    const id = nextTimerId++;
+    const delay = ms > 0 ? Number(ms) : 0;
+    liveTimers.add(id);
+    const tick = () => {
+      natives.sleep(id, delay).then(() => {
+        if (!liveTimers.has(id)) return;
+        if (!repeat) liveTimers.delete(id);
+        try {
+          callback.apply(undefined, args);
+        } catch (error) {
+          // Like an uncaught exception in a Node/Deno timer: it ends the whole execution.
+          natives.fail("Uncaught (in timer callback) " + formatLogArg(error));
+        }
+        if (repeat && liveTimers.has(id)) tick();
+      });
+    };
+    tick();
+    return id;
+  }
+  function stopTimer(id) {
+    if (liveTimers.delete(id)) natives.cancelSleep(id);
+  }
+  defineGlobal("setTimeout", (callback, ms, ...args) => startTimer(callback, ms, args, false));
+  defineGlobal("setInterval", (callback, ms, ...args) => startTimer(callback, ms, args, true));
+  defineGlobal("clearTimeout", stopTimer);
+  defineGlobal("clearInterval", stopTimer);
+
+  // ---- globals --------------------------------------------------------------------------------
+  defineGlobal("LitActions", api);
+  defineGlobal("Lit", { Actions: api });
+  const params = parse(paramsJson);
+  defineGlobal("jsParams", params);
+  const reserved = ${JSON.stringify(RESERVED_GLOBALS)};
+  for (const key of objectKeys(params)) {
+    if (reserved.indexOf(key) < 0) globalThis[key] = params[key];
+  }
+})`;

@@ -1,0 +1,101 @@
+import hre, { ethers } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import PKPModule from "../../ignition/modules/PKP";
+import {
+  PKPHelper,
+  PKPHelper__factory,
+  PKPNFT,
+  PKPNFTMetadata,
+  PKPNFTMetadata__factory,
+  PKPNFT__factory,
+  PKPPermissions,
+  PKPPermissions__factory,
+  PubkeyRouter,
+  PubkeyRouter__factory,
+} from "../../typechain-types";
+import { TestKey, testKeys } from "./keys";
+
+export const KEY_TYPE_ECDSA = 2n;
+export const SCOPE_SIGN_ANYTHING = 1n;
+export const SCOPE_PERSONAL_SIGN = 2n;
+export const AUTH_METHOD_ADDRESS = 1n;
+export const AUTH_METHOD_ACTION = 2n;
+export const AUTH_METHOD_WEBAUTHN = 3n;
+
+export interface Stack {
+  router: PubkeyRouter;
+  pkpNft: PKPNFT;
+  permissions: PKPPermissions;
+  helper: PKPHelper;
+  metadata: PKPNFTMetadata;
+  deployer: HardhatEthersSigner;
+  alice: HardhatEthersSigner;
+  bob: HardhatEthersSigner;
+  carol: HardhatEthersSigner;
+  stranger: HardhatEthersSigner;
+  /** Keys registered into the ECDSA pool by the fixture, oldest first. */
+  poolKeys: TestKey[];
+}
+
+/** Deploys the stack through the Ignition module, as deployments do, with typed handles. */
+export async function deployStack(): Promise<Omit<Stack, "poolKeys">> {
+  const [deployer, alice, bob, carol, stranger] = await ethers.getSigners();
+  const deployed = await hre.ignition.deploy(PKPModule);
+  const at = async (contract: { getAddress(): Promise<string> }) => contract.getAddress();
+  return {
+    router: PubkeyRouter__factory.connect(await at(deployed.pubkeyRouter), deployer),
+    pkpNft: PKPNFT__factory.connect(await at(deployed.pkpNft), deployer),
+    permissions: PKPPermissions__factory.connect(await at(deployed.pkpPermissions), deployer),
+    helper: PKPHelper__factory.connect(await at(deployed.pkpHelper), deployer),
+    metadata: PKPNFTMetadata__factory.connect(await at(deployed.pkpNftMetadata), deployer),
+    deployer,
+    alice,
+    bob,
+    carol,
+    stranger,
+  };
+}
+
+/** Registers keys into the router's pool as the deployer (the default key provider). */
+export async function registerKeys(
+  router: PubkeyRouter,
+  keys: TestKey[],
+  keyType: bigint = KEY_TYPE_ECDSA,
+): Promise<void> {
+  await (
+    await router.setRoutingDataBatch(
+      keys.map((k) => k.tokenId),
+      keys.map((k) => k.publicKey),
+      keyType,
+    )
+  ).wait();
+}
+
+/** The stack with 8 ECDSA keys in the pool: the fixture most suites start from. */
+export async function stackWithPoolFixture(): Promise<Stack> {
+  const stack = await deployStack();
+  const poolKeys = testKeys(8);
+  await registerKeys(stack.router, poolKeys);
+  return { ...stack, poolKeys };
+}
+
+/** Mints the next PKP to `to` (paying the mint cost) and returns its token id. */
+export async function mintTo(stack: Stack, to: HardhatEthersSigner): Promise<bigint> {
+  const cost = await stack.pkpNft.mintCost();
+  const tokenId = await stack.pkpNft
+    .connect(to)
+    .mintNext.staticCall(KEY_TYPE_ECDSA, { value: cost });
+  await (await stack.pkpNft.connect(to).mintNext(KEY_TYPE_ECDSA, { value: cost })).wait();
+  return tokenId;
+}
+
+/** Runs mintGrantAndBurnNext for `cid` as `caller` and returns the token id and receipt. */
+export async function mintGrantAndBurn(stack: Stack, caller: HardhatEthersSigner, cid: string) {
+  const cost = await stack.pkpNft.mintCost();
+  const nft = stack.pkpNft.connect(caller);
+  const tokenId = await nft.mintGrantAndBurnNext.staticCall(KEY_TYPE_ECDSA, cid, { value: cost });
+  const tx = await nft.mintGrantAndBurnNext(KEY_TYPE_ECDSA, cid, { value: cost });
+  const receipt = await tx.wait();
+  if (!receipt) throw new Error("mintGrantAndBurnNext produced no receipt");
+  return { tokenId, receipt };
+}

@@ -87,13 +87,17 @@ contract PKPHelper is IPKPHelper {
     }
 
     /// @inheritdoc IERC721Receiver
+    /// @dev Lit's helper checks only that PKPNFT is the caller, which lets anyone safe-transfer a
+    /// PKP in for good. Here the helper must also be the operator: true only for its own mints.
     function onERC721Received(
-        address,
+        address operator,
         address,
         uint256,
         bytes calldata
     ) external view returns (bytes4) {
-        if (msg.sender != address(_pkpNft)) revert OnlyPkpNftTransfers(msg.sender);
+        if (msg.sender != address(_pkpNft) || operator != address(this)) {
+            revert UnsolicitedTransfer(msg.sender, operator);
+        }
         return IERC721Receiver.onERC721Received.selector;
     }
 

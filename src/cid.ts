@@ -70,7 +70,9 @@ export function cidToBytes(cid: string): string {
   }
   // decodeBase58 returns a bigint, which drops leading zero bytes. A CIDv0 starts with 0x12, so
   // there are none, but we still pad to the full width and re-check the prefix to be certain.
-  const hex = decodeBase58(cid).toString(16).padStart(MULTIHASH_BYTES * 2, "0");
+  const hex = decodeBase58(cid)
+    .toString(16)
+    .padStart(MULTIHASH_BYTES * 2, "0");
   const bytes = getBytes("0x" + hex);
   assertSha256Multihash(bytes);
   return hexlify(bytes);

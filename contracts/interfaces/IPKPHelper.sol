@@ -8,8 +8,8 @@ import {IERC721Receiver} from "@openzeppelin/contracts/token/ERC721/IERC721Recei
 /// caller (or to the PKP's own address). The PKP never stays with the helper.
 /// @dev ABI-compatible with the two mint functions of Lit Protocol's datil PKPHelper.
 interface IPKPHelper is IERC721Receiver {
-    /// @notice The helper only accepts PKPs from PKPNFT (its own mints).
-    error OnlyPkpNftTransfers(address sender);
+    /// @notice The helper only accepts the PKPs it mints itself: anything else would be stuck.
+    error UnsolicitedTransfer(address sender, address operator);
     /// @notice The permitted action CIDs and their scopes differ in length.
     error IpfsCidScopesLengthMismatch(uint256 cids, uint256 scopes);
     /// @notice The permitted addresses and their scopes differ in length.

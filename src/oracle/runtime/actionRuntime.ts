@@ -80,6 +80,11 @@ export class ActionRuntime {
     }
   }
 
+  /** Starts all pool workers now (instead of on first use) and waits until they are ready. */
+  warmUp(): Promise<void> {
+    return this.pool.warmUp();
+  }
+
   stats(): ActionRuntimeStats {
     return { ...this.pool.stats(), runs: this.runs, failures: this.failures };
   }

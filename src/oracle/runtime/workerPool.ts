@@ -68,6 +68,7 @@ export class PooledWorker {
 export interface WorkerPoolStats {
   size: number;
   started: number;
+  booting: number;
   busy: number;
   queued: number;
   /** Workers replaced so far (watchdog kills, crashes, recycle requests). */
@@ -81,7 +82,7 @@ export class WorkerPool {
     resolve: (worker: PooledWorker) => void;
     reject: (error: Error) => void;
   }> = [];
-  private starting = 0;
+  private readonly booting = new Set<PooledWorker>();
   private replaced = 0;
   private closed = false;
 
@@ -99,7 +100,7 @@ export class WorkerPool {
     const waiter = new Promise<PooledWorker>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
     });
-    if (this.idle.length + this.busy.size + this.starting < this.size) this.spawn();
+    if (this.total() < this.size) this.spawn();
     return waiter;
   }
 
@@ -122,10 +123,22 @@ export class WorkerPool {
     }
   }
 
+  /** Starts every worker up to the pool size and waits until they are ready. */
+  async warmUp(): Promise<void> {
+    while (!this.closed && this.total() < this.size) this.spawn();
+    try {
+      await Promise.all([...this.booting].map((worker) => worker.ready));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ActionFailure("RUNTIME_ERROR", `sandbox worker failed to start: ${reason}`);
+    }
+  }
+
   stats(): WorkerPoolStats {
     return {
       size: this.size,
       started: this.idle.length + this.busy.size,
+      booting: this.booting.size,
       busy: this.busy.size,
       queued: this.waiting.length,
       replaced: this.replaced,
@@ -146,12 +159,16 @@ export class WorkerPool {
     return worker;
   }
 
+  private total(): number {
+    return this.idle.length + this.busy.size + this.booting.size;
+  }
+
   private spawn(): void {
-    this.starting++;
     const worker = new PooledWorker(startWorkerThread());
+    this.booting.add(worker);
     worker.ready.then(
       () => {
-        this.starting--;
+        this.booting.delete(worker);
         if (this.closed) {
           void worker.thread.terminate();
           return;
@@ -164,7 +181,7 @@ export class WorkerPool {
         }
       },
       (error: Error) => {
-        this.starting--;
+        this.booting.delete(worker);
         // A worker that cannot boot will not boot on retry either; fail one waiter loudly.
         // Fail one waiter per failed boot (so a broken setup cannot retry forever), then try
         // again for the others.

@@ -378,11 +378,17 @@ export class SandboxExecution {
       errorHandle.dispose();
       return;
     }
+    // When QuickJS cannot even allocate the InternalError for "out of memory", it throws null
+    // instead. An action that literally throws null is therefore reported as out of memory too.
+    const isNull = context.sameValue(errorHandle, context.null);
     const { name, message } = describeSandboxError(context, errorHandle);
     if (errorHandle.alive) errorHandle.dispose();
-    if (performance.now() > this.deadline || (name === "InternalError" && message === "interrupted")) {
+    if (
+      performance.now() > this.deadline ||
+      (name === "InternalError" && message === "interrupted")
+    ) {
       this.fail("ACTION_TIMEOUT", this.timeoutMessage());
-    } else if (name === "InternalError" && message === "out of memory") {
+    } else if (isNull || (name === "InternalError" && message === "out of memory")) {
       this.fail(
         "ACTION_MEMORY_LIMIT",
         `out of memory: the action exceeded its ${this.run.limits.memoryBytes}-byte heap limit`,

@@ -1,0 +1,269 @@
+import { expect } from "chai";
+import { ActionRuntime, DEFAULT_LIMITS } from "../../../src/oracle/runtime";
+import { FakeHost, IPFS_ID, PUBLIC_KEY, expectFailure, expectHealthy } from "./fakeHost";
+
+const MiB = 1024 * 1024;
+
+describe("ActionRuntime: limits and failures", function () {
+  let runtime: ActionRuntime;
+
+  before(function () {
+    runtime = new ActionRuntime({
+      poolSize: 2,
+      limits: { timeoutMs: 500, memoryBytes: 16 * MiB },
+      watchdogGraceMs: 500,
+    });
+  });
+
+  after(async function () {
+    await runtime.close();
+  });
+
+  // Every failure below must leave the pool usable.
+  afterEach(async function () {
+    await expectHealthy(runtime);
+  });
+
+  function run(code: string, limits = {}, host = new FakeHost()) {
+    return runtime.run({ code, ipfsId: IPFS_ID, host, limits });
+  }
+
+  describe("errors thrown by the action", function () {
+    it("fails with ACTION_ERROR carrying the action's message when it throws", async function () {
+      await expectFailure(
+        run('throw new Error("bad input")'),
+        "ACTION_ERROR",
+        /^Error: bad input$/,
+      );
+    });
+
+    it("fails with ACTION_ERROR for a thrown non-Error value", async function () {
+      await expectFailure(run('throw { reason: "x" }'), "ACTION_ERROR", /Uncaught.*"reason":"x"/);
+    });
+
+    it("fails with ACTION_ERROR on a syntax error", async function () {
+      await expectFailure(run("let = ;"), "ACTION_ERROR", /SyntaxError/);
+    });
+
+    it("fails with ACTION_ERROR on an unhandled rejection of the async IIFE", async function () {
+      await expectFailure(
+        run('(async () => { await null; throw new Error("async boom"); })();'),
+        "ACTION_ERROR",
+        /Uncaught \(in promise\) Error: async boom/,
+      );
+    });
+
+    it("fails with ACTION_ERROR when top-level await rejects", async function () {
+      await expectFailure(
+        run('await Promise.reject(new TypeError("nope"))'),
+        "ACTION_ERROR",
+        /TypeError: nope/,
+      );
+    });
+
+    it("fails when the top-level promise can never settle", async function () {
+      await expectFailure(run("await new Promise(() => {});"), "ACTION_ERROR", /never settled/);
+    });
+
+    it("turns unbounded recursion into a clean ACTION_ERROR 'stack overflow'", async function () {
+      await expectFailure(
+        run("function down(n) { return down(n + 1) + 1; } down(0);"),
+        "ACTION_ERROR",
+        /InternalError: stack overflow/,
+      );
+    });
+
+    it("lets an action catch its own stack overflow and carry on", async function () {
+      const outcome = await run(`
+        function down(n) { return down(n + 1) + 1; }
+        try { down(0); } catch (e) { LitActions.setResponse({ response: String(e) }); }
+      `);
+      expect(outcome.response).to.equal("InternalError: stack overflow");
+    });
+  });
+
+  describe("time", function () {
+    it("stops an infinite loop with ACTION_TIMEOUT", async function () {
+      const started = Date.now();
+      await expectFailure(run("while (true) {}"), "ACTION_TIMEOUT", /500 ms/);
+      expect(Date.now() - started).to.be.below(1_500);
+    });
+
+    it("stops an async infinite loop that keeps awaiting host calls", async function () {
+      await expectFailure(
+        run(`(async () => { for (;;) await LitActions.getPermittedActions({ tokenId: 1 }); })();`),
+        "ACTION_TIMEOUT",
+      );
+    });
+
+    it("stops an action that waits forever on a slow host", async function () {
+      const host = new FakeHost(() => new Promise(() => undefined));
+      await expectFailure(
+        run("await LitActions.getPermittedActions({ tokenId: 1 });", {}, host),
+        "ACTION_TIMEOUT",
+      );
+    });
+
+    it("stops an action whose timer outlives the deadline", async function () {
+      await expectFailure(run("setTimeout(() => {}, 60_000);"), "ACTION_TIMEOUT");
+    });
+
+    it("kills a worker stuck in a builtin that never checks the interrupt handler", async function () {
+      // Each indexOf scans 1 MB in C; thousands of them pass before QuickJS polls the handler.
+      const started = Date.now();
+      await expectFailure(
+        run(
+          'const s = "x".repeat(1e6); let n = 0; for (let i = 0; i < 1e5; i++) n += s.indexOf("y");',
+        ),
+        "ACTION_TIMEOUT",
+        /sandbox worker killed/,
+      );
+      expect(Date.now() - started).to.be.below(2_500);
+      expect(runtime.stats().replaced).to.be.at.least(1);
+    });
+
+    it("keeps the caller's event loop responsive while an action spins", async function () {
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 10);
+      try {
+        await expectFailure(run("while (true) {}", { timeoutMs: 300 }), "ACTION_TIMEOUT");
+      } finally {
+        clearInterval(ticker);
+      }
+      expect(ticks).to.be.at.least(10);
+    });
+
+    it("runs actions in parallel on the pool", async function () {
+      const spin = "const end = Date.now() + 200; while (Date.now() < end) {}";
+      await runtime.warmUp(); // both workers started (one may be a fresh replacement)
+      const started = Date.now();
+      await Promise.all([run(spin), run(spin)]);
+      expect(Date.now() - started).to.be.below(380);
+    });
+  });
+
+  describe("memory", function () {
+    it("stops a growing array with ACTION_MEMORY_LIMIT", async function () {
+      await expectFailure(
+        run("const hoard = []; for (;;) hoard.push({ index: hoard.length });", {
+          memoryBytes: 8 * MiB,
+        }),
+        "ACTION_MEMORY_LIMIT",
+        /8388608-byte heap limit/,
+      );
+    });
+
+    it("stops one huge allocation with ACTION_MEMORY_LIMIT", async function () {
+      await expectFailure(
+        run('"x".repeat(64 * 1024 * 1024).length', { memoryBytes: 8 * MiB }),
+        "ACTION_MEMORY_LIMIT",
+      );
+    });
+
+    it("stops a memory bomb inside an async callback with ACTION_MEMORY_LIMIT", async function () {
+      await expectFailure(
+        run("await null; const m = new Map(); for (let i = 0; ; i++) m.set(i, { i });", {
+          memoryBytes: 8 * MiB,
+        }),
+        "ACTION_MEMORY_LIMIT",
+      );
+    });
+  });
+
+  describe("sizes and counts", function () {
+    it("refuses code larger than codeBytes before starting anything", async function () {
+      const host = new FakeHost();
+      await expectFailure(
+        run(`// ${"x".repeat(200)}`, { codeBytes: 100 }, host),
+        "LIMIT_EXCEEDED",
+        /code is 203 bytes, more than the limit of 100/,
+      );
+    });
+
+    it("refuses a response larger than responseBytes, even if the action catches it", async function () {
+      await expectFailure(
+        run('try { LitActions.setResponse({ response: "é".repeat(6) }) } catch (e) {}', {
+          responseBytes: 11,
+        }),
+        "LIMIT_EXCEEDED",
+        /response is 12 bytes/,
+      );
+    });
+
+    it("refuses more signatures than maxSignatures, even if the action catches it", async function () {
+      const host = new FakeHost();
+      const failure = await expectFailure(
+        run(
+          `for (let i = 0; i < 5; i++) {
+             try { await Lit.Actions.signEcdsa({ toSign: new Uint8Array(32), publicKey: "${PUBLIC_KEY}", sigName: "s" + i }); }
+             catch (e) {}
+           }`,
+          { maxSignatures: 2 },
+          host,
+        ),
+        "LIMIT_EXCEEDED",
+        /more than 2 signatures/,
+      );
+      expect(host.requests).to.have.length(2);
+      expect(failure.logs).to.equal("");
+    });
+
+    it("refuses logs larger than logBytes", async function () {
+      await expectFailure(
+        run('for (;;) console.log("spam spam spam");', { logBytes: 1024 }),
+        "LIMIT_EXCEEDED",
+        /logs exceed the limit of 1024 bytes/,
+      );
+    });
+
+    it("refuses too many host calls in flight at once", async function () {
+      const host = new FakeHost(() => new Promise(() => undefined));
+      await expectFailure(
+        run(
+          "for (let i = 0; i < 5000; i++) LitActions.getPermittedActions({ tokenId: i }).catch(() => {});",
+          {},
+          host,
+        ),
+        "LIMIT_EXCEEDED",
+        /in flight/,
+      );
+    });
+  });
+
+  describe("configuration and input", function () {
+    it("uses Lit-like defaults", function () {
+      expect(DEFAULT_LIMITS).to.deep.include({
+        timeoutMs: 30_000,
+        memoryBytes: 64 * MiB,
+        stackBytes: 256 * 1024,
+        codeBytes: MiB,
+      });
+    });
+
+    it("rejects invalid or unknown limits with INVALID_LIMITS", async function () {
+      await expectFailure(run("1", { timeoutMs: 0 }), "INVALID_LIMITS", /timeoutMs/);
+      await expectFailure(run("1", { stackBytes: 8 * MiB }), "INVALID_LIMITS", /stackBytes/);
+      await expectFailure(run("1", { memoryBytes: 1.5 }), "INVALID_LIMITS", /memoryBytes/);
+      await expectFailure(run("1", { cpu: 1 }), "INVALID_LIMITS", /unknown action limit "cpu"/);
+      expect(() => new ActionRuntime({ limits: { logBytes: -1 } })).to.throw(/logBytes/);
+      expect(() => new ActionRuntime({ poolSize: 0 })).to.throw(/poolSize/);
+    });
+
+    it("rejects jsParams that are not JSON data with INVALID_INPUT", async function () {
+      await expectFailure(
+        runtime.run({ code: "1", ipfsId: IPFS_ID, host: new FakeHost(), jsParams: { n: 1n } }),
+        "INVALID_INPUT",
+        /jsParams must be JSON/,
+      );
+    });
+
+    it("fails queued and new runs with RUNTIME_CLOSED once closed", async function () {
+      const closing = new ActionRuntime({ poolSize: 1 });
+      await closing.close();
+      await expectFailure(
+        closing.run({ code: "1", ipfsId: IPFS_ID, host: new FakeHost() }),
+        "RUNTIME_CLOSED",
+      );
+    });
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * The oracle's refusals: one stable code each, with the HTTP status the service answers with.
+ * Everything a caller can get wrong or a chain can fail at ends up as an OracleError, so the
+ * library and the HTTP service report exactly the same thing.
+ */
+import { ActionFailure } from "./runtime";
+import { AuthSigError } from "./authSig";
+import { InvalidCidError } from "../cid";
+
+export const ORACLE_ERROR_STATUS = {
+  INVALID_REQUEST: 400,
+  INVALID_CID: 400,
+  CODE_CID_MISMATCH: 400,
+  INVALID_AUTH_SIG: 401,
+  NOT_PERMITTED: 403,
+  ACTION_NOT_FOUND: 404,
+  UNKNOWN_PKP: 404,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  LIMIT_EXCEEDED: 413,
+  ACTION_TIMEOUT: 422,
+  ACTION_MEMORY_LIMIT: 422,
+  ACTION_ERROR: 422,
+  CHAIN_UNAVAILABLE: 503,
+  BUSY: 503,
+  INTERNAL: 500,
+} as const;
+
+export type OracleErrorCode = keyof typeof ORACLE_ERROR_STATUS;
+
+export class OracleError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: OracleErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "OracleError";
+    this.status = ORACLE_ERROR_STATUS[code];
+  }
+}
+
+function isOracleErrorCode(code: string): code is OracleErrorCode {
+  return Object.prototype.hasOwnProperty.call(ORACLE_ERROR_STATUS, code);
+}
+
+/**
+ * Maps anything thrown while serving a request to an OracleError. Runtime failures keep their
+ * code (fatal host errors carry oracle codes such as NOT_PERMITTED); runtime-internal codes
+ * (a bad limit, a crashed worker) become INTERNAL, never a client's fault.
+ */
+export function toOracleError(error: unknown): OracleError {
+  if (error instanceof OracleError) return error;
+  if (error instanceof AuthSigError) return new OracleError("INVALID_AUTH_SIG", error.message);
+  if (error instanceof InvalidCidError) return new OracleError("INVALID_CID", error.message);
+  if (error instanceof ActionFailure) {
+    if (isOracleErrorCode(error.code)) return new OracleError(error.code, error.message);
+    return new OracleError("INTERNAL", `action runtime failure (${error.code}): ${error.message}`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new OracleError("INTERNAL", message);
+}

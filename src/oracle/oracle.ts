@@ -1,0 +1,239 @@
+/**
+ * The signing oracle as a library: what the HTTP service, the tests and the demo all use, with any
+ * ethers provider (Hardhat's in-process network included).
+ *
+ *   const oracle = new SigningOracle({ contracts, provider, chainId, keystore });
+ *   const result = await oracle.execute({ code, jsParams });   // Lit's executeJs result shape
+ *   await oracle.close();
+ *
+ * Every method resolves with a Lit-shaped result; refusals are `{ success: false, error }` with a
+ * stable code (see errors.ts), never a thrown exception.
+ */
+import { ethers } from "ethers";
+import { cidOfCode, cidToBytes, isCidV0 } from "../cid";
+import { MemoryActionStore, type ActionStore } from "./actionStore";
+import { SCOPE_SIGN_ANYTHING, authorizeSigning } from "./authorization";
+import { verifyAuthSig, type AuthSig } from "./authSig";
+import { PinnedChainView, type OracleContracts } from "./chainView";
+import { OracleError, toOracleError, type OracleErrorCode } from "./errors";
+import { ExecutionHost, type DigestSigner } from "./executionHost";
+import type { Keystore } from "./keystore";
+import { ActionRuntime, DEFAULT_LIMITS, type ActionLimits, type ActionTimings } from "./runtime";
+import { normalizeDigest, tokenIdFromPublicKey, type LitSignature } from "./signing";
+
+export interface ExecuteRequest {
+  code?: string;
+  ipfsId?: string;
+  jsParams?: Record<string, unknown>;
+  authSig?: AuthSig;
+}
+
+export interface PkpSignRequest {
+  pubKey: string;
+  toSign: string | Uint8Array | number[];
+  authSig: AuthSig;
+}
+
+export interface OracleFailure {
+  success: false;
+  error: { code: OracleErrorCode; message: string };
+}
+
+export interface ExecuteSuccess {
+  success: true;
+  signatures: Record<string, LitSignature>;
+  response: string;
+  logs: string;
+}
+
+export interface ExecuteTimings extends ActionTimings {
+  /** Time to resolve the code, verify the authSig and pin the block, in ms. */
+  prepareMs: number;
+}
+
+export interface PkpSignSuccess {
+  success: true;
+  signature: LitSignature;
+}
+
+export type ExecuteResult = ExecuteSuccess | OracleFailure;
+export type PkpSignResult = PkpSignSuccess | OracleFailure;
+
+export interface SigningOracleOptions {
+  contracts: OracleContracts;
+  provider: ethers.Provider;
+  chainId: bigint | number;
+  keystore: Keystore;
+  actions?: ActionStore;
+  /** A runtime to share; by default the oracle creates (and closes) its own. */
+  runtime?: ActionRuntime;
+  limits?: Partial<ActionLimits>;
+  poolSize?: number;
+}
+
+export class SigningOracle {
+  readonly chainId: bigint;
+  readonly actions: ActionStore;
+  private readonly runtime: ActionRuntime;
+  private readonly ownsRuntime: boolean;
+  private readonly codeBytesLimit: number;
+  /** Timings of the last execution (for benchmarks and logs). */
+  lastTimings: ExecuteTimings | undefined;
+
+  constructor(private readonly options: SigningOracleOptions) {
+    this.chainId = BigInt(options.chainId);
+    this.actions = options.actions ?? new MemoryActionStore();
+    this.ownsRuntime = options.runtime === undefined;
+    this.runtime =
+      options.runtime ?? new ActionRuntime({ poolSize: options.poolSize, limits: options.limits });
+    this.codeBytesLimit = options.limits?.codeBytes ?? DEFAULT_LIMITS.codeBytes;
+  }
+
+  get contracts(): OracleContracts {
+    return this.options.contracts;
+  }
+
+  /** Runs a Lit Action (`code`, or `ipfsId` of stored code, or both if they agree). */
+  async execute(request: ExecuteRequest, signer?: DigestSigner): Promise<ExecuteResult> {
+    try {
+      const started = performance.now();
+      const { code, ipfsId } = await this.resolveCode(request);
+      const authSigAddress = this.verifiedAddress(request.authSig);
+      const view = await PinnedChainView.pin(this.options.contracts, this.options.provider);
+      const host = new ExecutionHost({
+        view,
+        keystore: this.options.keystore,
+        actionCidBytes: cidToBytes(ipfsId),
+        authSigAddress,
+        signer,
+      });
+      const prepareMs = performance.now() - started;
+      const outcome = await this.runtime.run({
+        code,
+        ipfsId,
+        jsParams: request.jsParams ?? {},
+        host,
+      });
+      this.lastTimings = { ...outcome.timings, prepareMs };
+      return {
+        success: true,
+        signatures: outcome.signatures as unknown as Record<string, LitSignature>,
+        response: outcome.response,
+        logs: outcome.logs,
+      };
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  /** Signs a 32-byte digest for the PKP's owner or a permitted address with scope 1. */
+  async pkpSign(request: PkpSignRequest): Promise<PkpSignResult> {
+    try {
+      const digest = normalizeDigest(
+        Array.isArray(request.toSign) ? Uint8Array.from(request.toSign) : request.toSign,
+      );
+      const authSigAddress = this.verifiedAddress(request.authSig);
+      if (authSigAddress === undefined) {
+        throw new OracleError("INVALID_AUTH_SIG", "/pkp/sign needs an authSig");
+      }
+      const tokenId = tokenIdFromPublicKey(request.pubKey);
+      const view = await PinnedChainView.pin(this.options.contracts, this.options.provider);
+      if (!this.options.keystore.has(tokenId) || !(await view.isRouted(tokenId))) {
+        throw new OracleError(
+          "UNKNOWN_PKP",
+          `no PKP with public key ${request.pubKey} is held here`,
+        );
+      }
+      await authorizeSigning(view, { tokenId, authSigAddress, scope: SCOPE_SIGN_ANYTHING });
+      return { success: true, signature: this.options.keystore.signDigest(tokenId, digest) };
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  /** Stores action code by its CID, like pinning it to IPFS. */
+  async storeAction(code: string): Promise<{ ipfsId: string }> {
+    this.checkCodeSize(code);
+    return { ipfsId: await this.actions.put(code) };
+  }
+
+  /** Where the oracle stands: chain, block, contracts, and the pool of unminted keys. */
+  async health(keyType = 2n): Promise<{
+    ok: boolean;
+    chainId: string;
+    blockNumber: number;
+    contracts: Record<string, string>;
+    pool: { keyType: string; unminted: number; held: number };
+  }> {
+    const { pkpNft, pkpPermissions, pubkeyRouter } = this.options.contracts;
+    const [blockNumber, unminted, addresses] = await Promise.all([
+      this.options.provider.getBlockNumber(),
+      pubkeyRouter.unmintedKeyCount(keyType),
+      Promise.all([pkpNft.getAddress(), pkpPermissions.getAddress(), pubkeyRouter.getAddress()]),
+    ]);
+    return {
+      ok: true,
+      chainId: this.chainId.toString(),
+      blockNumber,
+      contracts: { PKPNFT: addresses[0], PKPPermissions: addresses[1], PubkeyRouter: addresses[2] },
+      pool: {
+        keyType: keyType.toString(),
+        unminted: Number(unminted),
+        held: this.options.keystore.list().length,
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsRuntime) await this.runtime.close();
+  }
+
+  private async resolveCode(request: ExecuteRequest): Promise<{ code: string; ipfsId: string }> {
+    const { code, ipfsId } = request;
+    if (ipfsId !== undefined && !isCidV0(ipfsId)) {
+      throw new OracleError("INVALID_CID", `ipfsId ${JSON.stringify(ipfsId)} is not a CIDv0 (Qm…)`);
+    }
+    if (code === undefined) {
+      if (ipfsId === undefined) {
+        throw new OracleError("INVALID_REQUEST", "give the action's code, its ipfsId, or both");
+      }
+      const stored = await this.actions.get(ipfsId);
+      if (stored === undefined) {
+        throw new OracleError(
+          "ACTION_NOT_FOUND",
+          `no action ${ipfsId} is stored here: POST its code to /actions first, or send the code`,
+        );
+      }
+      return { code: stored, ipfsId };
+    }
+    this.checkCodeSize(code);
+    const computed = await cidOfCode(code);
+    if (ipfsId !== undefined && ipfsId !== computed) {
+      throw new OracleError(
+        "CODE_CID_MISMATCH",
+        `the code hashes to ${computed}, not to the given ipfsId ${ipfsId}`,
+      );
+    }
+    return { code, ipfsId: computed };
+  }
+
+  private checkCodeSize(code: string): void {
+    const bytes = Buffer.byteLength(code, "utf8");
+    if (bytes > this.codeBytesLimit) {
+      throw new OracleError(
+        "LIMIT_EXCEEDED",
+        `action code is ${bytes} bytes; the limit is ${this.codeBytesLimit}`,
+      );
+    }
+  }
+
+  private verifiedAddress(authSig: AuthSig | undefined): string | undefined {
+    if (authSig === undefined) return undefined;
+    return verifyAuthSig(authSig, { chainId: Number(this.chainId) }).address;
+  }
+}
+
+function failure(error: unknown): OracleFailure {
+  const refusal = toOracleError(error);
+  return { success: false, error: { code: refusal.code, message: refusal.message } };
+}

@@ -1,6 +1,7 @@
-import { HardhatUserConfig, subtask } from "hardhat/config";
+import { HardhatUserConfig, subtask, vars } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
+import { deployerAccounts, rpcUrl } from "./tasks/deploy"; // also registers pkp:deploy
 
 // Hardhat 2 downloads native solc from a host this machine cannot reach. We compile with the
 // WASM build shipped in the npm `solc` package instead (Hardhat's documented "custom solc"
@@ -31,10 +32,17 @@ const config: HardhatUserConfig = {
       evmVersion: "cancun",
     },
   },
+  // RPC URLs and the deployer key are Hardhat configuration variables (`npx hardhat vars set NAME`,
+  // or the environment variable HARDHAT_VAR_NAME). They are read lazily: a missing one only
+  // matters when its network is used, and `pkp:deploy` then names it (tasks/networkVars.ts).
   networks: {
     hardhat: {},
-    localhost: { url: "http://127.0.0.1:8545" },
+    localhost: { url: rpcUrl("localhost") },
+    sepolia: { url: rpcUrl("sepolia"), chainId: 11155111, accounts: deployerAccounts() },
+    yellowstone: { url: rpcUrl("yellowstone"), chainId: 175188, accounts: deployerAccounts() },
   },
+  // `npx hardhat verify --network sepolia <address> <constructor args…>` (see README "Deploying").
+  etherscan: { apiKey: vars.has("ETHERSCAN_API_KEY") ? vars.get("ETHERSCAN_API_KEY") : "" },
   gasReporter: { enabled: process.env.REPORT_GAS === "true", offline: true, noColors: true },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
   mocha: { timeout: 120_000 },

@@ -128,15 +128,17 @@ contract PubkeyRouter is IPubkeyRouter, Ownable {
                     record.position >= pool.head &&
                     record.position < pool.tail;
             if (!inPool) revert KeyNotInPool(tokenId, keyType);
-            // Swap the withdrawn key into the head position and consume it, so the pool stays
-            // contiguous and no mint ever has to skip over withdrawn keys.
-            if (record.position != pool.head) {
-                uint256 headTokenId = _poolTokenIds[keyType][pool.head];
-                _poolTokenIds[keyType][record.position] = headTokenId;
-                _keys[headTokenId].position = record.position;
-                _poolTokenIds[keyType][pool.head] = tokenId;
-                record.position = uint56(pool.head);
+            // Consume the withdrawn key at the head: the older keys before it move up one place,
+            // so the pool stays contiguous and first-in-first-out. Only unminted keys move, and
+            // a key's reference is permanent only from its mint on. The loop is bounded by the
+            // pool, which only key providers grow.
+            for (uint256 position = record.position; position > pool.head; --position) {
+                uint256 olderTokenId = _poolTokenIds[keyType][position - 1];
+                _poolTokenIds[keyType][position] = olderTokenId;
+                _keys[olderTokenId].position = uint56(position);
             }
+            _poolTokenIds[keyType][pool.head] = tokenId;
+            record.position = uint56(pool.head);
             record.flags |= FLAG_WITHDRAWN;
             _keys[tokenId] = record;
             pool.head += 1;

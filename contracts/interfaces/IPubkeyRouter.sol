@@ -112,7 +112,8 @@ interface IPubkeyRouter {
     ) external;
 
     /// @notice Takes unminted keys out of the pool for good (e.g. keys whose private half the
-    /// oracle no longer holds). A withdrawn key can never be routed or minted again.
+    /// oracle no longer holds). A withdrawn key can never be routed or minted again. The other
+    /// keys keep their first-in-first-out order.
     function withdrawUnmintedKeys(uint256 keyType, uint256[] calldata tokenIds) external;
 
     // ------------------------------------------------------------------ PKPNFT
@@ -161,9 +162,10 @@ interface IPubkeyRouter {
         uint256 limit
     ) external view returns (uint256[] memory tokenIds);
 
-    /// @notice A compact, permanent reference to a routed key: its key type and its position in
-    /// that type's pool (`keyType << 56 | position`). PKPPermissions stores these instead of
-    /// 256-bit token ids in its reverse index.
+    /// @notice A compact reference to a routed key: its key type and its position in that type's
+    /// pool (`keyType << 56 | position`). Permanent from the key's mint on (a withdrawal may move
+    /// unminted keys up the pool). PKPPermissions stores these instead of 256-bit token ids in
+    /// its reverse index.
     function keyRefOf(uint256 tokenId) external view returns (uint88);
 
     /// @notice The token id a key reference names (0 for a reference to no key).

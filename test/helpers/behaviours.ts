@@ -37,7 +37,12 @@ async function readPkp(stack: Stack, tokenId: bigint, probes: HardhatEthersSigne
     perMethod.push({
       permitted: await p.isPermittedAuthMethod(tokenId, m.authMethodType, m.id),
       scopes: [
-        ...(await p.getPermittedAuthMethodScopes(tokenId, m.authMethodType, m.id, MAX_LISTED_SCOPE)),
+        ...(await p.getPermittedAuthMethodScopes(
+          tokenId,
+          m.authMethodType,
+          m.id,
+          MAX_LISTED_SCOPE,
+        )),
       ],
       probedScopes: await Promise.all(
         PROBED_SCOPES.map((s) =>
@@ -104,7 +109,9 @@ export function shouldLockGrantsAfterBurn(load: () => Promise<BurnedPkpContext>)
       [
         "addPermittedAuthMethod",
         () =>
-          p.addPermittedAuthMethod(id, { authMethodType: 6n, id: "0x1234", userPubkey: "0x" }, [1n]),
+          p.addPermittedAuthMethod(id, { authMethodType: 6n, id: "0x1234", userPubkey: "0x" }, [
+            1n,
+          ]),
       ],
       [
         "removePermittedAuthMethod",
@@ -216,9 +223,7 @@ export function shouldLockGrantsAfterBurn(load: () => Promise<BurnedPkpContext>)
     expect(reads.addresses).to.deep.equal(explicit);
     expect(reads.addressesPermitted).to.deep.equal(explicit.map(() => true));
     // The last owner, the operator, ... are permitted only if explicitly listed.
-    expect(reads.probesPermitted).to.deep.equal(
-      probes.map((s) => explicit.includes(s.address)),
-    );
+    expect(reads.probesPermitted).to.deep.equal(probes.map((s) => explicit.includes(s.address)));
     expect(await stack.permissions.getPermittedAddresses(tokenId)).to.have.lengthOf(
       explicit.length,
     );

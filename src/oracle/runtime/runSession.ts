@@ -34,8 +34,6 @@ export interface SessionResult {
   logs: string;
   signatures: Record<string, HostValue>;
   workerTimings: WorkerTimings | undefined;
-  /** The worker must not be reused. */
-  replaceWorker: boolean;
 }
 
 export interface SessionInput {
@@ -117,7 +115,6 @@ export class RunSession {
       logs,
       signatures: this.collectSignatures(),
       workerTimings: done.timings,
-      replaceWorker: this.replaceWorker,
     };
   }
 

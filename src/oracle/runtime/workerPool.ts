@@ -95,7 +95,12 @@ export class WorkerPool {
   /** Resolves with a ready worker reserved for the caller; waits (FIFO) when all are busy. */
   acquire(): Promise<PooledWorker> {
     if (this.closed) return Promise.reject(closedError());
-    const worker = this.idle.pop();
+    let worker = this.idle.pop();
+    while (worker && !worker.alive) {
+      // Died while idle (crash, external termination): drop it; a successor starts below.
+      this.replaced++;
+      worker = this.idle.pop();
+    }
     if (worker) return Promise.resolve(this.lend(worker));
     const waiter = new Promise<PooledWorker>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
@@ -125,7 +130,10 @@ export class WorkerPool {
 
   /** Starts every worker up to the pool size and waits until they are ready. */
   async warmUp(): Promise<void> {
-    while (!this.closed && this.total() < this.size) this.spawn();
+    const missing = this.size - this.total();
+    for (let i = 0; i < missing && !this.closed; i++) {
+      if (!this.spawn()) throw new ActionFailure("RUNTIME_ERROR", "sandbox worker failed to start");
+    }
     try {
       await Promise.all([...this.booting].map((worker) => worker.ready));
     } catch (error) {
@@ -163,8 +171,16 @@ export class WorkerPool {
     return this.idle.length + this.busy.size + this.booting.size;
   }
 
-  private spawn(): void {
-    const worker = new PooledWorker(startWorkerThread());
+  /** Starts one worker; once ready it goes to the first waiter or to the idle list. */
+  private spawn(): PooledWorker | undefined {
+    let thread: Worker;
+    try {
+      thread = startWorkerThread();
+    } catch (error) {
+      this.failOneWaiter(error instanceof Error ? error : new Error(String(error)));
+      return undefined;
+    }
+    const worker = new PooledWorker(thread);
     this.booting.add(worker);
     worker.ready.then(
       () => {
@@ -182,15 +198,18 @@ export class WorkerPool {
       },
       (error: Error) => {
         this.booting.delete(worker);
-        // A worker that cannot boot will not boot on retry either; fail one waiter loudly.
-        // Fail one waiter per failed boot (so a broken setup cannot retry forever), then try
-        // again for the others.
-        const next = this.waiting.shift();
-        next?.reject(
-          new ActionFailure("RUNTIME_ERROR", `sandbox worker failed to start: ${error.message}`),
-        );
+        this.failOneWaiter(error);
         if (!this.closed && this.waiting.length > 0) this.spawn();
       },
+    );
+    return worker;
+  }
+
+  /** One waiter fails per failed boot, so a broken setup fails runs instead of retrying forever. */
+  private failOneWaiter(error: Error): void {
+    const next = this.waiting.shift();
+    next?.reject(
+      new ActionFailure("RUNTIME_ERROR", `sandbox worker failed to start: ${error.message}`),
     );
   }
 }

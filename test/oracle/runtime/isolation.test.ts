@@ -2,23 +2,22 @@ import { expect } from "chai";
 import { ActionRuntime } from "../../../src/oracle/runtime";
 import { FakeHost, IPFS_ID, expectFailure, expectHealthy } from "./fakeHost";
 
-/** Everything a fresh sandbox may have as global names: ES built-ins of QuickJS plus our API. */
+/** Every global name a fresh sandbox has: QuickJS's ECMAScript built-ins plus our API. */
+// prettier-ignore
 const ALLOWED_GLOBALS = new Set([
-  // ECMAScript (QuickJS 2024) built-ins
-  "Object", "Function", "Array", "Number", "parseFloat", "parseInt", "Infinity", "NaN",
-  "undefined", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape",
-  "unescape", "isFinite", "isNaN", "globalThis", "eval", "Boolean", "String", "Symbol", "Date",
-  "RegExp", "Error", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError",
-  "URIError", "InternalError", "AggregateError", "Math", "JSON", "Reflect", "Proxy", "Promise",
-  "Map", "Set", "WeakMap", "WeakSet", "WeakRef", "FinalizationRegistry", "ArrayBuffer",
-  "SharedArrayBuffer", "DataView", "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array",
-  "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array", "Float32Array",
-  "Float64Array", "Float16Array", "BigInt", "Atomics", "Iterator", "Generator",
-  "AsyncGenerator", "performance", "queueMicrotask", "structuredClone", "navigator",
+  "Error", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError",
+  "InternalError", "AggregateError", "Array", "Object", "Function", "Iterator", "parseInt",
+  "parseFloat", "isNaN", "isFinite", "decodeURI", "decodeURIComponent", "encodeURI",
+  "encodeURIComponent", "escape", "unescape", "Infinity", "NaN", "undefined", "eval", "Number",
+  "Boolean", "String", "Math", "Reflect", "Symbol", "globalThis", "BigInt", "Date", "RegExp",
+  "JSON", "Proxy", "Map", "Set", "WeakMap", "WeakSet", "ArrayBuffer", "SharedArrayBuffer",
+  "Uint8ClampedArray", "Int8Array", "Uint8Array", "Int16Array", "Uint16Array", "Int32Array",
+  "Uint32Array", "BigInt64Array", "BigUint64Array", "Float16Array", "Float32Array",
+  "Float64Array", "DataView", "Promise", "WeakRef", "FinalizationRegistry",
   // ours
   "Lit", "LitActions", "jsParams", "console", "setTimeout", "setInterval", "clearTimeout",
   "clearInterval",
-]); // prettier-ignore
+]);
 
 describe("ActionRuntime: isolation of sandboxed code", function () {
   let runtime: ActionRuntime;

@@ -143,11 +143,13 @@ describe("ActionRuntime: limits and failures", function () {
   });
 
   describe("memory", function () {
+    // A fresh worker runs QuickJS before V8 has tiered up its WASM code: filling 8 MiB can take
+    // a few hundred ms on a loaded 2-core machine, so these runs get more than 500 ms.
+    const memoryLimits = { memoryBytes: 8 * MiB, timeoutMs: 5_000 };
+
     it("stops a growing array with ACTION_MEMORY_LIMIT", async function () {
       await expectFailure(
-        run("const hoard = []; for (;;) hoard.push({ index: hoard.length });", {
-          memoryBytes: 8 * MiB,
-        }),
+        run("const hoard = []; for (;;) hoard.push({ index: hoard.length });", memoryLimits),
         "ACTION_MEMORY_LIMIT",
         /8388608-byte heap limit/,
       );
@@ -155,16 +157,17 @@ describe("ActionRuntime: limits and failures", function () {
 
     it("stops one huge allocation with ACTION_MEMORY_LIMIT", async function () {
       await expectFailure(
-        run('"x".repeat(64 * 1024 * 1024).length', { memoryBytes: 8 * MiB }),
+        run('"x".repeat(64 * 1024 * 1024).length', memoryLimits),
         "ACTION_MEMORY_LIMIT",
       );
     });
 
     it("stops a memory bomb inside an async callback with ACTION_MEMORY_LIMIT", async function () {
       await expectFailure(
-        run("await null; const m = new Map(); for (let i = 0; ; i++) m.set(i, { i });", {
-          memoryBytes: 8 * MiB,
-        }),
+        run(
+          "await null; const m = new Map(); for (let i = 0; ; i++) m.set(i, { i });",
+          memoryLimits,
+        ),
         "ACTION_MEMORY_LIMIT",
       );
     });

@@ -4,15 +4,33 @@
  * and no chain access: host calls are forwarded to the main thread as messages.
  */
 import { parentPort } from "node:worker_threads";
-import { RELEASE_SYNC, newQuickJSWASMModule } from "quickjs-emscripten";
+import {
+  type CustomizeVariantOptions,
+  RELEASE_SYNC,
+  newQuickJSWASMModule,
+  newVariant,
+} from "quickjs-emscripten";
 import type { DoneMessage, FromWorkerMessage, ToWorkerMessage } from "../protocol";
 import { SandboxExecution } from "./sandboxExecution";
+
+/**
+ * Emscripten prints "Aborted(...)" when QuickJS hits an internal assertion, e.g. freeing a runtime
+ * that a QuickJS out-of-memory path leaked objects in. The abort also surfaces as an exception,
+ * which makes the execution recycle this worker, so the message is noise; anything else is kept.
+ */
+const emscriptenModule: NonNullable<CustomizeVariantOptions["emscriptenModule"]> & {
+  printErr(text: string): void;
+} = {
+  printErr(text: string) {
+    if (!text.startsWith("Aborted(")) process.stderr.write(`${text}\n`);
+  },
+};
 
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error("sandboxWorker must run in a worker thread");
   const post = (message: FromWorkerMessage) => port.postMessage(message);
-  const quickjs = await newQuickJSWASMModule(RELEASE_SYNC);
+  const quickjs = await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { emscriptenModule }));
   let current: { runId: number; execution: SandboxExecution } | undefined;
 
   port.on("message", (message: ToWorkerMessage) => {

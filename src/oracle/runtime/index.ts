@@ -17,7 +17,7 @@
  *   INVALID_LIMITS | INVALID_INPUT | HOST_ERROR | RUNTIME_ERROR | RUNTIME_CLOSED, or the code of a
  *   fatal host error (e.g. NOT_PERMITTED).
  *
- * See docs/ORACLE-RUNTIME.md.
+ * See docs/ORACLE.md ("The action runtime").
  */
 export {
   ActionRuntime,

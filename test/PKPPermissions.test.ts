@@ -762,9 +762,12 @@ describe("PKPPermissions", () => {
       await check("a removed one re-added at the end");
       await add(pool[2]);
       await check("a present one re-added: no change");
-      // Drain it completely, always from the front, then refill.
-      while (model.items.length > 0) await remove(model.items[0]);
-      await check("emptied");
+      // Drain it completely, always from the front (each time removing the entry that the
+      // previous removal moved there, whose position must have been updated), then refill.
+      while (model.items.length > 0) {
+        await remove(model.items[0]);
+        await check(`drained to ${model.items.length}`);
+      }
       for (const m of [pool[9], pool[8], pool[7], pool[6], pool[5]]) await add(m);
       await check("refilled");
     });
@@ -817,8 +820,12 @@ describe("PKPPermissions", () => {
       await check("a PKP moved twice removed");
       await add(tokens[0]);
       await check("re-added at the end");
-      while (model.items.length > 0) await remove(model.items[model.items.length - 1]);
-      await check("emptied from the back");
+      await remove(model.items[0]); // it moved from index 2 (in a slot word) to the inline entry
+      await check("a PKP moved out of a slot word removed");
+      while (model.items.length > 0) {
+        await remove(model.items[model.items.length - 1]);
+        await check(`emptied from the back to ${model.items.length}`);
+      }
       for (const t of [...tokens].reverse()) await add(t);
       await check("refilled in reverse");
     });

@@ -11,11 +11,11 @@ import {
   SCOPE_PERSONAL_SIGN,
   SCOPE_SIGN_ANYTHING,
   stackWithPoolFixture,
+  AUTH_METHOD_GOOGLE_JWT,
 } from "./helpers/stack";
 
 const CID_A = fakeCid("helper-a");
 const CID_B = fakeCid("helper-b");
-const GOOGLE_JWT = 6n;
 const GOOGLE_ID = ethers.keccak256(ethers.toUtf8Bytes("google:1234:app"));
 
 describe("PKPHelper", () => {
@@ -24,7 +24,7 @@ describe("PKPHelper", () => {
       const stack = await stackWithPoolFixture();
       const args: [bigint, bigint[], string[], string[], bigint[][], boolean, boolean] = [
         KEY_TYPE_ECDSA,
-        [AUTH_METHOD_ACTION, GOOGLE_JWT],
+        [AUTH_METHOD_ACTION, AUTH_METHOD_GOOGLE_JWT],
         [CID_A, GOOGLE_ID],
         ["0x", "0x"],
         [[SCOPE_SIGN_ANYTHING], [SCOPE_PERSONAL_SIGN]],
@@ -59,14 +59,15 @@ describe("PKPHelper", () => {
       const methods = await stack.permissions.getPermittedAuthMethods(tokenId);
       expect(methods.map((m) => [m.authMethodType, m.id])).to.deep.equal([
         [AUTH_METHOD_ACTION, CID_A],
-        [GOOGLE_JWT, GOOGLE_ID],
+        [AUTH_METHOD_GOOGLE_JWT, GOOGLE_ID],
         [AUTH_METHOD_ADDRESS, pkpAddress.toLowerCase()],
       ]);
       const p = stack.permissions;
       expect(await p.isPermittedAuthMethodScopePresent(tokenId, AUTH_METHOD_ACTION, CID_A, 1)).to.be
         .true;
-      expect(await p.isPermittedAuthMethodScopePresent(tokenId, GOOGLE_JWT, GOOGLE_ID, 2)).to.be
-        .true;
+      expect(
+        await p.isPermittedAuthMethodScopePresent(tokenId, AUTH_METHOD_GOOGLE_JWT, GOOGLE_ID, 2),
+      ).to.be.true;
       expect(
         await p.getPermittedAuthMethodScopes(tokenId, AUTH_METHOD_ADDRESS, pkpAddress, 3),
       ).to.deep.equal([false, false, false]);
@@ -155,7 +156,7 @@ describe("PKPHelper", () => {
           [[SCOPE_SIGN_ANYTHING], []],
           [stack.carol.address],
           [[SCOPE_PERSONAL_SIGN]],
-          [GOOGLE_JWT],
+          [AUTH_METHOD_GOOGLE_JWT],
           [GOOGLE_ID],
           ["0x"],
           [[]],
@@ -168,7 +169,7 @@ describe("PKPHelper", () => {
         [AUTH_METHOD_ACTION, CID_A],
         [AUTH_METHOD_ACTION, CID_B],
         [AUTH_METHOD_ADDRESS, stack.carol.address.toLowerCase()],
-        [GOOGLE_JWT, GOOGLE_ID],
+        [AUTH_METHOD_GOOGLE_JWT, GOOGLE_ID],
       ]);
       expect(await stack.pkpNft.ownerOf(tokenId)).to.equal(stack.bob.address);
       expect(await stack.permissions.isPermittedAddress(tokenId, stack.carol.address)).to.be.true;

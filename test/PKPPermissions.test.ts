@@ -20,13 +20,13 @@ import {
   SCOPE_SIGN_ANYTHING,
   Stack,
   stackWithPoolFixture,
+  AUTH_METHOD_GOOGLE_JWT,
 } from "./helpers/stack";
 
 // ---------------------------------------------------------------------- test data
 
 const CID = fakeCid("action-a.js");
 const OTHER_CID = fakeCid("action-b.js");
-const GOOGLE_JWT = 6n;
 const CUSTOM_TYPE = 0x4e663n;
 const INLINE_SCOPES = 184n;
 const MAX_UINT256 = 2n ** 256n - 1n;
@@ -43,7 +43,7 @@ function method(authMethodType: bigint, id: BytesLike, userPubkey: BytesLike = "
 
 /** A Google JWT auth method with a 40-byte id. */
 const GENERIC = method(
-  GOOGLE_JWT,
+  AUTH_METHOD_GOOGLE_JWT,
   ethers.concat([ethers.id("google:sub-1"), "0x0102030405060708"]),
 );
 const OTHER_GENERIC = method(CUSTOM_TYPE, "0xc0ffee");
@@ -345,21 +345,21 @@ describe("PKPPermissions", () => {
 
     it("addPermittedAuthMethod emits ScopeAdded (the real type) for each scope, then PermittedAuthMethodAdded with the user pubkey", async () => {
       const { stack, p, tokenId } = await loadFixture(twoPkpsFixture);
-      const m = method(GOOGLE_JWT, GENERIC.id, PUBKEY_A);
+      const m = method(AUTH_METHOD_GOOGLE_JWT, GENERIC.id, PUBKEY_A);
       const tx = await p.addPermittedAuthMethod(tokenId, m, [2n, 1n, 1000n]);
       for (const scope of [2n, 1n, 1000n]) {
         await expect(tx)
           .to.emit(stack.permissions, "PermittedAuthMethodScopeAdded")
-          .withArgs(tokenId, GOOGLE_JWT, m.id, scope);
+          .withArgs(tokenId, AUTH_METHOD_GOOGLE_JWT, m.id, scope);
       }
       await expect(tx)
         .to.emit(stack.permissions, "PermittedAuthMethodAdded")
-        .withArgs(tokenId, GOOGLE_JWT, m.id, PUBKEY_A);
+        .withArgs(tokenId, AUTH_METHOD_GOOGLE_JWT, m.id, PUBKEY_A);
       expect(await permissionEvents(stack, tx)).to.deep.equal([
-        ["PermittedAuthMethodScopeAdded", tokenId, GOOGLE_JWT, m.id, 2n],
-        ["PermittedAuthMethodScopeAdded", tokenId, GOOGLE_JWT, m.id, 1n],
-        ["PermittedAuthMethodScopeAdded", tokenId, GOOGLE_JWT, m.id, 1000n],
-        ["PermittedAuthMethodAdded", tokenId, GOOGLE_JWT, m.id, PUBKEY_A],
+        ["PermittedAuthMethodScopeAdded", tokenId, AUTH_METHOD_GOOGLE_JWT, m.id, 2n],
+        ["PermittedAuthMethodScopeAdded", tokenId, AUTH_METHOD_GOOGLE_JWT, m.id, 1n],
+        ["PermittedAuthMethodScopeAdded", tokenId, AUTH_METHOD_GOOGLE_JWT, m.id, 1000n],
+        ["PermittedAuthMethodAdded", tokenId, AUTH_METHOD_GOOGLE_JWT, m.id, PUBKEY_A],
       ]);
     });
 
@@ -466,7 +466,11 @@ describe("PKPPermissions", () => {
       ]);
       // A method that differs only in its type is another method.
       expect(
-        await stack.permissions.isPermittedAuthMethod(tokenId, GOOGLE_JWT + 1n, GENERIC.id),
+        await stack.permissions.isPermittedAuthMethod(
+          tokenId,
+          AUTH_METHOD_GOOGLE_JWT + 1n,
+          GENERIC.id,
+        ),
       ).to.equal(false);
     });
 
@@ -495,21 +499,31 @@ describe("PKPPermissions", () => {
     it("overwrites a non-WebAuthn method's user pubkey on every add, for every PKP, even with an empty one", async () => {
       const { stack, p, pBob, tokenId, bobTokenId } = await loadFixture(twoPkpsFixture);
       const id = GENERIC.id;
-      const read = () => stack.permissions.getUserPubkeyForAuthMethod(GOOGLE_JWT, id);
-      await sent(p.addPermittedAuthMethod(tokenId, method(GOOGLE_JWT, id, PUBKEY_A), []));
+      const read = () => stack.permissions.getUserPubkeyForAuthMethod(AUTH_METHOD_GOOGLE_JWT, id);
+      await sent(
+        p.addPermittedAuthMethod(tokenId, method(AUTH_METHOD_GOOGLE_JWT, id, PUBKEY_A), []),
+      );
       expect(await read()).to.equal(PUBKEY_A);
-      await expect(p.addPermittedAuthMethod(tokenId, method(GOOGLE_JWT, id, PUBKEY_B), []))
+      await expect(
+        p.addPermittedAuthMethod(tokenId, method(AUTH_METHOD_GOOGLE_JWT, id, PUBKEY_B), []),
+      )
         .to.emit(stack.permissions, "PermittedAuthMethodAdded")
-        .withArgs(tokenId, GOOGLE_JWT, id, PUBKEY_B);
+        .withArgs(tokenId, AUTH_METHOD_GOOGLE_JWT, id, PUBKEY_B);
       expect(await read()).to.equal(PUBKEY_B);
       // The method is global (Lit keeps one struct per auth method id): Bob's add rewrites it.
-      await sent(pBob.addPermittedAuthMethod(bobTokenId, method(GOOGLE_JWT, id, PUBKEY_C), []));
+      await sent(
+        pBob.addPermittedAuthMethod(bobTokenId, method(AUTH_METHOD_GOOGLE_JWT, id, PUBKEY_C), []),
+      );
       expect(await read()).to.equal(PUBKEY_C);
-      expect(await methodsOf(stack, tokenId)).to.deep.equal([method(GOOGLE_JWT, id, PUBKEY_C)]);
+      expect(await methodsOf(stack, tokenId)).to.deep.equal([
+        method(AUTH_METHOD_GOOGLE_JWT, id, PUBKEY_C),
+      ]);
       // addPermittedAction/addPermittedAuthMethod with an empty pubkey clears it.
-      await sent(p.addPermittedAuthMethod(tokenId, method(GOOGLE_JWT, id), []));
+      await sent(p.addPermittedAuthMethod(tokenId, method(AUTH_METHOD_GOOGLE_JWT, id), []));
       expect(await read()).to.equal("0x");
-      expect(await methodsOf(stack, bobTokenId)).to.deep.equal([method(GOOGLE_JWT, id)]);
+      expect(await methodsOf(stack, bobTokenId)).to.deep.equal([
+        method(AUTH_METHOD_GOOGLE_JWT, id),
+      ]);
       // And the action path, which always passes an empty pubkey, clears a type-2 pubkey.
       await sent(p.addPermittedAuthMethod(tokenId, method(AUTH_METHOD_ACTION, CID, PUBKEY_A), []));
       expect(await stack.permissions.getUserPubkeyForAuthMethod(AUTH_METHOD_ACTION, CID)).to.equal(
@@ -594,22 +608,22 @@ describe("PKPPermissions", () => {
       await expect(tx2)
         .to.emit(stack.permissions, "PermittedAuthMethodRemoved")
         .withArgs(tokenId, AUTH_METHOD_ADDRESS, addressId(dave));
-      const tx3 = await p.removePermittedAuthMethod(tokenId, GOOGLE_JWT, GENERIC.id);
+      const tx3 = await p.removePermittedAuthMethod(tokenId, AUTH_METHOD_GOOGLE_JWT, GENERIC.id);
       await expect(tx3)
         .to.emit(stack.permissions, "PermittedAuthMethodRemoved")
-        .withArgs(tokenId, GOOGLE_JWT, GENERIC.id);
+        .withArgs(tokenId, AUTH_METHOD_GOOGLE_JWT, GENERIC.id);
       expect(await permissionEvents(stack, tx3)).to.deep.equal([
-        ["PermittedAuthMethodRemoved", tokenId, GOOGLE_JWT, GENERIC.id],
+        ["PermittedAuthMethodRemoved", tokenId, AUTH_METHOD_GOOGLE_JWT, GENERIC.id],
       ]);
 
       expect(await methodsOf(stack, tokenId)).to.deep.equal([]);
       expect(await stack.permissions.isPermittedAction(tokenId, CID)).to.equal(false);
       expect(await stack.permissions.isPermittedAddress(tokenId, dave)).to.equal(false);
       expect(
-        await stack.permissions.isPermittedAuthMethod(tokenId, GOOGLE_JWT, GENERIC.id),
+        await stack.permissions.isPermittedAuthMethod(tokenId, AUTH_METHOD_GOOGLE_JWT, GENERIC.id),
       ).to.equal(false);
       expect(
-        await stack.permissions.getTokenIdsForAuthMethod(GOOGLE_JWT, GENERIC.id),
+        await stack.permissions.getTokenIdsForAuthMethod(AUTH_METHOD_GOOGLE_JWT, GENERIC.id),
       ).to.deep.equal([]);
     });
 
@@ -694,9 +708,27 @@ describe("PKPPermissions", () => {
     it("clears the scopes also when the method is removed by a batch and re-added", async () => {
       const { stack, p, tokenId } = await loadFixture(twoPkpsFixture);
       await sent(p.addPermittedAuthMethod(tokenId, GENERIC, [1n, 700n]));
-      await sent(p.batchAddRemoveAuthMethods(tokenId, [], [], [], [], [GOOGLE_JWT], [GENERIC.id]));
       await sent(
-        p.batchAddRemoveAuthMethods(tokenId, [GOOGLE_JWT], [GENERIC.id], ["0x"], [[]], [], []),
+        p.batchAddRemoveAuthMethods(
+          tokenId,
+          [],
+          [],
+          [],
+          [],
+          [AUTH_METHOD_GOOGLE_JWT],
+          [GENERIC.id],
+        ),
+      );
+      await sent(
+        p.batchAddRemoveAuthMethods(
+          tokenId,
+          [AUTH_METHOD_GOOGLE_JWT],
+          [GENERIC.id],
+          ["0x"],
+          [[]],
+          [],
+          [],
+        ),
       );
       expect(await scopesOf(stack, tokenId, GENERIC, 701n)).to.deep.equal(scopeList(701n, []));
     });
@@ -841,14 +873,14 @@ describe("PKPPermissions", () => {
       await sent(p.addPermittedAuthMethod(tokenId, GENERIC, []));
       await sent(p.addPermittedAuthMethod(otherTokenId, GENERIC, []));
       expect(
-        await stack.permissions.getTokenIdsForAuthMethod(GOOGLE_JWT, GENERIC.id),
+        await stack.permissions.getTokenIdsForAuthMethod(AUTH_METHOD_GOOGLE_JWT, GENERIC.id),
       ).to.deep.equal([tokenId, otherTokenId]);
-      await sent(p.removePermittedAuthMethod(tokenId, GOOGLE_JWT, GENERIC.id));
+      await sent(p.removePermittedAuthMethod(tokenId, AUTH_METHOD_GOOGLE_JWT, GENERIC.id));
       expect(
-        await stack.permissions.getTokenIdsForAuthMethod(GOOGLE_JWT, GENERIC.id),
+        await stack.permissions.getTokenIdsForAuthMethod(AUTH_METHOD_GOOGLE_JWT, GENERIC.id),
       ).to.deep.equal([otherTokenId]);
       expect(
-        await stack.permissions.getPKPPubKeysByAuthMethod(GOOGLE_JWT, GENERIC.id),
+        await stack.permissions.getPKPPubKeysByAuthMethod(AUTH_METHOD_GOOGLE_JWT, GENERIC.id),
       ).to.deep.equal([otherKeys[0].publicKey]);
     });
   });
@@ -912,7 +944,7 @@ describe("PKPPermissions", () => {
         expect(
           await stack.permissions.isPermittedAuthMethodScopePresent(
             tokenId,
-            GOOGLE_JWT,
+            AUTH_METHOD_GOOGLE_JWT,
             GENERIC.id,
             s,
           ),
@@ -929,7 +961,7 @@ describe("PKPPermissions", () => {
       expect(
         await stack.permissions.isPermittedAuthMethodScopePresent(
           tokenId,
-          GOOGLE_JWT,
+          AUTH_METHOD_GOOGLE_JWT,
           GENERIC.id,
           1n,
         ),
@@ -959,7 +991,7 @@ describe("PKPPermissions", () => {
       await sent(p.removePermittedAction(tokenId, CID));
       const cases: Array<[bigint, string, bigint]> = [
         [CUSTOM_TYPE, "0x77", 1n],
-        [GOOGLE_JWT, GENERIC.id, 2n],
+        [AUTH_METHOD_GOOGLE_JWT, GENERIC.id, 2n],
         [AUTH_METHOD_ACTION, CID, 1n],
         [AUTH_METHOD_ACTION, CID, 500n],
       ];
@@ -976,8 +1008,8 @@ describe("PKPPermissions", () => {
       await sent(pBob.addPermittedAuthMethod(bobTokenId, GENERIC, [1n, 300n]));
       for (const [type, id, scope] of [
         [CUSTOM_TYPE, "0x77", 1n],
-        [GOOGLE_JWT, GENERIC.id, 1n],
-        [GOOGLE_JWT, GENERIC.id, 300n],
+        [AUTH_METHOD_GOOGLE_JWT, GENERIC.id, 1n],
+        [AUTH_METHOD_GOOGLE_JWT, GENERIC.id, 300n],
       ] as const) {
         await expect(p.removePermittedAuthMethodScope(tokenId, type, id, scope))
           .to.emit(stack.permissions, "PermittedAuthMethodScopeRemoved")
@@ -997,7 +1029,7 @@ describe("PKPPermissions", () => {
       for (const [type, id] of [
         [AUTH_METHOD_ACTION, CID],
         [AUTH_METHOD_ADDRESS, addressId(dave)],
-        [GOOGLE_JWT, GENERIC.id],
+        [AUTH_METHOD_GOOGLE_JWT, GENERIC.id],
         [0n, "0x"],
         [MAX_UINT256, ethers.hexlify(new Uint8Array(70).fill(7))],
       ] as const) {
@@ -1073,15 +1105,15 @@ describe("PKPPermissions", () => {
     it("returns the public keys of the PKPs permitting a method from getPKPPubKeysByAuthMethod", async () => {
       const { stack, p, pBob, tokenId, bobTokenId } = await loadFixture(twoPkpsFixture);
       expect(
-        await stack.permissions.getPKPPubKeysByAuthMethod(GOOGLE_JWT, GENERIC.id),
+        await stack.permissions.getPKPPubKeysByAuthMethod(AUTH_METHOD_GOOGLE_JWT, GENERIC.id),
       ).to.deep.equal([]);
       await sent(pBob.addPermittedAuthMethod(bobTokenId, GENERIC, []));
       await sent(p.addPermittedAuthMethod(tokenId, GENERIC, []));
       expect(
-        await stack.permissions.getPKPPubKeysByAuthMethod(GOOGLE_JWT, GENERIC.id),
+        await stack.permissions.getPKPPubKeysByAuthMethod(AUTH_METHOD_GOOGLE_JWT, GENERIC.id),
       ).to.deep.equal([stack.poolKeys[1].publicKey, stack.poolKeys[0].publicKey]);
       expect(
-        await stack.permissions.getTokenIdsForAuthMethod(GOOGLE_JWT, GENERIC.id),
+        await stack.permissions.getTokenIdsForAuthMethod(AUTH_METHOD_GOOGLE_JWT, GENERIC.id),
       ).to.deep.equal([bobTokenId, tokenId]);
     });
 
@@ -1108,26 +1140,26 @@ describe("PKPPermissions", () => {
       await sent(p.addPermittedAction(tokenId, CID, [1n]));
       const tx = await p.batchAddRemoveAuthMethods(
         tokenId,
-        [GOOGLE_JWT, AUTH_METHOD_ADDRESS],
+        [AUTH_METHOD_GOOGLE_JWT, AUTH_METHOD_ADDRESS],
         [GENERIC.id, addressId(dave)],
         [PUBKEY_A, "0x"],
         [[1n, 2n], []],
-        [AUTH_METHOD_ACTION, GOOGLE_JWT],
+        [AUTH_METHOD_ACTION, AUTH_METHOD_GOOGLE_JWT],
         [CID, GENERIC.id],
       );
       await expect(tx)
         .to.emit(stack.permissions, "PermittedAuthMethodAdded")
-        .withArgs(tokenId, GOOGLE_JWT, GENERIC.id, PUBKEY_A);
+        .withArgs(tokenId, AUTH_METHOD_GOOGLE_JWT, GENERIC.id, PUBKEY_A);
       await expect(tx)
         .to.emit(stack.permissions, "PermittedAuthMethodRemoved")
-        .withArgs(tokenId, GOOGLE_JWT, GENERIC.id);
+        .withArgs(tokenId, AUTH_METHOD_GOOGLE_JWT, GENERIC.id);
       expect(await permissionEvents(stack, tx)).to.deep.equal([
-        ["PermittedAuthMethodScopeAdded", tokenId, GOOGLE_JWT, GENERIC.id, 1n],
-        ["PermittedAuthMethodScopeAdded", tokenId, GOOGLE_JWT, GENERIC.id, 2n],
-        ["PermittedAuthMethodAdded", tokenId, GOOGLE_JWT, GENERIC.id, PUBKEY_A],
+        ["PermittedAuthMethodScopeAdded", tokenId, AUTH_METHOD_GOOGLE_JWT, GENERIC.id, 1n],
+        ["PermittedAuthMethodScopeAdded", tokenId, AUTH_METHOD_GOOGLE_JWT, GENERIC.id, 2n],
+        ["PermittedAuthMethodAdded", tokenId, AUTH_METHOD_GOOGLE_JWT, GENERIC.id, PUBKEY_A],
         ["PermittedAuthMethodAdded", tokenId, AUTH_METHOD_ADDRESS, addressId(dave), "0x"],
         ["PermittedAuthMethodRemoved", tokenId, AUTH_METHOD_ACTION, CID],
-        ["PermittedAuthMethodRemoved", tokenId, GOOGLE_JWT, GENERIC.id],
+        ["PermittedAuthMethodRemoved", tokenId, AUTH_METHOD_GOOGLE_JWT, GENERIC.id],
       ]);
       // Added then removed in the same batch: gone (a remove-then-add order would have kept it).
       expect(await methodsOf(stack, tokenId)).to.deep.equal([addressMethod(dave)]);
@@ -1143,9 +1175,9 @@ describe("PKPPermissions", () => {
     });
 
     const addMismatches: Array<[string, bigint[], string[], string[], bigint[][]]> = [
-      ["ids", [GOOGLE_JWT, CUSTOM_TYPE], [GENERIC.id], ["0x", "0x"], [[], []]],
-      ["pubkeys", [GOOGLE_JWT], [GENERIC.id], [], [[]]],
-      ["scopes", [GOOGLE_JWT], [GENERIC.id], ["0x"], [[], [1n]]],
+      ["ids", [AUTH_METHOD_GOOGLE_JWT, CUSTOM_TYPE], [GENERIC.id], ["0x", "0x"], [[], []]],
+      ["pubkeys", [AUTH_METHOD_GOOGLE_JWT], [GENERIC.id], [], [[]]],
+      ["scopes", [AUTH_METHOD_GOOGLE_JWT], [GENERIC.id], ["0x"], [[], [1n]]],
       ["types", [], [GENERIC.id], ["0x"], [[]]],
     ];
     for (const [which, types, ids, pubkeys, scopes] of addMismatches) {
@@ -1172,7 +1204,7 @@ describe("PKPPermissions", () => {
     for (const [types, ids] of [
       [[AUTH_METHOD_ACTION], []],
       [[], [CID]],
-      [[AUTH_METHOD_ACTION, GOOGLE_JWT], [CID]],
+      [[AUTH_METHOD_ACTION, AUTH_METHOD_GOOGLE_JWT], [CID]],
     ] as Array<[bigint[], string[]]>) {
       it(`rejects ${types.length} remove types with ${ids.length} ids with RemoveArraysLengthMismatch`, async () => {
         const { stack, p, tokenId } = await loadFixture(twoPkpsFixture);
@@ -1180,7 +1212,7 @@ describe("PKPPermissions", () => {
         await expect(
           p.batchAddRemoveAuthMethods(
             tokenId,
-            [GOOGLE_JWT],
+            [AUTH_METHOD_GOOGLE_JWT],
             [GENERIC.id],
             ["0x"],
             [[1n]],
@@ -1210,7 +1242,7 @@ describe("PKPPermissions", () => {
       await expect(
         p.batchAddRemoveAuthMethods(
           tokenId,
-          [GOOGLE_JWT, CUSTOM_TYPE, AUTH_METHOD_WEBAUTHN],
+          [AUTH_METHOD_GOOGLE_JWT, CUSTOM_TYPE, AUTH_METHOD_WEBAUTHN],
           [GENERIC.id, "0x01", passkey],
           [PUBKEY_A, "0x", PUBKEY_B],
           [[1n, 400n], [2n], []],
@@ -1226,7 +1258,7 @@ describe("PKPPermissions", () => {
         PUBKEY_C,
       );
       expect(
-        await stack.permissions.getTokenIdsForAuthMethod(GOOGLE_JWT, GENERIC.id),
+        await stack.permissions.getTokenIdsForAuthMethod(AUTH_METHOD_GOOGLE_JWT, GENERIC.id),
       ).to.deep.equal([]);
     });
   });

@@ -1,6 +1,4 @@
 import { ethers } from "ethers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { PKPNFT } from "../../typechain-types";
 import type { TestKey } from "./keys";
 
 /** The field prime p of secp256k1. */
@@ -99,18 +97,7 @@ export const POINT_WITH_SMALL_Y = (() => {
   return point;
 })();
 
-/** Mints the next PKP of `keyType` as `minter` (paying the mint cost); returns its token id. */
-export async function mintNextAs(
-  pkpNft: PKPNFT,
-  minter: HardhatEthersSigner,
-  keyType: bigint,
-): Promise<bigint> {
-  const value = await pkpNft.mintCost();
-  const nft = pkpNft.connect(minter);
-  const tokenId = await nft.mintNext.staticCall(keyType, { value });
-  await (await nft.mintNext(keyType, { value })).wait();
-  return tokenId;
-}
+export { mintNextAs } from "./stack";
 
 /** The token ids of `keys`, in order. */
 export function idsOf(keys: readonly TestKey[]): bigint[] {

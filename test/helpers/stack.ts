@@ -21,6 +21,7 @@ export const SCOPE_PERSONAL_SIGN = 2n;
 export const AUTH_METHOD_ADDRESS = 1n;
 export const AUTH_METHOD_ACTION = 2n;
 export const AUTH_METHOD_WEBAUTHN = 3n;
+export const AUTH_METHOD_GOOGLE_JWT = 6n;
 
 export interface Stack {
   router: PubkeyRouter;
@@ -79,14 +80,25 @@ export async function stackWithPoolFixture(): Promise<Stack> {
   return { ...stack, poolKeys };
 }
 
-/** Mints the next PKP to `to` (paying the mint cost) and returns its token id. */
-export async function mintTo(stack: Stack, to: HardhatEthersSigner): Promise<bigint> {
-  const cost = await stack.pkpNft.mintCost();
-  const tokenId = await stack.pkpNft
-    .connect(to)
-    .mintNext.staticCall(KEY_TYPE_ECDSA, { value: cost });
-  await (await stack.pkpNft.connect(to).mintNext(KEY_TYPE_ECDSA, { value: cost })).wait();
+/** Mints the next PKP of `keyType` as `minter` (paying the mint cost); returns its token id. */
+export async function mintNextAs(
+  pkpNft: PKPNFT,
+  minter: HardhatEthersSigner,
+  keyType: bigint = KEY_TYPE_ECDSA,
+): Promise<bigint> {
+  const value = await pkpNft.mintCost();
+  const nft = pkpNft.connect(minter);
+  const tokenId = await nft.mintNext.staticCall(keyType, { value });
+  await (await nft.mintNext(keyType, { value })).wait();
   return tokenId;
+}
+
+/** Mints the next ECDSA PKP to `to` (paying the mint cost) and returns its token id. */
+export async function mintTo(
+  stack: Pick<Stack, "pkpNft">,
+  to: HardhatEthersSigner,
+): Promise<bigint> {
+  return mintNextAs(stack.pkpNft, to);
 }
 
 /** Runs mintGrantAndBurnNext for `cid` as `caller` and returns the token id and receipt. */

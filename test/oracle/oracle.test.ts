@@ -9,7 +9,7 @@ import { MemoryKeystore } from "../../src/oracle/keystore";
 import { SigningOracle, type ExecuteResult } from "../../src/oracle/oracle";
 import { ActionRuntime } from "../../src/oracle/runtime";
 import { verifyLitSignature, type LitSignature } from "../../src/oracle/signing";
-import { deployStack, KEY_TYPE_ECDSA } from "../helpers/stack";
+import { deployStack, KEY_TYPE_ECDSA, mintTo } from "../helpers/stack";
 
 const CHAIN_ID = 31337;
 
@@ -52,10 +52,7 @@ describe("SigningOracle", () => {
     const cid = async (code: string) => cidToBytes(await cidOfCode(code));
     /** Mints the next PKP to alice and returns its key. */
     const mintToAlice = async () => {
-      const tokenId = await stack.pkpNft
-        .connect(stack.alice)
-        .mintNext.staticCall(2n, { value: 1n });
-      await stack.pkpNft.connect(stack.alice).mintNext(2n, { value: 1n });
+      const tokenId = await mintTo(stack, stack.alice);
       return { tokenId, publicKey: await stack.pkpNft.getPubkey(tokenId) };
     };
     return { stack, keystore, oracle, cid, mintToAlice };

@@ -13,9 +13,12 @@ import {IPubkeyRouter} from "./interfaces/IPubkeyRouter.sol";
 ///   (a compact 56-bit reference, the number of PKPs that permit it, and the first of them) and
 ///   one data slot keyed by the reference (a CID's sha2-256 digest, an address, or — for any
 ///   other shape — the id of a full copy of the method).
-/// - Each PKP keeps the references of its auth methods packed four to a slot, with the count in
-///   the first slot, and one grant slot per permitted method (its positions in both lists and its
-///   scopes 0–183 as a bitmap; larger scope ids live in an overflow bitmap).
+/// - Each PKP has one head slot: the number of auth methods it permits, the reference of the first
+///   and that first method's grant inline (its position in the method's PKP list and scopes 0–127).
+///   Every other method's reference is packed four to a slot after the head, and its grant has a
+///   slot of its own (its positions in both lists and scopes 0–183). Larger scope ids of either
+///   kind of grant live in an overflow bitmap. A PKP with one grant — every PKP minted by
+///   mintGrantAndBurnNext — therefore costs one fresh slot, not two.
 /// - The reverse index (method → PKPs) stores the router's 88-bit key references instead of
 ///   256-bit token ids: the first in the method record, then two to a slot.
 contract PKPPermissions is IPKPPermissions {
@@ -26,6 +29,8 @@ contract PKPPermissions is IPKPPermissions {
         uint88 firstPkp;
     }
 
+    /// @dev A grant slot, and in memory any grant: position 1 is the head grant (in the PKP's head
+    /// slot, with only HEAD_INLINE_SCOPES inline scopes), positions >= 2 have a slot of their own.
     struct Grant {
         uint32 position; // 1-based position in the PKP's method list; 0 = not permitted
         uint32 pkpPosition; // 0-based position in the method's PKP list
@@ -53,7 +58,16 @@ contract PKPPermissions is IPKPPermissions {
     uint256 private constant INLINE_SCOPES = 184;
     uint256 private constant REFS_PER_WORD = 4;
     uint256 private constant REF_BITS = 56;
+
+    // The head slot of a PKP: [count:32 | head scopes:128 | flags:8 | pkp position:32 | ref:56].
+    uint256 private constant HEAD_PKP_POSITION_SHIFT = 56;
+    uint256 private constant HEAD_EXTRA_SCOPES_SHIFT = 88;
+    uint256 private constant HEAD_SCOPES_SHIFT = 96;
+    uint256 private constant HEAD_INLINE_SCOPES = 128;
     uint256 private constant COUNT_SHIFT = 224;
+    /// @dev The parts of the head slot that are not the head grant: the first reference and the count.
+    uint256 private constant HEAD_LIST_MASK =
+        uint256(type(uint56).max) | (uint256(type(uint32).max) << COUNT_SHIFT);
     uint256 private constant KEY_REFS_PER_WORD = 2;
     uint256 private constant KEY_REF_BITS = 88;
 
@@ -65,7 +79,10 @@ contract PKPPermissions is IPKPPermissions {
     mapping(uint56 ref => uint256 data) private _methodData;
     mapping(uint256 authMethodId => GenericMethod method) private _genericMethods;
     mapping(uint256 authMethodId => bytes userPubkey) private _userPubkeys;
+    /// @dev Grants at positions >= 2 (the head grant lives in the head slot).
     mapping(uint256 tokenId => mapping(uint56 ref => Grant grant)) private _grants;
+    /// @dev Word 0 is the PKP's head slot; word w >= 1 holds the references at positions
+    /// 4w - 2 .. 4w + 1 (1-based), in 56-bit lanes.
     mapping(uint256 tokenId => mapping(uint256 wordIndex => uint256 word)) private _methodRefWords;
     mapping(uint56 ref => mapping(uint256 wordIndex => uint256 word)) private _keyRefWords;
     mapping(uint256 tokenId => mapping(uint56 ref => uint256 epoch)) private _extraScopeEpochs;
@@ -115,12 +132,13 @@ contract PKPPermissions is IPKPPermissions {
         uint256 scopeId
     ) external onlyPKPOwner(tokenId) {
         uint56 ref = _methods[getAuthMethodId(authMethodType, id)].ref;
-        Grant memory grant = _grants[tokenId][ref];
+        uint256 head = _methodRefWords[tokenId][0];
+        Grant memory grant = _grantOf(tokenId, head, ref);
         if (ref == 0 || grant.position == 0) {
             revert AuthMethodNotPermitted(tokenId, authMethodType, id);
         }
         _setScope(tokenId, ref, grant, scopeId);
-        _grants[tokenId][ref] = grant;
+        _storeGrant(tokenId, ref, grant, head);
         emit PermittedAuthMethodScopeAdded(tokenId, authMethodType, id, scopeId);
     }
 
@@ -132,11 +150,12 @@ contract PKPPermissions is IPKPPermissions {
         uint256 scopeId
     ) external onlyPKPOwner(tokenId) {
         uint56 ref = _methods[getAuthMethodId(authMethodType, id)].ref;
-        Grant memory grant = _grants[tokenId][ref];
+        uint256 head = _methodRefWords[tokenId][0];
+        Grant memory grant = _grantOf(tokenId, head, ref);
         if (ref != 0 && grant.position != 0) {
-            if (scopeId < INLINE_SCOPES) {
+            if (scopeId < _inlineScopes(grant)) {
                 grant.scopes &= ~uint184(1 << scopeId);
-                _grants[tokenId][ref] = grant;
+                _storeGrant(tokenId, ref, grant, head);
             } else if (grant.hasExtraScopes) {
                 uint256 epoch = _extraScopeEpochs[tokenId][ref];
                 _extraScopes[tokenId][ref][epoch].bits[scopeId >> 8] &= ~(1 << (scopeId & 0xff));
@@ -295,7 +314,7 @@ contract PKPPermissions is IPKPPermissions {
         uint256 maxScopeId
     ) external view returns (bool[] memory scopes) {
         uint56 ref = _methods[getAuthMethodId(authMethodType, id)].ref;
-        Grant memory grant = _grants[tokenId][ref];
+        Grant memory grant = _grantOf(tokenId, _methodRefWords[tokenId][0], ref);
         scopes = new bool[](maxScopeId);
         if (ref == 0 || grant.position == 0) return scopes;
         for (uint256 i = 0; i < maxScopeId; ++i) {
@@ -352,7 +371,7 @@ contract PKPPermissions is IPKPPermissions {
         uint256 scopeId
     ) external view returns (bool) {
         uint56 ref = _methods[getAuthMethodId(authMethodType, id)].ref;
-        Grant memory grant = _grants[tokenId][ref];
+        Grant memory grant = _grantOf(tokenId, _methodRefWords[tokenId][0], ref);
         if (ref == 0 || grant.position == 0) return false;
         return _hasScope(tokenId, ref, grant, scopeId);
     }
@@ -437,9 +456,10 @@ contract PKPPermissions is IPKPPermissions {
             methodChanged = true;
         }
 
-        Grant memory grant = _grants[tokenId][method.ref];
+        uint256 head = _methodRefWords[tokenId][0];
+        Grant memory grant = _grantOf(tokenId, head, method.ref);
         if (grant.position == 0) {
-            grant.position = _appendMethodRef(tokenId, method.ref);
+            (head, grant.position) = _appendMethodRef(tokenId, head, method.ref);
             grant.pkpPosition = method.pkpCount;
             _appendKeyRef(method, _router.keyRefOf(tokenId));
             methodChanged = true;
@@ -448,7 +468,8 @@ contract PKPPermissions is IPKPPermissions {
             _setScope(tokenId, method.ref, grant, scopes[i]);
             emit PermittedAuthMethodScopeAdded(tokenId, authMethodType, id, scopes[i]);
         }
-        _grants[tokenId][method.ref] = grant;
+        // One write of the head slot covers a new reference and a head grant alike.
+        _storeGrant(tokenId, method.ref, grant, head);
         if (methodChanged) _methods[authMethodId] = method;
         emit PermittedAuthMethodAdded(tokenId, authMethodType, id, userPubkey);
     }
@@ -456,13 +477,14 @@ contract PKPPermissions is IPKPPermissions {
     function _remove(uint256 tokenId, uint256 authMethodType, bytes memory id) private {
         uint256 authMethodId = getAuthMethodId(authMethodType, id);
         MethodRecord memory method = _methods[authMethodId];
-        Grant memory grant = _grants[tokenId][method.ref];
+        uint256 head = _methodRefWords[tokenId][0];
+        Grant memory grant = _grantOf(tokenId, head, method.ref);
         if (method.ref != 0 && grant.position != 0) {
-            _removeMethodRefAt(tokenId, grant.position - 1);
+            _methodRefWords[tokenId][0] = _removeMethodRefAt(tokenId, head, grant.position - 1);
             _removeKeyRefAt(method, grant.pkpPosition);
             // Scopes go with the grant (Lit keeps them): forget any overflow scopes too.
             if (grant.hasExtraScopes) _extraScopeEpochs[tokenId][method.ref] += 1;
-            delete _grants[tokenId][method.ref];
+            if (grant.position != 1) delete _grants[tokenId][method.ref];
             _methods[authMethodId] = method;
         }
         emit PermittedAuthMethodRemoved(tokenId, authMethodType, id);
@@ -520,7 +542,7 @@ contract PKPPermissions is IPKPPermissions {
     // ------------------------------------------------------------------ scopes
 
     function _setScope(uint256 tokenId, uint56 ref, Grant memory grant, uint256 scopeId) private {
-        if (scopeId < INLINE_SCOPES) {
+        if (scopeId < _inlineScopes(grant)) {
             grant.scopes |= uint184(1 << scopeId);
             return;
         }
@@ -535,62 +557,128 @@ contract PKPPermissions is IPKPPermissions {
         Grant memory grant,
         uint256 scopeId
     ) private view returns (bool) {
-        if (scopeId < INLINE_SCOPES) return (grant.scopes >> scopeId) & 1 == 1;
+        if (scopeId < _inlineScopes(grant)) return (grant.scopes >> scopeId) & 1 == 1;
         if (!grant.hasExtraScopes) return false;
         uint256 epoch = _extraScopeEpochs[tokenId][ref];
         return (_extraScopes[tokenId][ref][epoch].bits[scopeId >> 8] >> (scopeId & 0xff)) & 1 == 1;
     }
 
-    // ------------------------------------------------------------------ a PKP's method list
+    // ------------------------------------------------------------------ grants
 
-    /// @dev Appends `ref` to the PKP's list and returns its 1-based position.
-    function _appendMethodRef(uint256 tokenId, uint56 ref) private returns (uint32) {
-        uint256 head = _methodRefWords[tokenId][0];
-        uint256 index = head >> COUNT_SHIFT;
-        head = _withCount(head, index + 1);
-        if (index < REFS_PER_WORD) {
-            head = _withLane(head, index, ref);
-        } else {
-            uint256 wordIndex = index / REFS_PER_WORD;
-            _methodRefWords[tokenId][wordIndex] = _withLane(
-                _methodRefWords[tokenId][wordIndex],
-                index % REFS_PER_WORD,
-                ref
-            );
-        }
-        _methodRefWords[tokenId][0] = head;
-        return uint32(index + 1);
-    }
-
-    /// @dev Removes the entry at `index` by moving the last entry into its place.
-    function _removeMethodRefAt(uint256 tokenId, uint256 index) private {
-        uint256 head = _methodRefWords[tokenId][0];
-        uint256 last = (head >> COUNT_SHIFT) - 1;
-        if (index != last) {
-            uint56 moved = _methodRefAt(tokenId, head, last);
-            head = _writeMethodRef(tokenId, head, index, moved);
-            _grants[tokenId][moved].position = uint32(index + 1);
-        }
-        head = _writeMethodRef(tokenId, head, last, 0);
-        _methodRefWords[tokenId][0] = _withCount(head, last);
-    }
-
-    /// @dev Writes `ref` at `index`; entries in the head word are written into `head` (the
-    /// caller stores it), the others straight to storage.
-    function _writeMethodRef(
+    /// @dev The grant of `ref` on the PKP whose head slot is `head` (position 0: not permitted).
+    /// The head grant is answered from `head`; a PKP with no methods needs no further read.
+    function _grantOf(
         uint256 tokenId,
         uint256 head,
-        uint256 index,
         uint56 ref
+    ) private view returns (Grant memory grant) {
+        if (head >> COUNT_SHIFT == 0) return grant;
+        if (uint56(head) == ref) {
+            return
+                Grant({
+                    position: 1,
+                    pkpPosition: uint32(head >> HEAD_PKP_POSITION_SHIFT),
+                    hasExtraScopes: uint8(head >> HEAD_EXTRA_SCOPES_SHIFT) != 0,
+                    scopes: uint184(uint128(head >> HEAD_SCOPES_SHIFT))
+                });
+        }
+        return _grants[tokenId][ref];
+    }
+
+    /// @dev Stores `grant` where it lives: into the head slot (`head` is the head as it is to be
+    /// stored, written only if it changed) for the head grant, otherwise into its grant slot.
+    function _storeGrant(uint256 tokenId, uint56 ref, Grant memory grant, uint256 head) private {
+        if (grant.position == 1) head = _withHeadGrant(head, grant);
+        else _grants[tokenId][ref] = grant;
+        if (head != _methodRefWords[tokenId][0]) _methodRefWords[tokenId][0] = head;
+    }
+
+    /// @dev Writes the head grant's fields into `head`; scopes must be below HEAD_INLINE_SCOPES.
+    function _withHeadGrant(uint256 head, Grant memory grant) private pure returns (uint256) {
+        return
+            (head & HEAD_LIST_MASK) |
+            (uint256(grant.pkpPosition) << HEAD_PKP_POSITION_SHIFT) |
+            ((grant.hasExtraScopes ? uint256(1) : 0) << HEAD_EXTRA_SCOPES_SHIFT) |
+            (uint256(grant.scopes) << HEAD_SCOPES_SHIFT);
+    }
+
+    /// @dev How many scope ids the grant keeps inline; the rest go to the overflow bitmap.
+    function _inlineScopes(Grant memory grant) private pure returns (uint256) {
+        return grant.position == 1 ? HEAD_INLINE_SCOPES : INLINE_SCOPES;
+    }
+
+    /// @dev Records that the PKP's entry in `ref`'s PKP list moved to `pkpPosition`. The PKP
+    /// permits `ref`, so its head slot holds at least one reference.
+    function _setPkpPosition(uint256 tokenId, uint56 ref, uint32 pkpPosition) private {
+        uint256 head = _methodRefWords[tokenId][0];
+        if (uint56(head) == ref) {
+            uint256 field = uint256(type(uint32).max) << HEAD_PKP_POSITION_SHIFT;
+            _methodRefWords[tokenId][0] =
+                (head & ~field) | (uint256(pkpPosition) << HEAD_PKP_POSITION_SHIFT);
+        } else {
+            _grants[tokenId][ref].pkpPosition = pkpPosition;
+        }
+    }
+
+    // ------------------------------------------------------------------ a PKP's method list
+
+    /// @dev Appends `ref` to the PKP's list: returns the new head (the caller stores it) and the
+    /// 1-based position. The first reference goes into the head, the others into words 1, 2, …
+    function _appendMethodRef(
+        uint256 tokenId,
+        uint256 head,
+        uint56 ref
+    ) private returns (uint256, uint32) {
+        uint256 index = head >> COUNT_SHIFT;
+        if (index == 0) {
+            // An empty list has an all-zero head (see _removeMethodRefAt).
+            head = ref;
+        } else {
+            _writeMethodRef(tokenId, index, ref);
+        }
+        return (_withCount(head, index + 1), uint32(index + 1));
+    }
+
+    /// @dev Removes the entry at `index` by moving the last entry into its place; returns the new
+    /// head (the caller stores it). A grant that moves to the front moves into the head slot:
+    /// its scopes 128–183 move to its overflow bitmap, and its grant slot is cleared.
+    function _removeMethodRefAt(
+        uint256 tokenId,
+        uint256 head,
+        uint256 index
     ) private returns (uint256) {
-        if (index < REFS_PER_WORD) return _withLane(head, index, ref);
-        uint256 wordIndex = index / REFS_PER_WORD;
-        _methodRefWords[tokenId][wordIndex] = _withLane(
-            _methodRefWords[tokenId][wordIndex],
-            index % REFS_PER_WORD,
-            ref
-        );
-        return head;
+        uint256 last = (head >> COUNT_SHIFT) - 1;
+        if (last == 0) return 0;
+        uint56 moved = _methodRefAt(tokenId, head, last);
+        _writeMethodRef(tokenId, last, 0);
+        if (index != 0) {
+            if (index != last) {
+                _writeMethodRef(tokenId, index, moved);
+                _grants[tokenId][moved].position = uint32(index + 1);
+            }
+            return _withCount(head, last);
+        }
+        Grant memory grant = _grants[tokenId][moved];
+        delete _grants[tokenId][moved];
+        grant.position = 1;
+        uint256 spilled = grant.scopes >> HEAD_INLINE_SCOPES;
+        if (spilled != 0) {
+            uint256 epoch = _extraScopeEpochs[tokenId][moved];
+            // Word 0 of the overflow bitmap holds scopes 0–255; a grant slot only ever set 184+.
+            _extraScopes[tokenId][moved][epoch].bits[0] |= spilled << HEAD_INLINE_SCOPES;
+            grant.hasExtraScopes = true;
+            grant.scopes = uint184(uint128(grant.scopes));
+        }
+        return _withHeadGrant(_withCount(moved, last), grant);
+    }
+
+    /// @dev Writes `ref` at `index` >= 1 (outside the head).
+    function _writeMethodRef(uint256 tokenId, uint256 index, uint56 ref) private {
+        uint256 wordIndex = 1 + (index - 1) / REFS_PER_WORD;
+        uint256 shift = ((index - 1) % REFS_PER_WORD) * REF_BITS;
+        uint256 word = _methodRefWords[tokenId][wordIndex];
+        word = (word & ~(uint256(type(uint56).max) << shift)) | (uint256(ref) << shift);
+        _methodRefWords[tokenId][wordIndex] = word;
     }
 
     function _methodRefAt(
@@ -598,9 +686,9 @@ contract PKPPermissions is IPKPPermissions {
         uint256 head,
         uint256 index
     ) private view returns (uint56) {
-        uint256 word =
-            index < REFS_PER_WORD ? head : _methodRefWords[tokenId][index / REFS_PER_WORD];
-        return uint56(word >> ((index % REFS_PER_WORD) * REF_BITS));
+        if (index == 0) return uint56(head);
+        uint256 word = _methodRefWords[tokenId][1 + (index - 1) / REFS_PER_WORD];
+        return uint56(word >> (((index - 1) % REFS_PER_WORD) * REF_BITS));
     }
 
     function _methodRefsOf(uint256 tokenId) private view returns (uint56[] memory refs) {
@@ -609,11 +697,6 @@ contract PKPPermissions is IPKPPermissions {
         for (uint256 i = 0; i < refs.length; ++i) {
             refs[i] = _methodRefAt(tokenId, head, i);
         }
-    }
-
-    function _withLane(uint256 word, uint256 lane, uint56 ref) private pure returns (uint256) {
-        uint256 shift = lane * REF_BITS;
-        return (word & ~(uint256(type(uint56).max) << shift)) | (uint256(ref) << shift);
     }
 
     function _withCount(uint256 head, uint256 count) private pure returns (uint256) {
@@ -637,7 +720,7 @@ contract PKPPermissions is IPKPPermissions {
             uint88 moved = _keyRefAt(method, last);
             if (index == 0) method.firstPkp = moved;
             else _writeKeyRef(method.ref, index, moved);
-            _grants[_router.tokenIdOfKeyRef(moved)][method.ref].pkpPosition = uint32(index);
+            _setPkpPosition(_router.tokenIdOfKeyRef(moved), method.ref, uint32(index));
         }
         if (last == 0) method.firstPkp = 0;
         else _writeKeyRef(method.ref, last, 0);
@@ -666,7 +749,7 @@ contract PKPPermissions is IPKPPermissions {
         bytes memory id
     ) private view returns (bool) {
         uint56 ref = _methods[getAuthMethodId(authMethodType, id)].ref;
-        return ref != 0 && _grants[tokenId][ref].position != 0;
+        return ref != 0 && _grantOf(tokenId, _methodRefWords[tokenId][0], ref).position != 0;
     }
 
     /// @dev The type, id and auth method id of the method with reference `ref`.

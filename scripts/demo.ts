@@ -1,91 +1,189 @@
 /**
- * `npm run demo`: the mint/grant/burn story on the in-process Hardhat network, with no setup
- * beyond `npm ci`.
+ * `npm run demo`: the whole mint/grant/burn story on the in-process Hardhat network, with no setup
+ * beyond `npm ci`:
  *
- * Today it covers the contracts: deploy the stack through the Ignition module, let an in-memory
- * keystore (the oracle's) register keys into the router's pool, mint/grant/burn a PKP for
- * actions/isPrime.js, and show what the chain now says about it. Running the action through the
- * signing oracle and verifying the proof come with the oracle and proof work.
+ *   deploy → the oracle's keystore registers keys → mint a PKP, grant it actions/isPrime.js and
+ *   burn it in one transaction → ask it to sign 7919 (prime: signed) and 7918 (refused, and why)
+ *   → write proofs/demo-prime-7919.json → verify that proof (re-executing the action) and print
+ *   the verifier's report.
+ *
+ * The oracle runs in this process (the SigningOracle library with an in-memory keystore); the
+ * verifier is the same library function `npx hardhat pkp:verify-proof` runs.
  */
 import hre, { ethers } from "hardhat";
 import { readFile } from "node:fs/promises";
+import * as os from "node:os";
 import path from "node:path";
-import PKPModule from "../ignition/modules/PKP";
-import { cidOfCode, cidToBytes } from "../src/cid";
+import { promises as fs } from "node:fs";
+import { cidToBytes } from "../src/cid";
+import { loadDeployment } from "../src/deployments";
 import { MemoryKeystore } from "../src/oracle/keystore";
+import { SigningOracle } from "../src/oracle/oracle";
+import { ActionRuntime } from "../src/oracle/runtime";
 import {
-  PKPNFT__factory,
-  PKPPermissions__factory,
-  PubkeyRouter__factory,
-} from "../typechain-types";
+  buildProofBundle,
+  findMintTransaction,
+  loadCompiledContracts,
+  proofContractsOf,
+  renderReport,
+  verifyProof,
+  writeProofBundle,
+} from "../src/proof";
 
 const KEY_TYPE_ECDSA = 2n;
 const POOL_SIZE = 3;
+const PRIME = 7919;
+const NOT_PRIME = 7918;
+const PROOF_FILE = path.join(__dirname, "..", "proofs", `demo-prime-${PRIME}.json`);
+
+const started = performance.now();
+let stepStarted = started;
 
 function step(text: string): void {
   console.log(`\n▸ ${text}`);
+  stepStarted = performance.now();
+}
+
+function took(): string {
+  return `${((performance.now() - stepStarted) / 1000).toFixed(1)} s`;
 }
 
 async function main(): Promise<void> {
   const [deployer, minter] = await ethers.getSigners();
-  step("Deploying PubkeyRouter, PKPNFTMetadata, PKPNFT, PKPPermissions and PKPHelper");
-  const deployed = await hre.ignition.deploy(PKPModule);
-  const router = PubkeyRouter__factory.connect(await deployed.pubkeyRouter.getAddress(), deployer);
-  const pkpNft = PKPNFT__factory.connect(await deployed.pkpNft.getAddress(), minter);
-  const permissions = PKPPermissions__factory.connect(
-    await deployed.pkpPermissions.getAddress(),
-    minter,
-  );
-  console.log(`  PKPNFT         ${await pkpNft.getAddress()}`);
-  console.log(`  PKPPermissions ${await permissions.getAddress()}`);
-  console.log(`  PubkeyRouter   ${await router.getAddress()}`);
+  const recordDir = await fs.mkdtemp(path.join(os.tmpdir(), "pkp-demo-"));
+  // One sandbox runtime for the oracle and the verifier's re-execution: workers boot once.
+  const runtime = new ActionRuntime({ poolSize: 1 });
+  try {
+    step("Deploying PubkeyRouter, PKPNFTMetadata, PKPNFT, PKPPermissions and PKPHelper");
+    await hre.run("pkp:deploy", { noCompile: true, deploymentsDir: recordDir });
+    const { record, contracts } = await loadDeployment({
+      network: hre.network.name,
+      runner: deployer,
+      dir: recordDir,
+    });
 
-  step(`The oracle's keystore generates ${POOL_SIZE} keys and registers them for minting`);
-  const keystore = new MemoryKeystore();
-  const keys = await Promise.all(Array.from({ length: POOL_SIZE }, () => keystore.generate()));
-  const registration = await (
-    await router.setRoutingDataBatch(
-      keys.map((k) => k.tokenId),
-      keys.map((k) => k.publicKey),
-      KEY_TYPE_ECDSA,
-    )
-  ).wait();
-  console.log(`  pool: ${await router.unmintedKeyCount(KEY_TYPE_ECDSA)} unminted keys`);
-  console.log(`  gas: ${registration?.gasUsed} for ${POOL_SIZE} keys`);
+    step(`The oracle's keystore generates ${POOL_SIZE} keys and registers them for minting`);
+    const keystore = new MemoryKeystore();
+    const keys = await Promise.all(Array.from({ length: POOL_SIZE }, () => keystore.generate()));
+    await (
+      await contracts.pubkeyRouter.setRoutingDataBatch(
+        keys.map((k) => k.tokenId),
+        keys.map((k) => k.publicKey),
+        KEY_TYPE_ECDSA,
+      )
+    ).wait();
+    console.log(
+      `  pool: ${await contracts.pubkeyRouter.unmintedKeyCount(KEY_TYPE_ECDSA)} unminted keys; ` +
+        "the private halves stay in the oracle's keystore",
+    );
+    const oracle = new SigningOracle({
+      contracts,
+      provider: ethers.provider,
+      chainId: record.chainId,
+      keystore,
+      runtime,
+    });
 
-  step("Hashing actions/isPrime.js to its IPFS CID");
-  const code = await readFile(path.join(__dirname, "..", "actions", "isPrime.js"), "utf8");
-  const ipfsId = await cidOfCode(code);
-  console.log(`  ${ipfsId}`);
+    step("Storing actions/isPrime.js with the oracle, which names it by its IPFS CID");
+    const code = await readFile(path.join(__dirname, "..", "actions", "isPrime.js"), "utf8");
+    const { ipfsId } = await oracle.storeAction(code);
+    console.log(`  ${ipfsId} (on chain: ${cidToBytes(ipfsId)})`);
 
-  step("Minting a PKP, granting it to isPrime.js only, and burning it — one transaction");
-  const cost = await pkpNft.mintCost();
-  const cidBytes = cidToBytes(ipfsId);
-  const tokenId = await pkpNft.mintGrantAndBurnNext.staticCall(KEY_TYPE_ECDSA, cidBytes, {
-    value: cost,
-  });
-  const receipt = await (
-    await pkpNft.mintGrantAndBurnNext(KEY_TYPE_ECDSA, cidBytes, { value: cost })
-  ).wait();
-  console.log(`  tx ${receipt?.hash} (block ${receipt?.blockNumber}, gas ${receipt?.gasUsed})`);
-  for (const log of receipt?.logs ?? []) {
-    const contract = log.address === (await pkpNft.getAddress()) ? pkpNft : permissions;
-    const parsed = contract.interface.parseLog(log);
-    console.log(`    log ${log.index}: ${parsed?.name}`);
+    step("Minting a PKP, granting it to isPrime.js only, and burning it — one transaction");
+    const pkpNft = contracts.pkpNft.connect(minter);
+    const tx = await pkpNft.mintGrantAndBurnNext(KEY_TYPE_ECDSA, cidToBytes(ipfsId), {
+      value: await pkpNft.mintCost(),
+    });
+    const receipt = await tx.wait();
+    if (receipt === null) throw new Error("mintGrantAndBurnNext produced no receipt");
+    console.log(`  tx ${receipt.hash} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
+    let tokenId = 0n;
+    for (const log of receipt.logs) {
+      const fromNft = log.address === record.contracts.PKPNFT.address;
+      const iface = fromNft ? pkpNft.interface : contracts.pkpPermissions.interface;
+      const parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
+      if (parsed?.name === "PKPMinted") tokenId = parsed.args[0] as bigint;
+      console.log(
+        `    log ${log.index}: ${parsed?.name} (${fromNft ? "PKPNFT" : "PKPPermissions"})`,
+      );
+    }
+    const publicKey = await contracts.pkpNft.getPubkey(tokenId);
+    console.log(`  tokenId     ${tokenId}`);
+    console.log(`  ethAddress  ${await contracts.pkpNft.getEthAddress(tokenId)}`);
+    console.log(
+      `  exists      ${await contracts.pkpNft.exists(tokenId)} (burned: nobody can change it)`,
+    );
+
+    step(`Asking the PKP to sign ${PRIME} (starting the action sandbox takes a moment)`);
+    const primeParams = { number: PRIME, publicKey };
+    const signed = await oracle.execute({ ipfsId, jsParams: primeParams });
+    if (!signed.success) throw new Error(`the oracle refused: ${signed.error.message}`);
+    const signature = signed.signatures.prime;
+    if (signature === undefined) throw new Error(`no signature for ${PRIME}: ${signed.response}`);
+    console.log(`  response    ${signed.response}`);
+    console.log(`  dataSigned  ${signature.dataSigned} (${PRIME} as a 32-byte integer)`);
+    console.log(`  signature   ${signature.signature}  [${took()}]`);
+
+    step(`Asking the PKP to sign ${NOT_PRIME}`);
+    const refused = await oracle.execute({ ipfsId, jsParams: { number: NOT_PRIME, publicKey } });
+    if (!refused.success) throw new Error(`the oracle refused: ${refused.error.message}`);
+    const why = JSON.parse(refused.response) as { reason?: string };
+    console.log(`  signatures  ${Object.keys(refused.signatures).length} — not signed`);
+    console.log(`  why         the action's response: ${refused.response}`);
+    if (why.reason !== undefined) console.log(`              (${why.reason})`);
+
+    step(`Writing the proof bundle of the ${PRIME} signature`);
+    const mintTxHash = await findMintTransaction({
+      provider: ethers.provider,
+      pkpNft: {
+        address: record.contracts.PKPNFT.address,
+        deployedBlock: record.contracts.PKPNFT.blockNumber,
+      },
+      tokenId,
+    });
+    const bundle = buildProofBundle({
+      chainId: record.chainId,
+      contracts: proofContractsOf(record),
+      tokenId,
+      publicKey,
+      code,
+      ipfsId,
+      mintTxHash,
+      jsParams: primeParams,
+      result: signed,
+    });
+    const file = await writeProofBundle(PROOF_FILE, bundle);
+    console.log(`  ${path.relative(process.cwd(), file)}`);
+
+    step("Verifying the proof as an auditor would (re-executing the action twice)");
+    console.log(
+      "  the checks of `npx hardhat pkp:verify-proof --proof <file> --network <name> --reexecute`,",
+    );
+    console.log("  run here against this process's own chain, which ends with the demo");
+    const report = await verifyProof(bundle, {
+      provider: ethers.provider,
+      compiled: await loadCompiledContracts(hre.artifacts),
+      reexecute: true,
+      runtime,
+    });
+    console.log(`  [${took()}]\n`);
+    console.log(renderReport(report, { source: path.relative(process.cwd(), file) }));
+    await oracle.close();
+
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (report.ok) {
+      console.log(
+        `\nDone in ${seconds} s: this PKP can only ever sign through isPrime.js, so anything it ` +
+          "signed is prime — and the proof above shows it without trusting the oracle.",
+      );
+    } else {
+      console.log(`\nThe demo's own proof was rejected (${seconds} s): this is a bug.`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await runtime.close();
+    await fs.rm(recordDir, { recursive: true, force: true });
   }
-
-  step("What the chain says about the PKP now");
-  console.log(`  tokenId     ${tokenId}`);
-  console.log(`  publicKey   ${await pkpNft.getPubkey(tokenId)}`);
-  console.log(`  ethAddress  ${await pkpNft.getEthAddress(tokenId)}`);
-  console.log(`  exists      ${await pkpNft.exists(tokenId)} (burned: nobody can change it)`);
-  const actions = await permissions.getPermittedActions(tokenId);
-  console.log(`  actions     ${actions.length} → ${actions.map((a) => a).join(", ")}`);
-  console.log(`  addresses   ${(await permissions.getPermittedAddresses(tokenId)).length}`);
-  const scopes = await permissions.getPermittedAuthMethodScopes(tokenId, 2n, cidBytes, 3n);
-  console.log(`  scopes      SignAnything=${scopes[1]} PersonalSign=${scopes[2]}`);
-  console.log(`  key held by the oracle: ${keystore.has(tokenId)}`);
-  console.log("\nDone: this PKP can only ever sign through isPrime.js.");
 }
 
 main().catch((error: unknown) => {

@@ -100,7 +100,9 @@ export function describeGate(result: GateResult, snapshotPath: string): string[]
         `update the snapshot and say why in the commit message.`,
     );
   } else if (result.falls.length > 0 || result.added.length > 0) {
-    lines.push(`Gas gate passed. Run \`npm run bench:gas\` and commit ${snapshotPath} to lock in the change.`);
+    lines.push(
+      `Gas gate passed. Run \`npm run bench:gas\` and commit ${snapshotPath} to lock in the change.`,
+    );
   } else {
     lines.push(`Gas gate passed: every figure equals ${snapshotPath}.`);
   }

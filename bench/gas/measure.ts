@@ -115,7 +115,11 @@ async function measureOperations(
 
   // mintNext: Alice's second PKP.
   await mintNextAs(pkpNft, alice);
-  expectState((await pkpNft.balanceOf(alice)) === 1n, "mintNext.secondMint", "Alice to own one PKP");
+  expectState(
+    (await pkpNft.balanceOf(alice)) === 1n,
+    "mintNext.secondMint",
+    "Alice to own one PKP",
+  );
   const cost = await pkpNft.mintCost();
   figures["mintNext.secondMint"] = await gasOf(
     pkpNft.connect(alice).mintNext(KEY_TYPE_ECDSA, { value: cost }),
@@ -123,10 +127,22 @@ async function measureOperations(
 
   // mintGrantAndBurnNext: a CID no PKP has ever permitted, then the same CID again.
   const cid = fakeCid("bench: isPrime action");
-  expectState((await holders(AUTH_METHOD_ACTION, cid)).length === 0, "mintGrantAndBurnNext.newCid", "a CID never seen");
-  figures["mintGrantAndBurnNext.newCid"] = Number((await mintGrantAndBurn(stack, bob, cid)).receipt.gasUsed);
-  expectState((await holders(AUTH_METHOD_ACTION, cid)).length === 1, "mintGrantAndBurnNext.seenCid", "a CID seen once");
-  figures["mintGrantAndBurnNext.seenCid"] = Number((await mintGrantAndBurn(stack, carol, cid)).receipt.gasUsed);
+  expectState(
+    (await holders(AUTH_METHOD_ACTION, cid)).length === 0,
+    "mintGrantAndBurnNext.newCid",
+    "a CID never seen",
+  );
+  figures["mintGrantAndBurnNext.newCid"] = Number(
+    (await mintGrantAndBurn(stack, bob, cid)).receipt.gasUsed,
+  );
+  expectState(
+    (await holders(AUTH_METHOD_ACTION, cid)).length === 1,
+    "mintGrantAndBurnNext.seenCid",
+    "a CID seen once",
+  );
+  figures["mintGrantAndBurnNext.seenCid"] = Number(
+    (await mintGrantAndBurn(stack, carol, cid)).receipt.gasUsed,
+  );
 
   // addPermittedAction(new CID, [1]) on Dave's fresh PKP, then its removal (Dave the only holder).
   const daveToken = await mintNextAs(pkpNft, dave);
@@ -213,7 +229,12 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasSna
   const figures = await measureOperations(hre, deployed);
   const operations: Record<string, OperationFigure> = {};
   for (const row of OPERATION_ROWS) {
-    operations[row.key] = { label: row.label, ours: figures[row.key], lit: row.lit, goal: row.goal };
+    operations[row.key] = {
+      label: row.label,
+      ours: figures[row.key],
+      lit: row.lit,
+      goal: row.goal,
+    };
   }
   return { environment: environmentOf(hre), operations, deployments };
 }

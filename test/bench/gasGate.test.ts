@@ -73,7 +73,12 @@ describe("gas snapshot gate (bench/gas/gate.ts)", () => {
     const result = compareSnapshots(snapshot(), current);
     expect(result.ok).to.equal(true);
     expect(result.falls).to.deep.equal([
-      { row: "operations.mintNext.secondMint", figure: "ours", committed: 129_413, current: 129_000 },
+      {
+        row: "operations.mintNext.secondMint",
+        figure: "ours",
+        committed: 129_413,
+        current: 129_000,
+      },
     ]);
     const lines = describeGate(result, "bench/gas.json");
     expect(lines[0]).to.equal(

@@ -1,0 +1,187 @@
+/**
+ * reproduction (--reexecute): the action, run again with the recorded jsParams in the oracle's own
+ * sandbox and authorization path, asks to sign exactly the recorded digests and gives the recorded
+ * response. Instead of a key it has a signer that records what the action asks to sign. It runs
+ * twice: runs that disagree with each other are reported as a non-deterministic action, never as
+ * a pass (nothing recorded can then be reproduced).
+ */
+import { SigningOracle, type ExecuteResult } from "../../oracle/oracle";
+import type { Keystore, StoredKey } from "../../oracle/keystore";
+import type { LitSignature } from "../../oracle/signing";
+import { CheckRecorder, reasonOf, type CheckContext, type CheckResult } from "./types";
+
+/**
+ * Stands in for the oracle's keystore: it "holds" only the bundle's PKP (so the execution reaches
+ * authorization and the signer) and can sign nothing.
+ */
+class NoKeysKeystore implements Keystore {
+  constructor(private readonly tokenId: bigint) {}
+  has(tokenId: bigint): boolean {
+    return tokenId === this.tokenId;
+  }
+  list(): StoredKey[] {
+    return [];
+  }
+  get(): StoredKey | undefined {
+    return undefined;
+  }
+  generate(): Promise<StoredKey> {
+    return Promise.reject(new Error("the proof verifier holds no keys"));
+  }
+  signDigest(): LitSignature {
+    throw new Error("the proof verifier holds no keys");
+  }
+  retire(): Promise<StoredKey> {
+    return Promise.reject(new Error("the proof verifier holds no keys"));
+  }
+}
+
+/** What one re-execution produced, in comparable form. */
+interface Run {
+  ok: boolean;
+  failure?: string;
+  response: string;
+  /** sigName → digest, sorted by sigName. */
+  signed: Array<[string, string]>;
+  /** Every digest asked for, in order. */
+  requested: string[];
+}
+
+function signedOf(signatures: Record<string, LitSignature>): Array<[string, string]> {
+  return Object.entries(signatures)
+    .map(([name, s]) => [name, s.dataSigned.toLowerCase()] as [string, string])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+const show = (signed: Array<[string, string]>) =>
+  signed.length === 0 ? "nothing" : signed.map(([name, digest]) => `${name}: ${digest}`).join(", ");
+
+function sameRun(a: Run, b: Run): boolean {
+  return (
+    JSON.stringify([a.ok, a.failure, a.response, a.signed, a.requested]) ===
+    JSON.stringify([b.ok, b.failure, b.response, b.signed, b.requested])
+  );
+}
+
+async function runOnce(ctx: CheckContext, oracle: SigningOracle): Promise<Run> {
+  const { bundle } = ctx;
+  const recorded = Object.values(bundle.execution.signatures);
+  const requested: string[] = [];
+  // Hands the action the recorded signature for a digest it recorded (so an action that reads its
+  // signature behaves as it did), a recognisable placeholder for any other digest.
+  const recorder = (_tokenId: bigint, digest: string): LitSignature => {
+    requested.push(digest.toLowerCase());
+    const match = recorded.find((s) => s.dataSigned.toLowerCase() === digest.toLowerCase());
+    return (
+      match ?? {
+        r: "0".repeat(64),
+        s: "0".repeat(64),
+        recid: 0,
+        signature: `0x${"0".repeat(130)}`,
+        publicKey: bundle.pkp.publicKey,
+        dataSigned: digest,
+      }
+    );
+  };
+  const result: ExecuteResult = await oracle.execute(
+    { code: bundle.action.code, ipfsId: bundle.action.ipfsId, jsParams: bundle.execution.jsParams },
+    recorder,
+  );
+  if (!result.success) {
+    return {
+      ok: false,
+      failure: `${result.error.code}: ${result.error.message}`,
+      response: "",
+      signed: [],
+      requested,
+    };
+  }
+  return { ok: true, response: result.response, signed: signedOf(result.signatures), requested };
+}
+
+export async function checkReproduction(ctx: CheckContext): Promise<CheckResult> {
+  if (ctx.reexecute === undefined) {
+    return {
+      id: "reproduction",
+      status: "skip",
+      summary: "not run (add --reexecute to run the action again and compare)",
+      evidence: [],
+    };
+  }
+  const check = new CheckRecorder("reproduction");
+  const { bundle } = ctx;
+  const oracle = new SigningOracle({
+    contracts: {
+      pkpNft: ctx.pkpNft,
+      pkpPermissions: ctx.pkpPermissions,
+      pubkeyRouter: ctx.pubkeyRouter,
+    },
+    provider: ctx.provider,
+    chainId: bundle.chainId,
+    keystore: new NoKeysKeystore(ctx.tokenId),
+    runtime: ctx.reexecute.runtime,
+  });
+  let first: Run;
+  let second: Run;
+  try {
+    first = await runOnce(ctx, oracle);
+    second = await runOnce(ctx, oracle);
+  } catch (error) {
+    check.fail(`the action could not be run again: ${reasonOf(error)}`);
+    return check.result("");
+  } finally {
+    await oracle.close();
+  }
+  const recordedSigned = signedOf(bundle.execution.signatures);
+  check.fact(
+    `re-executed twice with the recorded jsParams, against block ${ctx.latestBlock} or later`,
+  );
+
+  if (!sameRun(first, second)) {
+    const differences: string[] = [];
+    if (first.response !== second.response) {
+      differences.push(
+        `responses ${JSON.stringify(first.response)} and ${JSON.stringify(second.response)}`,
+      );
+    }
+    if (
+      JSON.stringify(first.signed) !== JSON.stringify(second.signed) ||
+      JSON.stringify(first.requested) !== JSON.stringify(second.requested)
+    ) {
+      differences.push(`signing requests ${show(first.signed)} and ${show(second.signed)}`);
+    }
+    if (first.failure !== second.failure) {
+      differences.push(`outcomes ${first.failure ?? "success"} and ${second.failure ?? "success"}`);
+    }
+    check.fail(
+      `non-deterministic action: two re-executions disagree (${differences.join("; ")}); ` +
+        "what it signed cannot be reproduced",
+    );
+    return { ...check.result(""), nondeterministic: true };
+  }
+  if (!first.ok) {
+    check.fail(`the re-execution was refused: ${first.failure}`);
+    return check.result("");
+  }
+  const sameSignatures =
+    JSON.stringify(first.signed) === JSON.stringify(recordedSigned) &&
+    first.requested.length === recordedSigned.length;
+  check.expect(
+    sameSignatures,
+    sameSignatures
+      ? `asks to sign exactly the recorded digests (${show(recordedSigned)})`
+      : `asks to sign ${show(first.signed)} (${first.requested.length} request(s)), ` +
+          `but the bundle records ${show(recordedSigned)}`,
+  );
+  const sameResponse = first.response === bundle.execution.response;
+  check.expect(
+    sameResponse,
+    sameResponse
+      ? `gives the recorded response ${JSON.stringify(first.response)}`
+      : `gives the response ${JSON.stringify(first.response)}, ` +
+          `but the bundle records ${JSON.stringify(bundle.execution.response)}`,
+  );
+  return check.result(
+    "the action, run again, asks for the recorded digests and gives the recorded response",
+  );
+}

@@ -1,0 +1,395 @@
+/**
+ * The implementations of the proof tasks (tasks/proof.ts registers them). Each failure a user can
+ * cause or fix becomes one line on stderr and a non-zero exit code, never a stack trace.
+ */
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { InvalidCidError, cidOfCode, cidToBytes } from "../src/cid";
+import {
+  DEFAULT_DEPLOYMENTS_DIR,
+  DeploymentError,
+  loadDeployment,
+  type DeploymentRecord,
+} from "../src/deployments";
+import {
+  DEFAULT_ORACLE_URL,
+  MintNotFoundError,
+  OracleClient,
+  OracleClientError,
+  ProofBundleError,
+  buildProofBundle,
+  findMintTransaction,
+  loadCompiledContracts,
+  proofContractsOf,
+  readProofBundle,
+  renderReport,
+  reportToJson,
+  verifyProof,
+  writeProofBundle,
+  type LogScanProgress,
+} from "../src/proof";
+import type { PubkeyRouter } from "../typechain-types";
+import type { ExecuteTaskArgs, MintGrantBurnTaskArgs, VerifyProofTaskArgs } from "./proof";
+
+/** A mistake of the user's or of the environment: printed as one line, non-zero exit code. */
+export class ProofTaskError extends Error {
+  override readonly name = "ProofTaskError";
+}
+
+/** Exit codes of pkp:verify-proof: 1 the proof was rejected, 2 it could not be checked. */
+export const EXIT_REJECTED = 1;
+export const EXIT_ERROR = 2;
+
+const KEY_TYPE_ECDSA = 2n;
+/** How long pkp:mint-grant-burn waits for the oracle to refill an empty key pool. */
+const POOL_WAIT_MS = 15_000;
+
+function isExpected(error: unknown): error is Error {
+  return (
+    error instanceof ProofTaskError ||
+    error instanceof ProofBundleError ||
+    error instanceof OracleClientError ||
+    error instanceof DeploymentError ||
+    error instanceof MintNotFoundError ||
+    error instanceof InvalidCidError
+  );
+}
+
+/**
+ * Runs a task body; turns failures into lines on stderr and exit code 2 (with `--json`, also a
+ * JSON `{ ok: false, error }` on stdout, so a program reading stdout always gets JSON).
+ */
+export async function runProofTask(
+  name: string,
+  hre: HardhatRuntimeEnvironment,
+  body: () => Promise<void>,
+  opts: { json?: boolean } = {},
+): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    const expected = isExpected(error);
+    if (!expected && hre.hardhatArguments.showStackTraces) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const lines = message.split("\n");
+    if (!expected) lines.push("(unexpected: run with --show-stack-traces for details)");
+    for (const line of lines) console.error(`${name}: ${line}`);
+    if (opts.json) {
+      const code = (error as { code?: unknown }).code;
+      const problems = error instanceof ProofBundleError ? error.problems : undefined;
+      console.log(
+        JSON.stringify(
+          {
+            ok: false,
+            error: { code: typeof code === "string" ? code : "ERROR", message, problems },
+          },
+          null,
+          2,
+        ),
+      );
+    }
+    process.exitCode = EXIT_ERROR;
+  }
+}
+
+/** `message` without newlines (Hardhat's connection errors span lines). */
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, " ");
+}
+
+async function readAction(file: string): Promise<{ code: string; ipfsId: string }> {
+  let code: string;
+  try {
+    code = await fs.readFile(file, "utf8");
+  } catch (error) {
+    throw new ProofTaskError(
+      `cannot read the action ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
+    );
+  }
+  if (code.trim() === "") throw new ProofTaskError(`the action ${file} is empty`);
+  return { code, ipfsId: await cidOfCode(code) };
+}
+
+function deploymentsDir(dir: string | undefined): string {
+  return path.resolve(dir ?? DEFAULT_DEPLOYMENTS_DIR);
+}
+
+/** Refuses an oracle that serves another chain or another deployment than the record's. */
+async function connectOracle(
+  url: string | undefined,
+  record: DeploymentRecord,
+): Promise<OracleClient> {
+  const client = new OracleClient(url ?? DEFAULT_ORACLE_URL);
+  const health = await client.health();
+  if (health.chainId !== String(record.chainId)) {
+    throw new ProofTaskError(
+      `the oracle at ${client.url} serves chain ${health.chainId}, but network ${record.network} ` +
+        `is chain ${record.chainId}: start the oracle with --network ${record.network}`,
+    );
+  }
+  const served = health.contracts.PKPNFT;
+  if (
+    served !== undefined &&
+    served.toLowerCase() !== record.contracts.PKPNFT.address.toLowerCase()
+  ) {
+    throw new ProofTaskError(
+      `the oracle at ${client.url} serves PKPNFT ${served}, but the deployment record of network ` +
+        `${record.network} has PKPNFT ${record.contracts.PKPNFT.address}: restart the oracle ` +
+        "after `pkp:deploy`",
+    );
+  }
+  return client;
+}
+
+function progressPrinter(): (progress: LogScanProgress) => void {
+  return ({ label, fromBlock, toBlock, scannedTo }) => {
+    const total = toBlock - fromBlock + 1;
+    const percent = Math.floor(((scannedTo - fromBlock + 1) / total) * 100);
+    console.error(
+      `  searching ${label}: block ${scannedTo} of ${fromBlock}–${toBlock} (${percent}%)`,
+    );
+  };
+}
+
+// ------------------------------------------------------------------ pkp:mint-grant-burn
+
+/**
+ * Resolves once the router's pool of unminted ECDSA keys is non-empty, polling for up to `waitMs`
+ * (the oracle may be registering keys right now). Throws ProofTaskError if it stays empty: only
+ * the oracle fills it, and a mint from an empty pool would revert with NoUnmintedKeys.
+ */
+export async function waitForKeyPool(
+  router: Pick<PubkeyRouter, "unmintedKeyCount">,
+  opts: { network: string; oracleUrl: string; waitMs: number; pollMs?: number },
+): Promise<bigint> {
+  let pool = await router.unmintedKeyCount(KEY_TYPE_ECDSA);
+  const deadline = Date.now() + opts.waitMs;
+  if (pool === 0n && opts.waitMs > 0) {
+    console.log("  the key pool is empty; waiting for the oracle to register keys…");
+  }
+  while (pool === 0n && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1_000));
+    pool = await router.unmintedKeyCount(KEY_TYPE_ECDSA);
+  }
+  if (pool === 0n) {
+    throw new ProofTaskError(
+      `the pool of unminted keys on network ${opts.network} is empty: is the oracle running? ` +
+        `It provisions keys (oracle at ${opts.oracleUrl})`,
+    );
+  }
+  return pool;
+}
+
+export async function mintGrantBurn(
+  args: MintGrantBurnTaskArgs,
+  hre: HardhatRuntimeEnvironment,
+): Promise<void> {
+  const { code, ipfsId } = await readAction(args.action);
+  const network = hre.network.name;
+  const signers = await hre.ethers.getSigners().catch((error: Error) => {
+    throw new ProofTaskError(`cannot reach network ${network}: ${oneLine(error.message)}`);
+  });
+  if (signers.length === 0)
+    throw new ProofTaskError(`network ${network} has no account to send from`);
+  const { record, contracts } = await loadDeployment({
+    network,
+    runner: signers[0],
+    dir: deploymentsDir(args.deploymentsDir),
+  });
+  const oracle = await connectOracle(args.oracle, record);
+  const stored = await oracle.storeAction(code);
+  if (stored !== ipfsId) {
+    throw new ProofTaskError(
+      `the oracle stored the action as ${stored}, but its code hashes to ${ipfsId}`,
+    );
+  }
+  console.log(`Action ${args.action} → ${ipfsId} (stored with the oracle at ${oracle.url})`);
+
+  await waitForKeyPool(contracts.pubkeyRouter, {
+    network,
+    oracleUrl: oracle.url,
+    waitMs: POOL_WAIT_MS,
+  });
+
+  const cost = await contracts.pkpNft.mintCost();
+  console.log(
+    `Minting a PKP, granting it ${ipfsId} with scope 1, and burning it — one transaction…`,
+  );
+  const tx = await contracts.pkpNft.mintGrantAndBurnNext(KEY_TYPE_ECDSA, cidToBytes(ipfsId), {
+    value: cost,
+  });
+  const receipt = await tx.wait();
+  if (receipt === null || receipt.status !== 1) {
+    throw new ProofTaskError(`the transaction ${tx.hash} failed`);
+  }
+  const minted = receipt.logs
+    .map((log) => {
+      try {
+        return contracts.pkpNft.interface.parseLog({ topics: [...log.topics], data: log.data });
+      } catch {
+        return null;
+      }
+    })
+    .find((parsed) => parsed?.name === "PKPMinted");
+  if (minted === undefined || minted === null) {
+    throw new ProofTaskError(`the transaction ${tx.hash} minted no PKP`);
+  }
+  const tokenId = minted.args[0] as bigint;
+  console.log(`  tokenId    ${tokenId}`);
+  console.log(`  publicKey  ${minted.args[1] as string}`);
+  console.log(`  ethAddress ${await contracts.pkpNft.getEthAddress(tokenId)}`);
+  console.log(
+    `  tx         ${receipt.hash} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`,
+  );
+  console.log(
+    `Next: npx hardhat pkp:execute --action ${args.action} --pkp ${tokenId} --params '{…}' ` +
+      `--out proofs/<name>.json --network ${network}`,
+  );
+}
+
+// ------------------------------------------------------------------ pkp:execute
+
+function parseTokenId(value: string): bigint {
+  const text = value.trim();
+  if (/^[0-9]{1,78}$/.test(text) || /^0x[0-9a-fA-F]{1,64}$/.test(text)) {
+    const id = BigInt(text);
+    if (id < 2n ** 256n) return id;
+  }
+  throw new ProofTaskError(`--pkp "${value}" is not a token id (a uint256, decimal or 0x-hex)`);
+}
+
+function parseParams(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new ProofTaskError(
+      `--params is not JSON (${(error as Error).message}): e.g. '{"number":7919}'`,
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ProofTaskError(`--params must be a JSON object, e.g. '{"number":7919}'`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export async function executeAndWriteProof(
+  args: ExecuteTaskArgs,
+  hre: HardhatRuntimeEnvironment,
+): Promise<void> {
+  const { code, ipfsId } = await readAction(args.action);
+  const tokenId = parseTokenId(args.pkp);
+  const given = parseParams(args.params);
+  const network = hre.network.name;
+  const provider = hre.ethers.provider;
+  const { record, contracts } = await loadDeployment({
+    network,
+    runner: provider,
+    dir: deploymentsDir(args.deploymentsDir),
+  });
+  const publicKey = (await contracts.pubkeyRouter.getPubkey(tokenId)).toLowerCase();
+  if (publicKey === "0x") {
+    throw new ProofTaskError(`no PKP ${tokenId} is routed on network ${network}`);
+  }
+  const jsParams = "publicKey" in given ? given : { ...given, publicKey };
+  const oracle = await connectOracle(args.oracle, record);
+
+  console.log(`Running ${args.action} (${ipfsId}) with PKP ${tokenId} through ${oracle.url}…`);
+  const result = await oracle.execute({ code, ipfsId, jsParams });
+  if (!result.success) {
+    throw new ProofTaskError(
+      `the oracle refused the execution: ${result.error.code}: ${result.error.message}`,
+    );
+  }
+  console.log(`  response   ${result.response}`);
+  const names = Object.keys(result.signatures);
+  for (const name of names) {
+    console.log(
+      `  signature  ${name}: ${result.signatures[name].signature} over ${result.signatures[name].dataSigned}`,
+    );
+  }
+  if (names.length === 0) console.log("  signatures none: the action signed nothing");
+
+  const nft = record.contracts.PKPNFT;
+  const mintTxHash = await findMintTransaction({
+    provider,
+    pkpNft: { address: nft.address, deployedBlock: nft.blockNumber },
+    tokenId,
+    onProgress: progressPrinter(),
+  });
+  const bundle = buildProofBundle({
+    chainId: record.chainId,
+    contracts: proofContractsOf(record),
+    tokenId,
+    publicKey,
+    code,
+    ipfsId,
+    mintTxHash,
+    jsParams,
+    result,
+  });
+  const file = await writeProofBundle(args.out, bundle);
+  console.log(`  mint tx    ${mintTxHash}`);
+  console.log(`Wrote the proof bundle ${file}`);
+  if (names.length === 0) {
+    console.log(
+      "  (with no signature in it, the verifier will reject it: there is nothing to prove)",
+    );
+  }
+  console.log(`Verify it: npx hardhat pkp:verify-proof --proof ${args.out} --network ${network}`);
+}
+
+// ------------------------------------------------------------------ pkp:verify-proof
+
+/**
+ * Compiles (the verifier compares the chain with this checkout's artifacts). Hardhat prints
+ * "Compiled N Solidity files" on stdout even when quiet: it goes to stderr here, so that stdout
+ * holds only the report (pure JSON with --json).
+ */
+async function compileToStderr(hre: HardhatRuntimeEnvironment): Promise<void> {
+  const log = console.log;
+  console.log = (...args: unknown[]) => console.error(...args);
+  try {
+    await hre.run("compile", { quiet: true });
+  } finally {
+    console.log = log;
+  }
+}
+
+export async function verifyProofTask(
+  args: VerifyProofTaskArgs,
+  hre: HardhatRuntimeEnvironment,
+): Promise<void> {
+  const bundle = await readProofBundle(args.proof);
+  if (args.logChunkBlocks !== undefined && args.logChunkBlocks < 1) {
+    throw new ProofTaskError("--log-chunk-blocks must be at least 1");
+  }
+  if (!args.noCompile) await compileToStderr(hre);
+  const compiled = await loadCompiledContracts(hre.artifacts);
+  const provider = hre.ethers.provider;
+  try {
+    await provider.getBlockNumber();
+  } catch (error) {
+    const url = "url" in hre.network.config ? ` at ${hre.network.config.url}` : "";
+    throw new ProofTaskError(
+      `cannot reach network ${hre.network.name}${url}: ${oneLine((error as Error).message)}`,
+    );
+  }
+  if (!args.json) {
+    console.error(
+      `Checking ${args.proof} against network ${hre.network.name}` +
+        (args.reexecute ? " (re-executing the action)" : "") +
+        "…",
+    );
+  }
+  const report = await verifyProof(bundle, {
+    provider,
+    compiled,
+    reexecute: args.reexecute,
+    logChunkBlocks: args.logChunkBlocks,
+    onProgress: progressPrinter(),
+  });
+  console.log(args.json ? reportToJson(report) : renderReport(report, { source: args.proof }));
+  if (!report.ok) process.exitCode = EXIT_REJECTED;
+}

@@ -1,0 +1,217 @@
+import { readFile } from "node:fs/promises";
+import * as path from "node:path";
+import { expect } from "chai";
+import { JsonRpcProvider, ethers, type JsonRpcSigner } from "ethers";
+import { cidToBytes } from "../../src/cid";
+import { loadDeployment, type PkpContracts } from "../../src/deployments";
+import { createAuthSig } from "../../src/oracle/authSig";
+import type { LitSignature } from "../../src/oracle/signing";
+import {
+  PROJECT_ROOT,
+  freePort,
+  runHardhat,
+  startHardhatNode,
+  type HardhatNode,
+} from "../helpers/hardhatNode";
+import { KEY_TYPE_ECDSA } from "../helpers/stack";
+import { makeTempDir } from "../helpers/tempDir";
+import { getPath, postJson, refusalOf } from "../oracle/http/client";
+import { spawnOracle, type OracleProcess } from "../oracle/http/oracleProcess";
+
+describe("pkp:oracle as a service against a hardhat node", function () {
+  let node: HardhatNode;
+  let dir: { path: string; remove(): Promise<void> };
+  let provider: JsonRpcProvider;
+  let oracle: OracleProcess;
+  let contracts: PkpContracts;
+  let alice: JsonRpcSigner;
+  let isPrime: string;
+  let chainId: number;
+  let env: NodeJS.ProcessEnv;
+  let deploymentsDir: string;
+
+  before(async function () {
+    dir = await makeTempDir("pkp-oracle-");
+    node = await startHardhatNode();
+    env = { HARDHAT_VAR_LOCALHOST_RPC_URL: node.url };
+    deploymentsDir = path.join(dir.path, "deployments");
+    const deployed = await runHardhat(
+      ["pkp:deploy", "--network", "localhost", "--no-compile", "--deployments-dir", deploymentsDir],
+      { env },
+    );
+    expect(deployed.code, deployed.stdout + deployed.stderr).to.equal(0);
+    oracle = await spawnOracle(
+      [
+        "--network",
+        "localhost",
+        "--deployments-dir",
+        deploymentsDir,
+        "--data-dir",
+        path.join(dir.path, "oracle"),
+        "--port",
+        String(await freePort()),
+      ],
+      { env: { ...env, HARDHAT_VAR_ORACLE_PASSPHRASE: "a passphrase for this test only" } },
+    );
+    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
+    chainId = Number((await provider.getNetwork()).chainId);
+    alice = await provider.getSigner(1);
+    ({ contracts } = await loadDeployment({
+      network: "localhost",
+      runner: alice,
+      dir: deploymentsDir,
+    }));
+    isPrime = await readFile(path.join(PROJECT_ROOT, "actions", "isPrime.js"), "utf8");
+  });
+
+  after(async function () {
+    await oracle?.stop("SIGKILL");
+    provider?.destroy();
+    await node?.stop();
+    await dir?.remove();
+  });
+
+  it("listens on 127.0.0.1, after reconciling the pool and printing its level", async function () {
+    expect(oracle.url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(oracle.output()).to.include("Reconciled the pool with the keystore");
+    expect(oracle.output()).to.match(/pool of key type 2: \d+ unminted/);
+    expect(oracle.output()).not.to.include("WARNING");
+  });
+
+  it("reports a pool of at least 10 unminted keys on /health", async function () {
+    const health = await getPath(oracle.url, "/health");
+    expect(health.status).to.equal(200);
+    const body = health.json as { ok: boolean; chainId: string; pool: { unminted: number } };
+    expect(body.ok).to.equal(true);
+    expect(body.chainId).to.equal(String(chainId));
+    expect(body.pool.unminted).to.be.at.least(10);
+  });
+
+  it("stores isPrime, and isPrime signs 7919 and refuses 7918 for its mint/grant/burn PKP", async function () {
+    const stored = await postJson(oracle.url, "/actions", { code: isPrime });
+    expect(stored.status).to.equal(200);
+    const { ipfsId } = stored.json as { ipfsId: string };
+    expect((await getPath(oracle.url, `/actions/${ipfsId}`)).text).to.equal(isPrime);
+
+    const nft = contracts.pkpNft;
+    const value = await nft.mintCost();
+    const tokenId = await nft.mintGrantAndBurnNext.staticCall(KEY_TYPE_ECDSA, cidToBytes(ipfsId), {
+      value,
+    });
+    await (await nft.mintGrantAndBurnNext(KEY_TYPE_ECDSA, cidToBytes(ipfsId), { value })).wait();
+    const publicKey = await nft.getPubkey(tokenId);
+
+    const signed = await postJson(oracle.url, "/execute", {
+      ipfsId,
+      jsParams: { number: 7919, publicKey },
+    });
+    expect(signed.status, signed.text).to.equal(200);
+    const { signatures } = signed.json as { signatures: Record<string, LitSignature> };
+    expect(signatures.prime.dataSigned).to.equal(ethers.toBeHex(7919, 32));
+    expect(ethers.recoverAddress(signatures.prime.dataSigned, signatures.prime.signature)).to.equal(
+      await nft.getEthAddress(tokenId),
+    );
+
+    const refused = await postJson(oracle.url, "/execute", {
+      ipfsId,
+      jsParams: { number: 7918, publicKey },
+    });
+    expect(refused.status).to.equal(200);
+    const body = refused.json as { signatures: object; response: string };
+    expect(body.signatures).to.deep.equal({});
+    expect(JSON.parse(body.response)).to.deep.include({ signed: false });
+  });
+
+  it("signs with /pkp/sign for the owner of a PKP minted from the pool, and refuses a stranger", async function () {
+    const nft = contracts.pkpNft;
+    const value = await nft.mintCost();
+    const tokenId = await nft.mintNext.staticCall(KEY_TYPE_ECDSA, { value });
+    await (await nft.mintNext(KEY_TYPE_ECDSA, { value })).wait();
+    const pubKey = await nft.getPubkey(tokenId);
+    const toSign = ethers.keccak256(ethers.toUtf8Bytes("over HTTP"));
+
+    const owner = await postJson(oracle.url, "/pkp/sign", {
+      pubKey,
+      toSign,
+      authSig: await createAuthSig(alice, { chainId }),
+    });
+    expect(owner.status, owner.text).to.equal(200);
+    const { signature } = owner.json as { signature: LitSignature };
+    expect(ethers.recoverAddress(toSign, signature.signature)).to.equal(
+      await nft.getEthAddress(tokenId),
+    );
+
+    const stranger = await postJson(oracle.url, "/pkp/sign", {
+      pubKey,
+      toSign,
+      authSig: await createAuthSig(await provider.getSigner(2), { chainId }),
+    });
+    expect(stranger.status).to.equal(403);
+    expect(refusalOf(stranger).code).to.equal("NOT_PERMITTED");
+  });
+
+  it("refuses malformed requests with 400 and unknown routes with 404", async function () {
+    const malformed = await postJson(oracle.url, "/execute", "{ not json");
+    expect(malformed.status).to.equal(400);
+    expect(refusalOf(malformed).code).to.equal("INVALID_REQUEST");
+    expect((await postJson(oracle.url, "/execute", { jsParams: {} })).status).to.equal(400);
+    expect((await getPath(oracle.url, "/nowhere")).status).to.equal(404);
+  });
+
+  it("logs one JSON line per request", async function () {
+    const lines = oracle
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { route: string; status: number; id: string });
+    expect(lines.length).to.be.at.least(8);
+    expect(lines.find((line) => line.route === "/execute" && line.status === 200)).not.to.equal(
+      undefined,
+    );
+  });
+
+  it("stops cleanly on SIGTERM (exit code 0)", async function () {
+    const code = await oracle.stop("SIGTERM");
+    expect(code, oracle.output()).to.equal(0);
+    expect(oracle.output()).to.include("Oracle stopped");
+  });
+
+  it("refuses to start with the wrong passphrase for an existing keystore", async function () {
+    const result = await runHardhat(
+      [
+        "pkp:oracle",
+        "--network",
+        "localhost",
+        "--deployments-dir",
+        deploymentsDir,
+        "--data-dir",
+        path.join(dir.path, "oracle"),
+        "--port",
+        "0",
+      ],
+      { env: { ...env, HARDHAT_VAR_ORACLE_PASSPHRASE: "not the passphrase" } },
+    );
+    expect(result.code, result.stdout + result.stderr).to.equal(1);
+    expect(result.stderr).to.match(/^pkp:oracle: .*passphrase/im);
+    expect(`${result.stdout}${result.stderr}`).not.to.match(/^\s+at /m);
+  });
+
+  it("tells the user to run pkp:deploy when there is no deployment record", async function () {
+    const result = await runHardhat(
+      ["pkp:oracle", "--network", "localhost", "--deployments-dir", path.join(dir.path, "none")],
+      { env },
+    );
+    expect(result.code, result.stdout + result.stderr).to.equal(1);
+    expect(result.stderr).to.include("npx hardhat pkp:deploy --network localhost");
+  });
+});
+
+describe("pkp:oracle refusals", function () {
+  it("refuses --network hardhat and says how to run a node instead", async function () {
+    const result = await runHardhat(["pkp:oracle", "--network", "hardhat"]);
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.include("npx hardhat node");
+    expect(result.stderr).to.include("--network localhost");
+    expect(`${result.stdout}${result.stderr}`).not.to.match(/^\s+at /m);
+  });
+});

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { ContractCaller__factory } from "../typechain-types";
+import { ContractCaller__factory, PKPHelper__factory } from "../typechain-types";
 import { fakeCid } from "./helpers/keys";
 import {
   AUTH_METHOD_ACTION,
@@ -241,6 +241,21 @@ describe("PKPHelper", () => {
         .to.be.revertedWithCustomError(stack.helper, "UnsolicitedTransfer")
         .withArgs(stack.deployer.address, helper);
     });
+  });
+
+  it("refuses a zero PKPNFT or PKPPermissions address at deployment", async () => {
+    const stack = await loadFixture(stackWithPoolFixture);
+    const factory = new PKPHelper__factory(stack.deployer);
+    const nft = await stack.pkpNft.getAddress();
+    const permissions = await stack.permissions.getAddress();
+    await expect(factory.deploy(ethers.ZeroAddress, permissions)).to.be.revertedWithCustomError(
+      stack.helper,
+      "ZeroAddress",
+    );
+    await expect(factory.deploy(nft, ethers.ZeroAddress)).to.be.revertedWithCustomError(
+      stack.helper,
+      "ZeroAddress",
+    );
   });
 
   it("reports the contracts it is wired to", async () => {

@@ -4,6 +4,18 @@
  *
  * A reverted read is an answer (the contracts' views used here do not revert for unknown or
  * burned PKPs); only a failure to reach the chain is CHAIN_UNAVAILABLE.
+ *
+ * `ChainReader` is shared by all executions and makes that cheap without weakening it:
+ * - **Pins are coalesced, never reused.** A pin is one `eth_getBlockByNumber("latest")`. A caller
+ *   either starts one, or joins the one queued to start when the call in flight returns; it never
+ *   joins a call sent before it arrived. Every pinned block was therefore observed after the
+ *   request arrived — the same freshness as one call per request, with at most one call in flight
+ *   and one queued however many requests arrive.
+ * - **Reads are cached per pinned block.** A view call's answer at a given block never changes,
+ *   so decoded answers are kept in a bounded LRU keyed by (block hash, view, arguments), and
+ *   identical reads in flight are shared. The key is the block's HASH, not its number: after a reorg (or
+ *   Hardhat's `evm_revert`, which reuses numbers) the same number is another block, and the reads
+ *   themselves address the block by hash (EIP-1898), so an answer is always of the pinned block.
  */
 import { ethers } from "ethers";
 import type { PKPNFT, PKPPermissions, PubkeyRouter } from "../../typechain-types";
@@ -26,26 +38,208 @@ function isRevert(error: unknown): boolean {
   return /revert/i.test(error.message);
 }
 
-export class PinnedChainView {
-  private constructor(
-    private readonly contracts: OracleContracts,
-    readonly blockNumber: number,
-  ) {}
+export interface PinnedBlock {
+  number: number;
+  /** 0x-hex, 32 bytes: what every read of the execution addresses. */
+  hash: string;
+}
 
-  static async pin(
+export interface ChainReaderOptions {
+  /** Cached read answers kept at most (default 4096, about 1 MiB); least recently used go first. */
+  maxCachedReads?: number;
+}
+
+/** A provider that speaks raw JSON-RPC (ethers' JsonRpcApiProvider, Hardhat's ethers provider). */
+type RawRpcProvider = ethers.Provider & {
+  send(method: string, params: unknown[]): Promise<unknown>;
+};
+
+function hasRawRpc(provider: ethers.Provider): provider is RawRpcProvider {
+  return typeof (provider as { send?: unknown }).send === "function";
+}
+
+const DEFAULT_MAX_CACHED_READS = 4096;
+
+/** Pins blocks and answers view calls for every execution of one oracle (see the top of file). */
+export class ChainReader {
+  private readonly byHash: OracleContracts;
+  private readonly answers = new Map<string, Promise<unknown>>();
+  private readonly maxCachedReads: number;
+  /** The pin call sent and not yet answered. */
+  private sent: Promise<PinnedBlock> | undefined;
+  /** The pin call that starts when `sent` returns; callers arriving meanwhile share it. */
+  private queued: Promise<PinnedBlock> | undefined;
+  private rpcCalls = { pins: 0, reads: 0 };
+
+  constructor(
     contracts: OracleContracts,
-    provider: ethers.Provider,
-  ): Promise<PinnedChainView> {
+    private readonly provider: ethers.Provider,
+    options: ChainReaderOptions = {},
+  ) {
+    this.maxCachedReads = options.maxCachedReads ?? DEFAULT_MAX_CACHED_READS;
+    if (!Number.isSafeInteger(this.maxCachedReads) || this.maxCachedReads < 0) {
+      throw new OracleError("INVALID_REQUEST", "maxCachedReads must be a non-negative integer");
+    }
+    // The typechain contracts keep their types; only the transport of their calls changes.
+    const runner: ethers.ContractRunner = {
+      provider,
+      call: (tx: ethers.TransactionRequest) => this.call(tx),
+    };
+    this.byHash = {
+      pkpNft: contracts.pkpNft.connect(runner),
+      pkpPermissions: contracts.pkpPermissions.connect(runner),
+      pubkeyRouter: contracts.pubkeyRouter.connect(runner),
+    };
+  }
+
+  /** A view of the chain at a block observed after this call was made. */
+  async pin(): Promise<PinnedChainView> {
+    const block = await this.pinBlock();
+    return new PinnedChainView(this, this.byHash, block.number, block.hash);
+  }
+
+  /** JSON-RPC calls made so far (for tests and benchmarks). */
+  stats(): { pins: number; reads: number; cachedReads: number } {
+    return { ...this.rpcCalls, cachedReads: this.answers.size };
+  }
+
+  private pinBlock(): Promise<PinnedBlock> {
+    if (this.sent === undefined && this.queued === undefined) return this.sendPin();
+    if (this.queued === undefined) {
+      const settled = () => undefined;
+      this.queued = (this.sent ?? Promise.resolve()).then(settled, settled).then(() => {
+        this.queued = undefined;
+        return this.sendPin();
+      });
+    }
+    return this.queued;
+  }
+
+  private sendPin(): Promise<PinnedBlock> {
+    const call = this.fetchLatestBlock();
+    this.sent = call;
+    const clear = () => {
+      if (this.sent === call) this.sent = undefined;
+    };
+    call.then(clear, clear);
+    return call;
+  }
+
+  private async fetchLatestBlock(): Promise<PinnedBlock> {
+    this.rpcCalls.pins++;
+    let number: unknown;
+    let hash: unknown;
     try {
-      return new PinnedChainView(contracts, await provider.getBlockNumber());
+      if (hasRawRpc(this.provider)) {
+        // Raw, so that no provider-side cache (ethers keeps answers for 250 ms by default) can
+        // hand out a block observed before the request arrived.
+        const block = (await this.provider.send("eth_getBlockByNumber", ["latest", false])) as {
+          number?: unknown;
+          hash?: unknown;
+        } | null;
+        number = block?.number;
+        hash = block?.hash;
+      } else {
+        const block = await this.provider.getBlock("latest");
+        number = block?.number;
+        hash = block?.hash;
+      }
     } catch (error) {
       throw new OracleError("CHAIN_UNAVAILABLE", `cannot reach the chain: ${describe(error)}`);
     }
+    if (
+      (typeof number !== "string" && typeof number !== "number") ||
+      typeof hash !== "string" ||
+      !ethers.isHexString(hash, 32)
+    ) {
+      throw new OracleError(
+        "CHAIN_UNAVAILABLE",
+        `the chain's latest block has no number or hash: ${String(number)} ${String(hash)}`,
+      );
+    }
+    return { number: Number(number), hash };
   }
 
-  private async read<T>(what: string, call: (blockTag: { blockTag: number }) => Promise<T>) {
+  /**
+   * The answer of `load` at block `blockHash`, cached under `key` (which must name the view and
+   * its arguments): the chain is asked once per block, however many executions read it. Answers
+   * are shared between executions, so nobody may mutate one (arrays from ethers are read-only).
+   */
+  cachedRead<T>(blockHash: string, key: string, load: () => Promise<T>): Promise<T> {
+    const fullKey = `${blockHash}|${key}`;
+    const hit = this.answers.get(fullKey) as Promise<T> | undefined;
+    if (hit !== undefined) {
+      // Most recently used goes last: Map keeps insertion order, the first key is evicted first.
+      this.answers.delete(fullKey);
+      this.answers.set(fullKey, hit);
+      return hit;
+    }
+    const answer = load();
+    if (this.maxCachedReads > 0) {
+      this.answers.set(fullKey, answer);
+      // Failures (chain unreachable, reverts) are not answers to keep.
+      answer.catch(() => {
+        if (this.answers.get(fullKey) === answer) this.answers.delete(fullKey);
+      });
+      while (this.answers.size > this.maxCachedReads) {
+        const oldest = this.answers.keys().next().value as string;
+        this.answers.delete(oldest);
+      }
+    }
+    return answer;
+  }
+
+  /** eth_call at a pinned block, addressed by its hash (the contracts' runner). */
+  private call(tx: ethers.TransactionRequest): Promise<string> {
+    const { to, data, blockTag, from } = tx;
+    if (
+      typeof to !== "string" ||
+      typeof data !== "string" ||
+      typeof blockTag !== "string" ||
+      !ethers.isHexString(blockTag, 32)
+    ) {
+      // Only PinnedChainView uses this runner, always with an address, calldata and a block hash.
+      return Promise.reject(new Error("ChainReader only answers view calls at a pinned block"));
+    }
+    return this.ethCall({ to, data, from: typeof from === "string" ? from : undefined }, blockTag);
+  }
+
+  private async ethCall(
+    tx: { to: string; data: string; from?: string },
+    blockHash: string,
+  ): Promise<string> {
+    this.rpcCalls.reads++;
+    if (hasRawRpc(this.provider)) {
+      const request = tx.from === undefined ? { to: tx.to, data: tx.data } : tx;
+      const result = await this.provider.send("eth_call", [request, { blockHash }]);
+      if (typeof result !== "string") throw new Error(`eth_call answered ${String(result)}`);
+      return result;
+    }
+    return this.provider.call({ ...tx, blockTag: blockHash });
+  }
+}
+
+export class PinnedChainView {
+  /** Use ChainReader.pin(). */
+  constructor(
+    private readonly reader: ChainReader,
+    private readonly contracts: OracleContracts,
+    readonly blockNumber: number,
+    readonly blockHash: string,
+  ) {}
+
+  /** `what` and `args` name the answer in the per-block cache. */
+  private async read<T>(
+    what: string,
+    args: ReadonlyArray<bigint | number | string>,
+    call: (blockTag: { blockTag: string }) => Promise<T>,
+  ): Promise<T> {
+    // Every string argument is hex (addresses, bytes), so case does not make another answer.
+    const key = `${what}(${args.map((a) => String(a).toLowerCase()).join(",")})`;
     try {
-      return await call({ blockTag: this.blockNumber });
+      return await this.reader.cachedRead(this.blockHash, key, () =>
+        call({ blockTag: this.blockHash }),
+      );
     } catch (error) {
       if (isRevert(error)) {
         throw new OracleError("INVALID_REQUEST", `${what} reverted: ${describe(error)}`);
@@ -55,49 +249,54 @@ export class PinnedChainView {
   }
 
   isRouted(tokenId: bigint): Promise<boolean> {
-    return this.read("isRouted", (o) => this.contracts.pubkeyRouter.isRouted(tokenId, o));
+    return this.read("isRouted", [tokenId], (o) =>
+      this.contracts.pubkeyRouter.isRouted(tokenId, o),
+    );
   }
 
   /** The current owner, or null for a PKP that does not exist (never minted, or burned). */
   async ownerOf(tokenId: bigint): Promise<string | null> {
-    const owner = await this.read("ownerOrZero", (o) =>
+    const owner = await this.read("ownerOrZero", [tokenId], (o) =>
       this.contracts.pkpNft.ownerOrZero(tokenId, o),
     );
     return owner === ethers.ZeroAddress ? null : owner;
   }
 
   hasScope(tokenId: bigint, authMethodType: bigint, id: string, scope: bigint): Promise<boolean> {
-    return this.read("isPermittedAuthMethodScopePresent", (o) =>
-      this.contracts.pkpPermissions.isPermittedAuthMethodScopePresent(
-        tokenId,
-        authMethodType,
-        id,
-        scope,
-        o,
-      ),
+    return this.read(
+      "isPermittedAuthMethodScopePresent",
+      [tokenId, authMethodType, id, scope],
+      (o) =>
+        this.contracts.pkpPermissions.isPermittedAuthMethodScopePresent(
+          tokenId,
+          authMethodType,
+          id,
+          scope,
+          o,
+        ),
     );
   }
 
   isPermittedAuthMethod(tokenId: bigint, authMethodType: bigint, id: string): Promise<boolean> {
-    return this.read("isPermittedAuthMethod", (o) =>
+    return this.read("isPermittedAuthMethod", [tokenId, authMethodType, id], (o) =>
       this.contracts.pkpPermissions.isPermittedAuthMethod(tokenId, authMethodType, id, o),
     );
   }
 
   isPermittedAddress(tokenId: bigint, address: string): Promise<boolean> {
-    return this.read("isPermittedAddress", (o) =>
+    return this.read("isPermittedAddress", [tokenId, address], (o) =>
       this.contracts.pkpPermissions.isPermittedAddress(tokenId, address, o),
     );
   }
 
   getPermittedActions(tokenId: bigint): Promise<string[]> {
-    return this.read("getPermittedActions", (o) =>
+    return this.read("getPermittedActions", [tokenId], (o) =>
       this.contracts.pkpPermissions.getPermittedActions(tokenId, o),
     );
   }
 
   getPermittedAddresses(tokenId: bigint): Promise<string[]> {
-    return this.read("getPermittedAddresses", (o) =>
+    return this.read("getPermittedAddresses", [tokenId], (o) =>
       this.contracts.pkpPermissions.getPermittedAddresses(tokenId, o),
     );
   }
@@ -105,7 +304,7 @@ export class PinnedChainView {
   async getPermittedAuthMethods(
     tokenId: bigint,
   ): Promise<Array<{ authMethodType: bigint; id: string; userPubkey: string }>> {
-    const methods = await this.read("getPermittedAuthMethods", (o) =>
+    const methods = await this.read("getPermittedAuthMethods", [tokenId], (o) =>
       this.contracts.pkpPermissions.getPermittedAuthMethods(tokenId, o),
     );
     return methods.map((m) => ({ authMethodType: m[0], id: m[1], userPubkey: m[2] }));
@@ -117,14 +316,17 @@ export class PinnedChainView {
     id: string,
     maxScopeId: number,
   ): Promise<boolean[]> {
-    return this.read("getPermittedAuthMethodScopes", (o) =>
-      this.contracts.pkpPermissions.getPermittedAuthMethodScopes(
-        tokenId,
-        authMethodType,
-        id,
-        maxScopeId,
-        o,
-      ),
+    return this.read(
+      "getPermittedAuthMethodScopes",
+      [tokenId, authMethodType, id, maxScopeId],
+      (o) =>
+        this.contracts.pkpPermissions.getPermittedAuthMethodScopes(
+          tokenId,
+          authMethodType,
+          id,
+          maxScopeId,
+          o,
+        ),
     );
   }
 }

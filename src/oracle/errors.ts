@@ -6,6 +6,7 @@
 import { ActionFailure } from "./runtime";
 import { AuthSigError } from "./authSig";
 import { InvalidCidError } from "../cid";
+import { SigningError } from "./signing";
 
 export const ORACLE_ERROR_STATUS = {
   INVALID_REQUEST: 400,
@@ -54,7 +55,11 @@ export function toOracleError(error: unknown): OracleError {
   if (error instanceof OracleError) return error;
   if (error instanceof AuthSigError) return new OracleError("INVALID_AUTH_SIG", error.message);
   if (error instanceof InvalidCidError) return new OracleError("INVALID_CID", error.message);
+  // A digest or public key the caller gave that is not one (e.g. /pkp/sign's toSign, pubKey).
+  if (error instanceof SigningError) return new OracleError("INVALID_REQUEST", error.message);
   if (error instanceof ActionFailure) {
+    // jsParams that are not JSON data: the caller's fault, not the runtime's.
+    if (error.code === "INVALID_INPUT") return new OracleError("INVALID_REQUEST", error.message);
     if (isOracleErrorCode(error.code)) return new OracleError(error.code, error.message);
     return new OracleError("INTERNAL", `action runtime failure (${error.code}): ${error.message}`);
   }

@@ -82,13 +82,21 @@ export class ExecutionHost implements ActionHost {
     const { view, keystore, actionCidBytes, authSigAddress, signer } = this.options;
     const tokenId = tokenIdFromPublicKey(publicKey);
     try {
-      if (!keystore.has(tokenId) || !(await view.isRouted(tokenId))) {
-        throw new OracleError(
+      const unknown = () =>
+        new OracleError(
           "UNKNOWN_PKP",
           `no PKP with public key ${publicKey} is held by this oracle on this chain`,
         );
-      }
-      await authorizeSigning(view, { tokenId, actionCidBytes, authSigAddress, scope });
+      if (!keystore.has(tokenId)) throw unknown();
+      // Both read the same pinned block, so they are independent: one round trip, not two. An
+      // unrouted PKP is UNKNOWN_PKP whatever the permission check said.
+      const [routed, authorized] = await Promise.allSettled([
+        view.isRouted(tokenId),
+        authorizeSigning(view, { tokenId, actionCidBytes, authSigAddress, scope }),
+      ]);
+      if (routed.status === "rejected") throw routed.reason;
+      if (!routed.value) throw unknown();
+      if (authorized.status === "rejected") throw authorized.reason;
       return signer ? signer(tokenId, digest) : keystore.signDigest(tokenId, digest);
     } catch (error) {
       const refusal = toOracleError(error);

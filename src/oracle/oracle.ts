@@ -10,11 +10,11 @@
  * stable code (see errors.ts), never a thrown exception.
  */
 import { ethers } from "ethers";
-import { cidOfCode, cidToBytes, isCidV0 } from "../cid";
-import { MemoryActionStore, type ActionStore } from "./actionStore";
+import { cidToBytes, isCidV0 } from "../cid";
+import { MemoryActionStore, VerifiedCodeCache, type ActionStore } from "./actionStore";
 import { SCOPE_SIGN_ANYTHING, authorizeSigning } from "./authorization";
 import { verifyAuthSig, type AuthSig } from "./authSig";
-import { PinnedChainView, type OracleContracts } from "./chainView";
+import { ChainReader, type OracleContracts } from "./chainView";
 import { OracleError, toOracleError, type OracleErrorCode } from "./errors";
 import { ExecutionHost, type DigestSigner } from "./executionHost";
 import type { Keystore } from "./keystore";
@@ -77,6 +77,10 @@ export class SigningOracle {
   private readonly runtime: ActionRuntime;
   private readonly ownsRuntime: boolean;
   private readonly codeBytesLimit: number;
+  /** Pins blocks and caches reads per pinned block, shared by all executions. */
+  private readonly chain: ChainReader;
+  /** Code sent with requests that was already hashed: sent again, it is not hashed again. */
+  private readonly verifiedCode = new VerifiedCodeCache();
   /** Timings of the last execution (for benchmarks and logs). */
   lastTimings: ExecuteTimings | undefined;
 
@@ -87,19 +91,29 @@ export class SigningOracle {
     this.runtime =
       options.runtime ?? new ActionRuntime({ poolSize: options.poolSize, limits: options.limits });
     this.codeBytesLimit = options.limits?.codeBytes ?? DEFAULT_LIMITS.codeBytes;
+    this.chain = new ChainReader(options.contracts, options.provider);
   }
 
   get contracts(): OracleContracts {
     return this.options.contracts;
   }
 
+  /** JSON-RPC calls made for executions so far: block pins, eth_calls, answers cached. */
+  chainStats(): { pins: number; reads: number; cachedReads: number } {
+    return this.chain.stats();
+  }
+
   /** Runs a Lit Action (`code`, or `ipfsId` of stored code, or both if they agree). */
   async execute(request: ExecuteRequest, signer?: DigestSigner): Promise<ExecuteResult> {
     try {
       const started = performance.now();
+      checkExecuteRequest(request);
+      // The pin starts now (after the request arrived) and overlaps resolving the code.
+      const pinning = this.chain.pin();
+      pinning.catch(() => undefined); // awaited below; a refusal before that must not go unhandled
       const { code, ipfsId } = await this.resolveCode(request);
       const authSigAddress = this.verifiedAddress(request.authSig);
-      const view = await PinnedChainView.pin(this.options.contracts, this.options.provider);
+      const view = await pinning;
       const host = new ExecutionHost({
         view,
         keystore: this.options.keystore,
@@ -129,15 +143,13 @@ export class SigningOracle {
   /** Signs a 32-byte digest for the PKP's owner or a permitted address with scope 1. */
   async pkpSign(request: PkpSignRequest): Promise<PkpSignResult> {
     try {
-      const digest = normalizeDigest(
-        Array.isArray(request.toSign) ? Uint8Array.from(request.toSign) : request.toSign,
-      );
+      const digest = normalizeDigest(digestBytes(request.toSign));
       const authSigAddress = this.verifiedAddress(request.authSig);
       if (authSigAddress === undefined) {
         throw new OracleError("INVALID_AUTH_SIG", "/pkp/sign needs an authSig");
       }
       const tokenId = tokenIdFromPublicKey(request.pubKey);
-      const view = await PinnedChainView.pin(this.options.contracts, this.options.provider);
+      const view = await this.chain.pin();
       if (!this.options.keystore.has(tokenId) || !(await view.isRouted(tokenId))) {
         throw new OracleError(
           "UNKNOWN_PKP",
@@ -153,7 +165,7 @@ export class SigningOracle {
 
   /** Stores action code by its CID, like pinning it to IPFS. */
   async storeAction(code: string): Promise<{ ipfsId: string }> {
-    this.checkCodeSize(code);
+    this.checkCode(code);
     return { ipfsId: await this.actions.put(code) };
   }
 
@@ -206,8 +218,8 @@ export class SigningOracle {
       }
       return { code: stored, ipfsId };
     }
-    this.checkCodeSize(code);
-    const computed = await cidOfCode(code);
+    this.checkCode(code);
+    const computed = await this.verifiedCode.cidOf(code, ipfsId);
     if (ipfsId !== undefined && ipfsId !== computed) {
       throw new OracleError(
         "CODE_CID_MISMATCH",
@@ -217,7 +229,16 @@ export class SigningOracle {
     return { code, ipfsId: computed };
   }
 
-  private checkCodeSize(code: string): void {
+  private checkCode(code: string): void {
+    if (typeof code !== "string") {
+      throw new OracleError("INVALID_REQUEST", "code must be a string of JavaScript");
+    }
+    if (LONE_SURROGATE.test(code)) {
+      throw new OracleError(
+        "INVALID_REQUEST",
+        "code is not well-formed UTF-16 (it has a lone surrogate): its CID would also be the CID of other code",
+      );
+    }
     const bytes = Buffer.byteLength(code, "utf8");
     if (bytes > this.codeBytesLimit) {
       throw new OracleError(
@@ -231,6 +252,39 @@ export class SigningOracle {
     if (authSig === undefined) return undefined;
     return verifyAuthSig(authSig, { chainId: Number(this.chainId) }).address;
   }
+}
+
+/**
+ * A lone surrogate is hashed as U+FFFD (TextEncoder) but runs in the sandbox as itself, so two
+ * different programs would share one CID, and code could borrow a permitted action's identity.
+ * Only well-formed text has a single identity. (No `u` flag: match UTF-16 code units.)
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Library callers are not type-checked at run time: wrong types are the caller's fault. */
+function checkExecuteRequest(request: ExecuteRequest): void {
+  if (typeof request !== "object" || request === null || Array.isArray(request)) {
+    throw new OracleError(
+      "INVALID_REQUEST",
+      "the request must be { code?, ipfsId?, jsParams?, authSig? }",
+    );
+  }
+  const { jsParams } = request as { jsParams?: unknown };
+  if (
+    jsParams !== undefined &&
+    (typeof jsParams !== "object" || jsParams === null || Array.isArray(jsParams))
+  ) {
+    throw new OracleError("INVALID_REQUEST", "jsParams must be a JSON object");
+  }
+}
+
+/** An array toSign must hold byte values: Uint8Array.from would silently wrap 256 to 0. */
+function digestBytes(toSign: PkpSignRequest["toSign"]): Uint8Array | string {
+  if (!Array.isArray(toSign)) return toSign;
+  if (!toSign.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
+    throw new OracleError("INVALID_REQUEST", "toSign must hold byte values 0..255");
+  }
+  return Uint8Array.from(toSign);
 }
 
 function failure(error: unknown): OracleFailure {

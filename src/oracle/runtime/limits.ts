@@ -39,7 +39,7 @@ export const DEFAULT_LIMITS: Readonly<ActionLimits> = Object.freeze({
 });
 
 /** Inclusive bounds; outside them a limit is a configuration error, not a clamp. */
-const BOUNDS: Readonly<Record<keyof ActionLimits, readonly [number, number]>> = {
+export const LIMIT_BOUNDS: Readonly<Record<keyof ActionLimits, readonly [number, number]>> = {
   timeoutMs: [1, 15 * 60_000],
   memoryBytes: [1 * MiB, 2048 * MiB],
   // 1 MiB was measured to still give a clean "InternalError: stack overflow" in a worker with the
@@ -51,7 +51,7 @@ const BOUNDS: Readonly<Record<keyof ActionLimits, readonly [number, number]>> = 
   logBytes: [0, 64 * MiB],
 };
 
-const LIMIT_NAMES = Object.keys(BOUNDS) as Array<keyof ActionLimits>;
+const LIMIT_NAMES = Object.keys(LIMIT_BOUNDS) as Array<keyof ActionLimits>;
 
 /** Merges overrides onto a base and validates every field (throws ActionFailure INVALID_LIMITS). */
 export function resolveLimits(
@@ -71,7 +71,7 @@ export function resolveLimits(
   }
   for (const name of LIMIT_NAMES) {
     const value = merged[name];
-    const [min, max] = BOUNDS[name];
+    const [min, max] = LIMIT_BOUNDS[name];
     if (!Number.isSafeInteger(value) || value < min || value > max) {
       throw new ActionFailure(
         "INVALID_LIMITS",

@@ -209,7 +209,16 @@ export class RunSession {
     const signatures: Record<string, HostValue> = {};
     for (const name of this.sigNames) {
       const value = this.sigValues.get(name);
-      if (value !== undefined) signatures[name] = value;
+      // defineProperty, not assignment: a sigName "__proto__" must stay an ordinary key instead
+      // of replacing the result object's prototype (which would also drop it from JSON).
+      if (value !== undefined) {
+        Object.defineProperty(signatures, name, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
     }
     return signatures;
   }

@@ -95,11 +95,13 @@ export class WorkerPool {
   /** Resolves with a ready worker reserved for the caller; waits (FIFO) when all are busy. */
   acquire(): Promise<PooledWorker> {
     if (this.closed) return Promise.reject(closedError());
-    let worker = this.idle.pop();
+    // The worker idle longest: right after a run a worker builds its next sandbox, so the one
+    // that finished first is the one most likely to have it ready.
+    let worker = this.idle.shift();
     while (worker && !worker.alive) {
       // Died while idle (crash, external termination): drop it; a successor starts below.
       this.replaced++;
-      worker = this.idle.pop();
+      worker = this.idle.shift();
     }
     if (worker) return Promise.resolve(this.lend(worker));
     const waiter = new Promise<PooledWorker>((resolve, reject) => {

@@ -1,10 +1,15 @@
 /**
  * One Lit Action execution inside a FRESH QuickJS runtime + context (worker side).
  *
- * Lifecycle: create runtime (memory/stack limits, interrupt handler) → context → natives →
- * prelude (Lit.Actions, console, timers, jsParams) → evaluate the code → drive the event loop
+ * Lifecycle: create runtime (interrupt handler) → context → natives → prelude (Lit.Actions,
+ * console, timers) — all of which `prepare()` may do before the run is known, so the worker
+ * builds its next sandbox while idle — then, when the run starts: the run's memory/stack limits
+ * → jsParams → evaluate the code → drive the event loop
  * (drain QuickJS jobs; while host calls or timers are in flight, wait for them) → read the
  * result → dispose every deferred, drain leftover jobs, dispose context and runtime.
+ *
+ * A prepared sandbox is exactly what a sandbox created at run start would be (no action code,
+ * no parameters, nothing of any other run), and it serves one run only.
  *
  * The execution is over when the top-level code, every job it queued, and every host call and
  * timer it started have finished. If the code's completion value is a promise (the usual
@@ -23,8 +28,9 @@ import type {
   QuickJSWASMModule,
 } from "quickjs-emscripten";
 import { InvalidArgumentError, parseSandboxRequest, pubkeyToTokenId } from "../hostRequest";
+import { LIMIT_BOUNDS } from "../limits";
 import type { HostCallMessage, RunMessage, RunResult, WorkerTimings } from "../protocol";
-import { PRELUDE_SOURCE } from "./sandboxPrelude";
+import { LAZY_PRELUDE_SOURCES, PRELUDE_SOURCE } from "./sandboxPrelude";
 
 export interface ExecutionReport {
   result: RunResult;
@@ -47,8 +53,12 @@ const MAX_ERROR_MESSAGE = 4096;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class SandboxExecution {
-  private readonly startedAt = performance.now();
-  private readonly deadline: number;
+  private startedAt = performance.now();
+  /** No deadline before the run starts: no action code runs before then. */
+  private deadline = Number.POSITIVE_INFINITY;
+  private runMessage: RunMessage | undefined;
+  /** The prelude's start(paramsJson), called when the run begins. */
+  private start: QuickJSHandle | undefined;
   private readonly pendingHostCalls = new Map<number, QuickJSDeferredPromise>();
   private readonly pendingSleeps = new Map<
     number,
@@ -63,7 +73,7 @@ export class SandboxExecution {
   private logBytes = 0;
   private wake: (() => void) | undefined;
   private readonly timings: WorkerTimings = {
-    startedAtEpochMs: performance.timeOrigin + this.startedAt,
+    startedAtEpochMs: 0,
     sandboxCreateMs: 0,
     evalMs: 0,
     hostWaitMs: 0,
@@ -75,18 +85,46 @@ export class SandboxExecution {
 
   constructor(
     private readonly quickjs: QuickJSWASMModule,
-    private readonly run: RunMessage,
     private readonly postHostCall: (message: HostCallMessage) => void,
-  ) {
-    this.deadline = this.startedAt + run.limits.timeoutMs;
+  ) {}
+
+  /** The run being executed (only natives and the event loop use it, i.e. after execute()). */
+  private get run(): RunMessage {
+    if (this.runMessage === undefined) throw new Error("the sandbox has no run yet");
+    return this.runMessage;
+  }
+
+  /**
+   * Builds the sandbox ahead of its run. False if that failed (or left the module in doubt): the
+   * caller then discards this execution with `discard()` and builds one at run start instead.
+   */
+  prepare(): boolean {
+    try {
+      this.createSandbox();
+    } catch {
+      this.recycle = true;
+    }
+    return this.failure === undefined && !this.recycle;
+  }
+
+  /** Frees a prepared sandbox that will not run; true if the worker can go on using QuickJS. */
+  discard(): boolean {
+    this.tearingDown = true;
+    this.teardown();
+    return !this.recycle;
   }
 
   /** Never throws: every outcome, including host-side breakage, becomes a report. */
-  async execute(): Promise<ExecutionReport> {
+  async execute(run: RunMessage): Promise<ExecutionReport> {
+    this.runMessage = run;
+    this.startedAt = performance.now();
+    this.timings.startedAtEpochMs = performance.timeOrigin + this.startedAt;
+    this.deadline = this.startedAt + run.limits.timeoutMs;
     let completion: QuickJSHandle | undefined;
     try {
       const createStart = performance.now();
-      const context = this.createSandbox();
+      const context = this.context ?? this.createSandbox();
+      this.startRun(context);
       this.timings.sandboxCreateMs = performance.now() - createStart;
       if (!this.failure) completion = this.timed(() => this.evaluateAction(context));
       await this.driveEventLoop();
@@ -123,11 +161,12 @@ export class SandboxExecution {
   // ---- setup -----------------------------------------------------------------------------------
 
   private createSandbox(): QuickJSContext {
-    const { limits } = this.run;
     const runtime = this.quickjs.newRuntime();
     this.runtime = runtime;
-    runtime.setMemoryLimit(limits.memoryBytes);
-    runtime.setMaxStackSize(limits.stackBytes);
+    // The smallest limits any run may have: whatever run gets this sandbox, its setup fit in
+    // that run's limits, as if it had been built under them. The run's own limits follow.
+    runtime.setMemoryLimit(LIMIT_BOUNDS.memoryBytes[0]);
+    runtime.setMaxStackSize(LIMIT_BOUNDS.stackBytes[0]);
     // Consulted every few thousand QuickJS operations; returning true throws an uncatchable
     // "interrupted" error. Blocking builtins (one huge allocation, a long indexOf) do not consult
     // it; the main thread's watchdog covers those by terminating the worker.
@@ -138,23 +177,47 @@ export class SandboxExecution {
     this.context = context;
 
     const natives = context.newObject();
+    const lazySources = context.newObject();
     try {
       this.installNatives(context, natives);
+      for (const [name, source] of Object.entries(LAZY_PRELUDE_SOURCES)) {
+        const handle = context.newString(source);
+        context.setProp(lazySources, name, handle);
+        handle.dispose();
+      }
       const prelude = context.evalCode(PRELUDE_SOURCE, "lit-actions-prelude.js");
       const installer = context.unwrapResult(prelude);
-      const params = context.newString(this.run.paramsJson);
-      const installed = context.callFunction(installer, context.undefined, natives, params);
+      const installed = context.callFunction(installer, context.undefined, natives, lazySources);
       installer.dispose();
-      params.dispose();
       if (installed.error) {
         this.failWith(context, installed.error, "prelude failed");
       } else {
-        installed.value.dispose();
+        this.start = installed.value;
       }
     } finally {
       natives.dispose();
+      lazySources.dispose();
     }
     return context;
+  }
+
+  /** The run's limits, then its jsParams (the prelude's start). */
+  private startRun(context: QuickJSContext): void {
+    const start = this.start;
+    this.start = undefined;
+    if (this.failure || start === undefined) {
+      start?.dispose();
+      return;
+    }
+    const { limits, paramsJson } = this.run;
+    this.runtime?.setMemoryLimit(limits.memoryBytes);
+    this.runtime?.setMaxStackSize(limits.stackBytes);
+    const params = context.newString(paramsJson);
+    const started = context.callFunction(start, context.undefined, params);
+    start.dispose();
+    params.dispose();
+    if (started.error) this.failWith(context, started.error, "prelude failed");
+    else started.value.dispose();
   }
 
   private installNatives(context: QuickJSContext, natives: QuickJSHandle): void {
@@ -391,7 +454,7 @@ export class SandboxExecution {
     } else if (isNull || (name === "InternalError" && message === "out of memory")) {
       this.fail(
         "ACTION_MEMORY_LIMIT",
-        `out of memory: the action exceeded its ${this.run.limits.memoryBytes}-byte heap limit`,
+        `out of memory: the action exceeded its ${this.runMessage?.limits.memoryBytes ?? LIMIT_BOUNDS.memoryBytes[0]}-byte heap limit`,
       );
     } else {
       // Stack overflow ("InternalError: stack overflow") deliberately lands here: it is a bug in
@@ -402,13 +465,15 @@ export class SandboxExecution {
   }
 
   private timeoutMessage(): string {
-    return `action exceeded its ${this.run.limits.timeoutMs} ms time limit`;
+    return `action exceeded its ${this.runMessage?.limits.timeoutMs ?? "(no run yet)"} ms time limit`;
   }
 
   // ---- teardown --------------------------------------------------------------------------------
 
   private teardown(): void {
     this.wake = undefined;
+    if (this.start?.alive) this.start.dispose();
+    this.start = undefined;
     // Every deferred must be disposed before its context, or freeing the context aborts.
     for (const deferred of this.pendingHostCalls.values()) deferred.dispose();
     this.pendingHostCalls.clear();

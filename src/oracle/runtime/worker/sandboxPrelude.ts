@@ -3,9 +3,17 @@
  * LitActions API, console, bounded timers, and the jsParams globals on top of a few native
  * functions the worker provides.
  *
- * The source is a function expression; the worker calls it once with (natives, paramsJson). The
- * natives object is only ever a closure variable here, never a global, so action code reaches the
- * host exclusively through the API below. Everything crossing to the natives is a string (JSON),
+ * The source is a function expression; the worker calls it once with (natives, lazySources) and
+ * gets back `start(paramsJson)`, which it calls when the run begins (so a sandbox can be built
+ * before its request arrives; it is still used by one run only). The natives object is only ever
+ * a closure variable here, never a global, so action code reaches the host exclusively through
+ * the API below.
+ *
+ * Compiling this source is most of a sandbox's cost (QuickJS compiles every function eagerly, at
+ * ~0.08 ms per KB in WASM), so it is kept lean: comments and indentation are stripped before it
+ * is compiled (`compact`), and the parts few actions use — the uint8array codecs and the timers —
+ * are separate sources, compiled inside the sandbox (indirect eval, captured before the action
+ * runs) the first time the action calls them. Everything crossing to the natives is a string (JSON),
  * and errors coming back are turned into Error objects created here, inside the sandbox.
  * Built-ins are captured up front so an action that overwrites JSON/Array/etc. only breaks itself.
  *
@@ -55,7 +63,7 @@ const HOST_METHODS = [
 /** Names jsParams may not overwrite, so the API itself stays reachable. */
 const RESERVED_GLOBALS = ["Lit", "LitActions", "jsParams"];
 
-export const PRELUDE_SOURCE = String.raw`(function installLitActionsPrelude(natives, paramsJson) {
+const CORE_SOURCE = String.raw`(function installLitActionsPrelude(natives, lazySources) {
   "use strict";
   const parse = JSON.parse;
   const stringify = JSON.stringify;
@@ -67,8 +75,15 @@ export const PRELUDE_SOURCE = String.raw`(function installLitActionsPrelude(nati
   const Uint8ArrayCtor = Uint8Array;
   const ArrayBufferCtor = ArrayBuffer;
   const isView = ArrayBuffer.isView;
+  const SetCtor = Set;
+  const evalGlobal = eval; // indirect: lazy parts compile in the global scope, not in this one
   const defineGlobal = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  // A part few actions use, compiled the first time it is needed.
+  function lazy(source, deps) {
+    let part;
+    return () => part || (part = evalGlobal(source)(deps));
+  }
 
   // ---- converting action values to plain JSON data -------------------------------------------
   const MAX_DEPTH = 64;
@@ -152,6 +167,61 @@ export const PRELUDE_SOURCE = String.raw`(function installLitActionsPrelude(nati
     };
   }
 
+  // ---- uint8arrayToString / uint8arrayFromString: compiled on first use (CODECS_SOURCE) -----
+  const codecs = lazy(lazySources.codecs, {
+    stringify, isArray, isView, fromCharCode, Uint8ArrayCtor, ArrayBufferCtor, TypeErrorCtor,
+  });
+  api.uint8arrayToString = (bytes, encoding) => codecs().toString(bytes, encoding);
+  api.uint8arrayFromString = (str, encoding) => codecs().fromString(str, encoding);
+
+  // ---- console --------------------------------------------------------------------------------
+  function formatLogArg(value) {
+    if (typeof value === "string") return value;
+    if (value instanceof ErrorCtor) return value.stack ? value.name + ": " + value.message + "\n" + value.stack : String(value);
+    if (value === undefined || typeof value === "function" || typeof value === "symbol") return String(value);
+    if (typeof value === "bigint") return value.toString() + "n";
+    try {
+      const json = stringify(toPlain(value, 0));
+      return json === undefined ? String(value) : json;
+    } catch (_) {
+      return String(value);
+    }
+  }
+  function logger() {
+    return function () {
+      let line = "";
+      for (let i = 0; i < arguments.length; i++) line += (i ? " " : "") + formatLogArg(arguments[i]);
+      natives.log(line + "\n");
+    };
+  }
+  defineGlobal("console", {
+    log: logger(), info: logger(), warn: logger(), error: logger(), debug: logger(), trace: logger(),
+  });
+
+  // ---- timers: bounded by the run's deadline; compiled on first use (TIMERS_SOURCE) -----------
+  const timers = lazy(lazySources.timers, { natives, TypeErrorCtor, SetCtor, formatLogArg });
+  defineGlobal("setTimeout", (callback, ms, ...args) => timers().startTimer(callback, ms, args, false));
+  defineGlobal("setInterval", (callback, ms, ...args) => timers().startTimer(callback, ms, args, true));
+  defineGlobal("clearTimeout", (id) => timers().stopTimer(id));
+  defineGlobal("clearInterval", (id) => timers().stopTimer(id));
+
+  // ---- globals --------------------------------------------------------------------------------
+  defineGlobal("LitActions", api);
+  defineGlobal("Lit", { Actions: api });
+  const reserved = ${JSON.stringify(RESERVED_GLOBALS)};
+  // Called once, when the run begins.
+  return function start(paramsJson) {
+    const params = parse(paramsJson);
+    defineGlobal("jsParams", params);
+    for (const key of objectKeys(params)) {
+      if (reserved.indexOf(key) < 0) globalThis[key] = params[key];
+    }
+  };
+})`;
+
+const CODECS_SOURCE = String.raw`(function uint8arrayCodecs(deps) {
+  "use strict";
+  const { stringify, isArray, isView, fromCharCode, Uint8ArrayCtor, ArrayBufferCtor, TypeErrorCtor } = deps;
   // ---- uint8arrayToString / uint8arrayFromString (uint8arrays package encodings) ---------------
   const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -265,39 +335,20 @@ export const PRELUDE_SOURCE = String.raw`(function installLitActionsPrelude(nati
     if (!pair) throw new TypeErrorCtor("unsupported encoding " + stringify(String(encoding)));
     return pair;
   }
-  api.uint8arrayToString = (bytes, encoding) => codec(encoding)[0](asBytes(bytes));
-  api.uint8arrayFromString = (str, encoding) => {
-    if (typeof str !== "string") throw new TypeErrorCtor("uint8arrayFromString: expected a string");
-    return codec(encoding)[1](str);
+  return {
+    toString: (bytes, encoding) => codec(encoding)[0](asBytes(bytes)),
+    fromString: (str, encoding) => {
+      if (typeof str !== "string") throw new TypeErrorCtor("uint8arrayFromString: expected a string");
+      return codec(encoding)[1](str);
+    },
   };
+})`;
 
-  // ---- console --------------------------------------------------------------------------------
-  function formatLogArg(value) {
-    if (typeof value === "string") return value;
-    if (value instanceof ErrorCtor) return value.stack ? value.name + ": " + value.message + "\n" + value.stack : String(value);
-    if (value === undefined || typeof value === "function" || typeof value === "symbol") return String(value);
-    if (typeof value === "bigint") return value.toString() + "n";
-    try {
-      const json = stringify(toPlain(value, 0));
-      return json === undefined ? String(value) : json;
-    } catch (_) {
-      return String(value);
-    }
-  }
-  function logger() {
-    return function () {
-      let line = "";
-      for (let i = 0; i < arguments.length; i++) line += (i ? " " : "") + formatLogArg(arguments[i]);
-      natives.log(line + "\n");
-    };
-  }
-  defineGlobal("console", {
-    log: logger(), info: logger(), warn: logger(), error: logger(), debug: logger(), trace: logger(),
-  });
-
-  // ---- timers: bounded by the run's deadline; they never outlive the execution -----------------
+const TIMERS_SOURCE = String.raw`(function timers(deps) {
+  "use strict";
+  const { natives, TypeErrorCtor, SetCtor, formatLogArg } = deps;
   let nextTimerId = 1;
-  const liveTimers = new Set();
+  const liveTimers = new SetCtor();
   function startTimer(callback, ms, args, repeat) {
     if (typeof callback !== "function") throw new TypeErrorCtor("timer callback must be a function");
     const id = nextTimerId++;
@@ -322,18 +373,26 @@ export const PRELUDE_SOURCE = String.raw`(function installLitActionsPrelude(nati
   function stopTimer(id) {
     if (liveTimers.delete(id)) natives.cancelSleep(id);
   }
-  defineGlobal("setTimeout", (callback, ms, ...args) => startTimer(callback, ms, args, false));
-  defineGlobal("setInterval", (callback, ms, ...args) => startTimer(callback, ms, args, true));
-  defineGlobal("clearTimeout", stopTimer);
-  defineGlobal("clearInterval", stopTimer);
-
-  // ---- globals --------------------------------------------------------------------------------
-  defineGlobal("LitActions", api);
-  defineGlobal("Lit", { Actions: api });
-  const params = parse(paramsJson);
-  defineGlobal("jsParams", params);
-  const reserved = ${JSON.stringify(RESERVED_GLOBALS)};
-  for (const key of objectKeys(params)) {
-    if (reserved.indexOf(key) < 0) globalThis[key] = params[key];
-  }
+  return { startTimer, stopTimer };
 })`;
+
+/**
+ * Strips whole-line comments, indentation and blank lines. Safe for the sources above only: none
+ * of their strings, regexes or template parts spans lines, and line breaks stay (ASI unchanged).
+ */
+function compact(source: string): string {
+  return source
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("//"))
+    .join("\n");
+}
+
+/** Evaluates to installLitActionsPrelude(natives, lazySources) → start(paramsJson). */
+export const PRELUDE_SOURCE = compact(CORE_SOURCE);
+
+/** Sources of the parts compiled on first use, passed to the prelude as `lazySources`. */
+export const LAZY_PRELUDE_SOURCES: Readonly<Record<"codecs" | "timers", string>> = {
+  codecs: compact(CODECS_SOURCE),
+  timers: compact(TIMERS_SOURCE),
+};

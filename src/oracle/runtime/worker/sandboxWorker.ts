@@ -32,17 +32,33 @@ async function main(): Promise<void> {
   const post = (message: FromWorkerMessage) => port.postMessage(message);
   const quickjs = await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { emscriptenModule }));
   let current: { runId: number; execution: SandboxExecution } | undefined;
+  /** The next run's sandbox, built while this worker is idle (fresh; it serves one run). */
+  let next: SandboxExecution | undefined;
+  const prepareNext = () => {
+    if (next !== undefined) return;
+    const execution = new SandboxExecution(quickjs, post);
+    if (execution.prepare()) {
+      next = execution;
+    } else if (!execution.discard()) {
+      // QuickJS may be damaged and no run is here to report it: end this thread; the pool
+      // notices the dead idle worker and starts another.
+      process.exit(1);
+    }
+  };
 
   port.on("message", (message: ToWorkerMessage) => {
     switch (message.type) {
       case "run": {
         if (current) throw new Error(`run ${message.runId} sent while ${current.runId} is running`);
-        const execution = new SandboxExecution(quickjs, message, post);
+        const execution = next ?? new SandboxExecution(quickjs, post);
+        next = undefined;
         current = { runId: message.runId, execution };
-        void execution.execute().then((report) => {
+        void execution.execute(message).then((report) => {
           current = undefined;
           const done: DoneMessage = { type: "done", runId: message.runId, ...report };
           post(done);
+          // After the answer, off the run's path; a worker about to be replaced skips it.
+          if (!report.recycle) setImmediate(prepareNext);
         });
         break;
       }
@@ -56,6 +72,7 @@ async function main(): Promise<void> {
         break;
     }
   });
+  prepareNext();
   post({ type: "ready" });
 }
 

@@ -219,6 +219,32 @@ describe("ActionRuntime: limits and failures", function () {
       );
     });
 
+    it("refuses host-call arguments over 64 KiB before they leave the worker, even if caught", async function () {
+      const host = new FakeHost();
+      await expectFailure(
+        run(
+          `try {
+             await Lit.Actions.ethPersonalSignMessageEcdsa({ message: "x".repeat(70000), publicKey: "${PUBLIC_KEY}", sigName: "s" });
+           } catch (e) {}`,
+          {},
+          host,
+        ),
+        "LIMIT_EXCEEDED",
+        /ethPersonalSignMessageEcdsa: its arguments are \d+ characters as JSON, more than the limit of 65536/,
+      );
+      expect(host.requests).to.have.length(0);
+    });
+
+    it("passes host-call arguments just under the cap to the host", async function () {
+      const host = new FakeHost();
+      await run(
+        `await Lit.Actions.ethPersonalSignMessageEcdsa({ message: "x".repeat(60000), publicKey: "${PUBLIC_KEY}", sigName: "s" });`,
+        {},
+        host,
+      );
+      expect(host.requests).to.have.length(1);
+    });
+
     it("refuses too many host calls in flight at once", async function () {
       const host = new FakeHost(() => new Promise(() => undefined));
       await expectFailure(

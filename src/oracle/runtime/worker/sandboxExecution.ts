@@ -45,6 +45,12 @@ interface Failure {
 
 /** Host calls + timers one action may have in flight at once; more is a runaway action. */
 const MAX_PENDING_OPERATIONS = 1024;
+/**
+ * Largest argument list (JSON, in UTF-16 code units) one host call may carry. Real calls carry a
+ * digest, a key, a CID or a message of a few KiB; the main thread parses what passes here, so a
+ * multi-MB argument would stall it for every other request.
+ */
+export const MAX_HOST_CALL_ARGS = 64 * 1024;
 /** Jobs run per executePendingJobs call before re-checking the deadline and abort flag. */
 const JOB_BATCH = 1000;
 /** Upper bound of leftover jobs run (all interrupted) while tearing down. */
@@ -233,6 +239,13 @@ export class SandboxExecution {
     define("hostCall", (methodHandle, argsHandle) => {
       const method = context.getString(methodHandle);
       const argsJson = context.getString(argsHandle);
+      if (argsJson.length > MAX_HOST_CALL_ARGS) {
+        this.fail(
+          "LIMIT_EXCEEDED",
+          `Lit.Actions.${method}: its arguments are ${argsJson.length} characters as JSON, more than the limit of ${MAX_HOST_CALL_ARGS}`,
+        );
+        return { error: context.newError("host call arguments too large") };
+      }
       if (!this.reserveOperationSlot()) return { error: context.newError("run is over") };
       const callId = this.nextCallId++;
       const deferred = context.newPromise();

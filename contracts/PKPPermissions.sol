@@ -74,7 +74,9 @@ contract PKPPermissions is IPKPPermissions {
     IPKPNFT private immutable _pkpNft;
     IPubkeyRouter private immutable _router;
 
-    uint48 private _lastMethodSerial;
+    /// @dev Serial of the next method stored once; starts at 1 (set by the constructor, so the
+    /// first method ever added does not pay for turning a zero slot non-zero).
+    uint48 private _nextMethodSerial;
     mapping(uint256 authMethodId => MethodRecord record) private _methods;
     mapping(uint56 ref => uint256 data) private _methodData;
     mapping(uint256 authMethodId => GenericMethod method) private _genericMethods;
@@ -102,6 +104,7 @@ contract PKPPermissions is IPKPPermissions {
         if (address(pkpNft) == address(0) || address(router) == address(0)) revert ZeroAddress();
         _pkpNft = pkpNft;
         _router = router;
+        _nextMethodSerial = 1;
     }
 
     // ------------------------------------------------------------------ mutators
@@ -497,8 +500,8 @@ contract PKPPermissions is IPKPPermissions {
         uint256 authMethodType,
         bytes memory id
     ) private returns (uint56 ref) {
-        uint48 serial = _lastMethodSerial + 1;
-        _lastMethodSerial = serial;
+        uint48 serial = _nextMethodSerial;
+        _nextMethodSerial = serial + 1;
         uint8 kind;
         uint256 data;
         if (authMethodType == AUTH_METHOD_ACTION && _isCidV0(id)) {

@@ -18,13 +18,12 @@ import { promises as fs } from "node:fs";
 import { cidToBytes } from "../src/cid";
 import { loadDeployment } from "../src/deployments";
 import { MemoryKeystore } from "../src/oracle/keystore";
+import { KeyProvisioner } from "../src/oracle/provisioning";
 import { SigningOracle } from "../src/oracle/oracle";
 import { ActionRuntime } from "../src/oracle/runtime";
 import {
-  buildProofBundle,
-  findMintTransaction,
+  collectProofBundle,
   loadCompiledContracts,
-  proofContractsOf,
   renderReport,
   verifyProof,
   writeProofBundle,
@@ -64,17 +63,14 @@ async function main(): Promise<void> {
 
     step(`The oracle's keystore generates ${POOL_SIZE} keys and registers them for minting`);
     const keystore = new MemoryKeystore();
-    const keys = await Promise.all(Array.from({ length: POOL_SIZE }, () => keystore.generate()));
-    await (
-      await contracts.pubkeyRouter.setRoutingDataBatch(
-        keys.map((k) => k.tokenId),
-        keys.map((k) => k.publicKey),
-        KEY_TYPE_ECDSA,
-      )
-    ).wait();
+    // The oracle's own provisioner: each key is in the keystore before its public key is sent.
+    const { unminted } = await new KeyProvisioner({
+      router: contracts.pubkeyRouter,
+      keystore,
+      target: POOL_SIZE,
+    }).topUp();
     console.log(
-      `  pool: ${await contracts.pubkeyRouter.unmintedKeyCount(KEY_TYPE_ECDSA)} unminted keys; ` +
-        "the private halves stay in the oracle's keystore",
+      `  pool: ${unminted} unminted keys; the private halves stay in the oracle's keystore`,
     );
     const oracle = new SigningOracle({
       contracts,
@@ -133,22 +129,13 @@ async function main(): Promise<void> {
     if (why.reason !== undefined) console.log(`              (${why.reason})`);
 
     step(`Writing the proof bundle of the ${PRIME} signature`);
-    const mintTxHash = await findMintTransaction({
+    const bundle = await collectProofBundle({
+      record,
       provider: ethers.provider,
-      pkpNft: {
-        address: record.contracts.PKPNFT.address,
-        deployedBlock: record.contracts.PKPNFT.blockNumber,
-      },
-      tokenId,
-    });
-    const bundle = buildProofBundle({
-      chainId: record.chainId,
-      contracts: proofContractsOf(record),
       tokenId,
       publicKey,
       code,
       ipfsId,
-      mintTxHash,
       jsParams: primeParams,
       result: signed,
     });

@@ -18,10 +18,8 @@ import {
   OracleClient,
   OracleClientError,
   ProofBundleError,
-  buildProofBundle,
-  findMintTransaction,
+  collectProofBundle,
   loadCompiledContracts,
-  proofContractsOf,
   readProofBundle,
   renderReport,
   reportToJson,
@@ -311,26 +309,19 @@ export async function executeAndWriteProof(
   }
   if (names.length === 0) console.log("  signatures none: the action signed nothing");
 
-  const nft = record.contracts.PKPNFT;
-  const mintTxHash = await findMintTransaction({
+  const bundle = await collectProofBundle({
+    record,
     provider,
-    pkpNft: { address: nft.address, deployedBlock: nft.blockNumber },
-    tokenId,
-    onProgress: progressPrinter(),
-  });
-  const bundle = buildProofBundle({
-    chainId: record.chainId,
-    contracts: proofContractsOf(record),
     tokenId,
     publicKey,
     code,
     ipfsId,
-    mintTxHash,
     jsParams,
     result,
+    onProgress: progressPrinter(),
   });
   const file = await writeProofBundle(args.out, bundle);
-  console.log(`  mint tx    ${mintTxHash}`);
+  console.log(`  mint tx    ${bundle.mintTxHash}`);
   console.log(`Wrote the proof bundle ${file}`);
   if (names.length === 0) {
     console.log(

@@ -28,7 +28,6 @@ import {
 const CID = fakeCid("action-a.js");
 const OTHER_CID = fakeCid("action-b.js");
 const CUSTOM_TYPE = 0x4e663n;
-const INLINE_SCOPES = 184n;
 const MAX_UINT256 = 2n ** 256n - 1n;
 
 interface Method {

@@ -82,13 +82,5 @@ export const OPERATION_ROWS: readonly OperationRow[] = [
   },
 ];
 
-/** The stack's contracts, in deployment order. */
-export const CONTRACT_NAMES = [
-  "PubkeyRouter",
-  "PKPNFTMetadata",
-  "PKPNFT",
-  "PKPPermissions",
-  "PKPHelper",
-] as const;
-
-export type ContractName = (typeof CONTRACT_NAMES)[number];
+/** The stack's contracts, in deployment order: the deployment record's list. */
+export { CONTRACT_NAMES, type ContractName } from "../../src/deploymentRecord";

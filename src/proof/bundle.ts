@@ -6,6 +6,7 @@
  * holds no secret, and nothing in it is trusted by the verifier — every claim is checked against
  * the chain, the code or the signatures.
  */
+import { CONTRACT_NAMES, type ContractName } from "../deploymentRecord";
 import type { LitSignature } from "../oracle/signing";
 
 /** The version this code writes and reads. A reader refuses any other. */
@@ -14,15 +15,9 @@ export const PROOF_BUNDLE_VERSION = 1;
 /** The contracts every bundle names (the others of a deployment are optional). */
 export const REQUIRED_PROOF_CONTRACTS = ["PubkeyRouter", "PKPNFT", "PKPPermissions"] as const;
 /** Contracts a bundle may name: a deployment's five. */
-export const PROOF_CONTRACT_NAMES = [
-  "PubkeyRouter",
-  "PKPNFTMetadata",
-  "PKPNFT",
-  "PKPPermissions",
-  "PKPHelper",
-] as const;
+export const PROOF_CONTRACT_NAMES = CONTRACT_NAMES;
 
-export type ProofContractName = (typeof PROOF_CONTRACT_NAMES)[number];
+export type ProofContractName = ContractName;
 
 export interface ProofContract {
   /** Checksummed address. */

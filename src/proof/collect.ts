@@ -86,3 +86,35 @@ export function buildProofBundle(input: {
     },
   };
 }
+
+/**
+ * The bundle of one execution with a PKP of the deployment in `record`: finds the transaction that
+ * minted the PKP (from PKPNFT's creation block) and assembles the rest from the run.
+ */
+export async function collectProofBundle(input: {
+  record: DeploymentRecord;
+  provider: Provider;
+  tokenId: bigint;
+  publicKey: string;
+  code: string;
+  ipfsId: string;
+  jsParams: Record<string, unknown>;
+  result: ExecuteSuccess;
+  onProgress?: (progress: LogScanProgress) => void;
+}): Promise<ProofBundle> {
+  const { record, provider, tokenId, onProgress, ...execution } = input;
+  const nft = record.contracts.PKPNFT;
+  const mintTxHash = await findMintTransaction({
+    provider,
+    pkpNft: { address: nft.address, deployedBlock: nft.blockNumber },
+    tokenId,
+    onProgress,
+  });
+  return buildProofBundle({
+    ...execution,
+    chainId: record.chainId,
+    contracts: proofContractsOf(record),
+    tokenId,
+    mintTxHash,
+  });
+}

@@ -19,6 +19,7 @@ export {
 export { renderReport, reportToJson, verdictLine, CHECK_TITLES } from "./report";
 export {
   buildProofBundle,
+  collectProofBundle,
   findMintTransaction,
   proofContractsOf,
   MintNotFoundError,

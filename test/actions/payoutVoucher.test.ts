@@ -8,7 +8,7 @@ import { MemoryKeystore } from "../../src/oracle/keystore";
 import { SigningOracle, type ExecuteResult } from "../../src/oracle/oracle";
 import { KeyProvisioner } from "../../src/oracle/provisioning";
 import { ActionRuntime } from "../../src/oracle/runtime";
-import { deployStack, mintGrantAndBurn } from "../helpers/stack";
+import { deployStack, mintGrantAndBurn, oracleContracts } from "../helpers/stack";
 
 const CHAIN_ID = 31337;
 const RECIPIENT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -24,11 +24,7 @@ describe("actions/payoutVoucher.js on a mint/grant/burn PKP", () => {
     const keystore = new MemoryKeystore();
     await new KeyProvisioner({ router: stack.router, keystore, target: 2 }).topUp();
     const oracle = new SigningOracle({
-      contracts: {
-        pkpNft: stack.pkpNft,
-        pkpPermissions: stack.permissions,
-        pubkeyRouter: stack.router,
-      },
+      contracts: oracleContracts(stack),
       provider: ethers.provider,
       chainId: CHAIN_ID,
       keystore,

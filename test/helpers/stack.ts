@@ -13,6 +13,8 @@ import {
   PubkeyRouter,
   PubkeyRouter__factory,
 } from "../../typechain-types";
+import type { OracleContracts } from "../../src/oracle/chainView";
+import type { Keystore, StoredKey } from "../../src/oracle/keystore";
 import { TestKey, testKeys } from "./keys";
 
 export const KEY_TYPE_ECDSA = 2n;
@@ -60,7 +62,7 @@ export async function deployStack(): Promise<Omit<Stack, "poolKeys">> {
 /** Registers keys into the router's pool as the deployer (the default key provider). */
 export async function registerKeys(
   router: PubkeyRouter,
-  keys: TestKey[],
+  keys: Pick<TestKey, "tokenId" | "publicKey">[],
   keyType: bigint = KEY_TYPE_ECDSA,
 ): Promise<void> {
   await (
@@ -70,6 +72,24 @@ export async function registerKeys(
       keyType,
     )
   ).wait();
+}
+
+/** Generates `count` keys in the oracle's `keystore` and registers them in the ECDSA pool. */
+export async function registerKeystoreKeys(
+  router: PubkeyRouter,
+  keystore: Keystore,
+  count: number,
+): Promise<StoredKey[]> {
+  const keys = await Promise.all(Array.from({ length: count }, () => keystore.generate()));
+  await registerKeys(router, keys);
+  return keys;
+}
+
+/** The stack's handles under the names the signing oracle reads them by. */
+export function oracleContracts(
+  stack: Pick<Stack, "pkpNft" | "permissions" | "router">,
+): OracleContracts {
+  return { pkpNft: stack.pkpNft, pkpPermissions: stack.permissions, pubkeyRouter: stack.router };
 }
 
 /** The stack with 8 ECDSA keys in the pool: the fixture most suites start from. */

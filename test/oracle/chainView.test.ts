@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { ChainReader, type OracleContracts } from "../../src/oracle/chainView";
+import { ChainReader } from "../../src/oracle/chainView";
 import { OracleError } from "../../src/oracle/errors";
 import { expectRejection } from "../helpers/expectRejection";
-import { stackWithPoolFixture, mintTo } from "../helpers/stack";
+import { stackWithPoolFixture, mintTo, oracleContracts } from "../helpers/stack";
 
 /** JSON-RPC calls as the ChainReader makes them: counted, and held back while `gate` is set. */
 class CountingProvider {
@@ -38,11 +38,7 @@ describe("ChainReader", () => {
   async function chainReaderFixture() {
     const stack = await stackWithPoolFixture();
     const tokenId = await mintTo(stack, stack.alice);
-    const contracts: OracleContracts = {
-      pkpNft: stack.pkpNft,
-      pkpPermissions: stack.permissions,
-      pubkeyRouter: stack.router,
-    };
+    const contracts = oracleContracts(stack);
     const permitBob = async () =>
       (
         await stack.permissions

@@ -6,7 +6,7 @@ import { ExecutionHost } from "../../src/oracle/executionHost";
 import { MemoryKeystore } from "../../src/oracle/keystore";
 import { FatalHostError, type HostRequest } from "../../src/oracle/runtime";
 import { expectRejection } from "../helpers/expectRejection";
-import { KEY_TYPE_ECDSA, deployStack, mintTo } from "../helpers/stack";
+import { KEY_TYPE_ECDSA, deployStack, mintTo, oracleContracts } from "../helpers/stack";
 
 const DIGEST = ethers.keccak256(ethers.toUtf8Bytes("digest")) as `0x${string}`;
 const CID_BYTES = `0x1220${"ab".repeat(32)}`;
@@ -21,10 +21,7 @@ describe("ExecutionHost", () => {
       await stack.router.setRoutingDataBatch([routed.tokenId], [routed.publicKey], KEY_TYPE_ECDSA)
     ).wait();
     await mintTo(stack, stack.alice); // routed.tokenId now belongs to alice
-    const chain = new ChainReader(
-      { pkpNft: stack.pkpNft, pkpPermissions: stack.permissions, pubkeyRouter: stack.router },
-      ethers.provider,
-    );
+    const chain = new ChainReader(oracleContracts(stack), ethers.provider);
     const host = async (authSigAddress?: string) =>
       new ExecutionHost({
         view: await chain.pin(),

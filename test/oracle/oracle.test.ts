@@ -9,7 +9,7 @@ import { MemoryKeystore } from "../../src/oracle/keystore";
 import { SigningOracle, type ExecuteResult } from "../../src/oracle/oracle";
 import { ActionRuntime } from "../../src/oracle/runtime";
 import { verifyLitSignature, type LitSignature } from "../../src/oracle/signing";
-import { deployStack, KEY_TYPE_ECDSA, mintTo } from "../helpers/stack";
+import { deployStack, mintTo, oracleContracts, registerKeystoreKeys } from "../helpers/stack";
 
 const CHAIN_ID = 31337;
 
@@ -32,18 +32,9 @@ describe("SigningOracle", () => {
   async function oracleFixture() {
     const stack = await deployStack();
     const keystore = new MemoryKeystore();
-    const keys = await Promise.all(Array.from({ length: 6 }, () => keystore.generate()));
-    await stack.router.setRoutingDataBatch(
-      keys.map((k) => k.tokenId),
-      keys.map((k) => k.publicKey),
-      KEY_TYPE_ECDSA,
-    );
+    await registerKeystoreKeys(stack.router, keystore, 6);
     const oracle = new SigningOracle({
-      contracts: {
-        pkpNft: stack.pkpNft,
-        pkpPermissions: stack.permissions,
-        pubkeyRouter: stack.router,
-      },
+      contracts: oracleContracts(stack),
       provider: ethers.provider,
       chainId: CHAIN_ID,
       keystore,

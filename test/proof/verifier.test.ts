@@ -22,9 +22,10 @@ import {
 import { NonReceiverMock__factory } from "../../typechain-types";
 import {
   deployStack,
-  KEY_TYPE_ECDSA,
   mintGrantAndBurn,
   mintTo,
+  oracleContracts,
+  registerKeystoreKeys,
   type Stack,
 } from "../helpers/stack";
 
@@ -77,21 +78,10 @@ describe("verifyProof", function () {
     // Keys come from the oracle's keystore below, not from the stack's test keys.
     const stack: Stack = { ...(await deployStack()), poolKeys: [] };
     const keystore = new MemoryKeystore();
-    const keys = await Promise.all(Array.from({ length: 8 }, () => keystore.generate()));
-    await (
-      await stack.router.setRoutingDataBatch(
-        keys.map((k) => k.tokenId),
-        keys.map((k) => k.publicKey),
-        KEY_TYPE_ECDSA,
-      )
-    ).wait();
+    await registerKeystoreKeys(stack.router, keystore, 8);
     const chainId = Number((await ethers.provider.getNetwork()).chainId);
     const oracle = new SigningOracle({
-      contracts: {
-        pkpNft: stack.pkpNft,
-        pkpPermissions: stack.permissions,
-        pubkeyRouter: stack.router,
-      },
+      contracts: oracleContracts(stack),
       provider: ethers.provider,
       chainId,
       keystore,

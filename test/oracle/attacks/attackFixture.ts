@@ -22,7 +22,13 @@ import { MemoryKeystore, type Keystore, type StoredKey } from "../../../src/orac
 import { SigningOracle, type ExecuteResult } from "../../../src/oracle/oracle";
 import { ActionRuntime } from "../../../src/oracle/runtime";
 import type { LitSignature } from "../../../src/oracle/signing";
-import { deployStack, KEY_TYPE_ECDSA, mintGrantAndBurn, mintTo } from "../../helpers/stack";
+import {
+  deployStack,
+  mintGrantAndBurn,
+  mintTo,
+  oracleContracts,
+  registerKeystoreKeys,
+} from "../../helpers/stack";
 
 export const CHAIN_ID = 31337;
 const MiB = 1024 * 1024;
@@ -96,12 +102,7 @@ async function pkpOf(
 export async function attackStageFixture(): Promise<AttackStage> {
   const stack = await deployStack();
   const keystore = new RecordingKeystore(new MemoryKeystore());
-  const keys = await Promise.all(Array.from({ length: 4 }, () => keystore.generate()));
-  await stack.router.setRoutingDataBatch(
-    keys.map((k) => k.tokenId),
-    keys.map((k) => k.publicKey),
-    KEY_TYPE_ECDSA,
-  );
+  const keys = await registerKeystoreKeys(stack.router, keystore, 4);
   const unroutedKey = await keystore.generate();
   const goodCid = cidToBytes(await cidOfCode(GOOD_ACTION));
   const { tokenId: victimId } = await mintGrantAndBurn(
@@ -124,11 +125,7 @@ export async function attackStageFixture(): Promise<AttackStage> {
     alice: stack.alice,
     mallory: stack.stranger,
     mallorySig: await createAuthSig(stack.stranger, { chainId: CHAIN_ID }),
-    contracts: {
-      pkpNft: stack.pkpNft,
-      pkpPermissions: stack.permissions,
-      pubkeyRouter: stack.router,
-    },
+    contracts: oracleContracts(stack),
   };
 }
 

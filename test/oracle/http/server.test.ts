@@ -18,7 +18,13 @@ import {
   type RequestLogLine,
 } from "../../../src/oracle/http/server";
 import { freePort } from "../../helpers/hardhatNode";
-import { deployStack, KEY_TYPE_ECDSA, mintTo } from "../../helpers/stack";
+import {
+  deployStack,
+  KEY_TYPE_ECDSA,
+  mintTo,
+  oracleContracts,
+  registerKeystoreKeys,
+} from "../../helpers/stack";
 import { getPath, postJson, rawRequest, refusalOf, type HttpAnswer } from "./client";
 
 const CHAIN_ID = 31337;
@@ -51,17 +57,8 @@ describe("oracle HTTP server", () => {
   async function serverFixture() {
     const stack = await deployStack();
     const keystore = new MemoryKeystore();
-    const keys = await Promise.all(Array.from({ length: 4 }, () => keystore.generate()));
-    await stack.router.setRoutingDataBatch(
-      keys.map((k) => k.tokenId),
-      keys.map((k) => k.publicKey),
-      KEY_TYPE_ECDSA,
-    );
-    const contracts = {
-      pkpNft: stack.pkpNft,
-      pkpPermissions: stack.permissions,
-      pubkeyRouter: stack.router,
-    };
+    await registerKeystoreKeys(stack.router, keystore, 4);
+    const contracts = oracleContracts(stack);
     const oracle = new SigningOracle({
       contracts,
       provider: ethers.provider,

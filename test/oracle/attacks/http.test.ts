@@ -10,7 +10,7 @@ import * as net from "node:net";
 import { ethers } from "hardhat";
 import { startOracleServer } from "../../../src/oracle/http/server";
 import type { LitSignature } from "../../../src/oracle/signing";
-import { postJson, rawRequest, refusalOf, type HttpAnswer } from "../http/client";
+import { postJson, rawRequest, rawSocket, refusalOf, type HttpAnswer } from "../http/client";
 import {
   type Arena,
   DIGEST,
@@ -124,13 +124,7 @@ describe("Oracle attacks: HTTP abuse", function () {
 
   it("H4: a slowloris client trickling headers is dropped, and others are served meanwhile", async function () {
     await withServer(async (a, server) => {
-      const socket = net.connect(server.port, "127.0.0.1");
-      const closed = new Promise<string>((resolve) => {
-        let received = "";
-        socket.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
-        socket.on("close", () => resolve(received));
-        socket.on("error", () => undefined);
-      });
+      const { socket, closed } = rawSocket(server.port);
       socket.write("POST /execute HTTP/1.1\r\nHost: 127.0.0.1\r\n");
       let n = 0;
       const trickle = setInterval(() => {
@@ -149,13 +143,7 @@ describe("Oracle attacks: HTTP abuse", function () {
 
   it("H5: a client trickling its body past the request timeout is dropped (408)", async function () {
     await withServer(async (a, server) => {
-      const socket = net.connect(server.port, "127.0.0.1");
-      const closed = new Promise<string>((resolve) => {
-        let received = "";
-        socket.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
-        socket.on("close", () => resolve(received));
-        socket.on("error", () => undefined);
-      });
+      const { socket, closed } = rawSocket(server.port);
       socket.write(
         "POST /execute HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
           "Content-Length: 100000\r\n\r\n{",

@@ -3,6 +3,7 @@
  * byte (content types, chunked bodies, bodies the server refuses to read).
  */
 import * as http from "node:http";
+import * as net from "node:net";
 
 export interface HttpAnswer {
   status: number;
@@ -76,4 +77,19 @@ export function refusalOf(answer: HttpAnswer): { code: string; message: string }
     throw new Error(`expected a refusal, got ${answer.status} ${answer.text.slice(0, 300)}`);
   }
   return body.error;
+}
+
+/**
+ * A raw TCP connection to the server at `port` on 127.0.0.1, for bytes no HTTP client would send.
+ * `closed` resolves with everything the server wrote, once the connection is closed.
+ */
+export function rawSocket(port: number): { socket: net.Socket; closed: Promise<string> } {
+  const socket = net.connect(port, "127.0.0.1");
+  const closed = new Promise<string>((resolve) => {
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
+    socket.on("close", () => resolve(received));
+    socket.on("error", () => undefined); // a reset is a close too: `closed` says what came first
+  });
+  return { socket, closed };
 }

@@ -25,7 +25,7 @@ import {
   oracleContracts,
   registerKeystoreKeys,
 } from "../../helpers/stack";
-import { getPath, postJson, rawRequest, refusalOf, type HttpAnswer } from "./client";
+import { getPath, postJson, rawRequest, rawSocket, refusalOf, type HttpAnswer } from "./client";
 
 const CHAIN_ID = 31337;
 const DIGEST = ethers.keccak256(ethers.toUtf8Bytes("sign me over HTTP"));
@@ -439,12 +439,9 @@ describe("oracle HTTP server", () => {
     it("answers garbage that is not HTTP with 400 and goes on serving", async () => {
       const { url } = await loadFixture(serverFixture);
       const { port } = new URL(url);
-      const socket = net.connect(Number(port), "127.0.0.1");
-      await once(socket, "connect");
-      let received = "";
-      socket.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
+      const { socket, closed } = rawSocket(Number(port));
       socket.write("THIS IS NOT HTTP\r\n\r\n");
-      await once(socket, "close");
+      const received = await closed;
       expect(received).to.match(/^HTTP\/1\.1 400 /);
       expect(received).to.include('"INVALID_REQUEST"');
       expectStatus(await getPath(url, "/health"), 200);
@@ -487,13 +484,9 @@ describe("oracle HTTP server", () => {
       const server = await startOracleServer({ oracle, port: 0, headersTimeoutMs: 300 });
       servers.push(server);
       const { port } = new URL(server.url);
-      const slow = net.connect(Number(port), "127.0.0.1");
-      await once(slow, "connect");
-      let received = "";
-      slow.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
+      const { socket: slow, closed } = rawSocket(Number(port));
       slow.write("POST /execute HTTP/1.1\r\nHost: x\r\n");
-      await once(slow, "close");
-      expect(received).to.match(/^HTTP\/1\.1 408 /);
+      expect(await closed).to.match(/^HTTP\/1\.1 408 /);
     });
   });
 

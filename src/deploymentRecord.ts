@@ -1,6 +1,8 @@
 import { getAddress, isHexString } from "ethers";
 
 /** The contracts of one deployment, in deployment order. */
+
+import { CodedError } from "./codedError";
 export const CONTRACT_NAMES = [
   "PubkeyRouter",
   "PKPNFTMetadata",
@@ -56,16 +58,7 @@ export type DeploymentErrorCode =
   | "CHAIN_UNREACHABLE";
 
 /** A deployment record that cannot be used; `code` says why, the message says what to do. */
-export class DeploymentError extends Error {
-  override readonly name = "DeploymentError";
-  constructor(
-    readonly code: DeploymentErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class DeploymentError extends CodedError<DeploymentErrorCode> {}
 
 const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 

@@ -3,6 +3,7 @@
  * Everything a caller can get wrong or a chain can fail at ends up as an OracleError, so the
  * library and the HTTP service report exactly the same thing.
  */
+import { CodedError } from "../codedError";
 import { ActionFailure } from "./runtime";
 import { AuthSigError } from "./authSig";
 import { InvalidCidError } from "../cid";
@@ -30,14 +31,10 @@ export const ORACLE_ERROR_STATUS = {
 
 export type OracleErrorCode = keyof typeof ORACLE_ERROR_STATUS;
 
-export class OracleError extends Error {
+export class OracleError extends CodedError<OracleErrorCode> {
   readonly status: number;
-  constructor(
-    readonly code: OracleErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "OracleError";
+  constructor(code: OracleErrorCode, message: string) {
+    super(code, message);
     this.status = ORACLE_ERROR_STATUS[code];
   }
 }

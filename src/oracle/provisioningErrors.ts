@@ -4,18 +4,11 @@
  * Transient chain failures are not wrapped here; they are reported and retried.
  */
 
+import { CodedError } from "../codedError";
+
 export type ProvisioningErrorCode = "NOT_KEY_PROVIDER" | "NO_SIGNER" | "INVALID_OPTIONS";
 
-export class ProvisioningError extends Error {
-  constructor(
-    readonly code: ProvisioningErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "ProvisioningError";
-  }
-}
+export class ProvisioningError extends CodedError<ProvisioningErrorCode> {}
 
 /** The router's signer lacks the key-provider role, so it can neither register nor withdraw. */
 export class NotKeyProviderError extends ProvisioningError {
@@ -31,7 +24,6 @@ export class NotKeyProviderError extends ProvisioningError {
         `--key-provider ${account}\`), or connect the router to an account that is one`,
       options,
     );
-    this.name = "NotKeyProviderError";
   }
 }
 
@@ -43,13 +35,11 @@ export class NoSignerError extends ProvisioningError {
       `PubkeyRouter ${router} is connected to a provider only: connect it to the key-provider ` +
         `signer (router.connect(signer)) so provisioning can register and withdraw keys`,
     );
-    this.name = "NoSignerError";
   }
 }
 
 export class InvalidProvisioningOptionsError extends ProvisioningError {
   constructor(message: string) {
     super("INVALID_OPTIONS", message);
-    this.name = "InvalidProvisioningOptionsError";
   }
 }

@@ -7,6 +7,7 @@
  * hex in lowercase; `publicKey` is always the 65-byte uncompressed form (`0x04…`), because that is
  * the form hashed into the PKP tokenId on chain.
  */
+import { CodedError } from "../codedError";
 import { ethers } from "ethers";
 
 /** Lit's signature result shape (one entry of `executeJs().signatures`). */
@@ -28,15 +29,7 @@ export interface LitSignature {
 export type SigningErrorCode = "INVALID_DIGEST" | "INVALID_PUBLIC_KEY" | "INVALID_SIGNATURE";
 
 /** Thrown when an input to a signing helper is not what the Lit signature format requires. */
-export class SigningError extends Error {
-  constructor(
-    readonly code: SigningErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "SigningError";
-  }
-}
+export class SigningError extends CodedError<SigningErrorCode> {}
 
 /** secp256k1 group order; a canonical ("low-s") signature has s <= n/2 (EIP-2). */
 export const SECP256K1_ORDER = BigInt(

@@ -3,6 +3,7 @@
  * POST /execute, POST /actions, GET /health. Refusals of an execution come back as Lit's
  * `{ success: false, error }`; only a missing or broken oracle throws (OracleClientError).
  */
+import { CodedError } from "../codedError";
 import type { ExecuteRequest, ExecuteResult } from "../oracle/oracle";
 
 /** `npx hardhat pkp:oracle`'s default address. */
@@ -16,16 +17,7 @@ export type OracleClientErrorCode =
   /** The oracle refused a request that is not an execution (e.g. storing an action). */
   | "ORACLE_REFUSED";
 
-export class OracleClientError extends Error {
-  override readonly name = "OracleClientError";
-  constructor(
-    readonly code: OracleClientErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class OracleClientError extends CodedError<OracleClientErrorCode> {}
 
 export interface OracleHealth {
   ok: boolean;

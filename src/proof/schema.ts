@@ -5,6 +5,7 @@
  *
  * All problems are collected, not just the first, so a malformed file is fixed in one go.
  */
+import { CodedError } from "../codedError";
 import { getAddress, isHexString } from "ethers";
 import { isCidV0 } from "../cid";
 import type { LitSignature } from "../oracle/signing";
@@ -20,15 +21,14 @@ import {
 export type ProofBundleErrorCode = "PROOF_NOT_FOUND" | "PROOF_NOT_JSON" | "PROOF_MALFORMED";
 
 /** A bundle that cannot be read; `problems` lists each bad field (empty for I/O errors). */
-export class ProofBundleError extends Error {
-  override readonly name = "ProofBundleError";
+export class ProofBundleError extends CodedError<ProofBundleErrorCode> {
   constructor(
-    readonly code: ProofBundleErrorCode,
+    code: ProofBundleErrorCode,
     message: string,
     readonly problems: readonly string[] = [],
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, options);
   }
 }
 

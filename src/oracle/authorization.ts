@@ -9,6 +9,7 @@
  */
 import { AUTH_METHOD_ACTION, AUTH_METHOD_ADDRESS, PinnedChainView } from "./chainView";
 import { OracleError } from "./errors";
+import type { Keystore } from "./keystore";
 
 export const SCOPE_SIGN_ANYTHING = 1n;
 export const SCOPE_PERSONAL_SIGN = 2n;
@@ -62,4 +63,30 @@ export async function authorizeSigning(
     `none of ${who.length ? who.join(" or ") : "the request's credentials"} may sign with PKP ` +
       `${tokenId} with scope ${scope} at block ${view.blockNumber}`,
   );
+}
+
+/**
+ * Resolves if this oracle holds the PKP's key, the chain routes it, and the signature is
+ * permitted (authorizeSigning). Rejects with UNKNOWN_PKP or NOT_PERMITTED. Routing and permission
+ * read the same pinned block, so they run together: one round trip, not two; an unrouted PKP is
+ * UNKNOWN_PKP whatever the permission check said.
+ */
+export async function authorizeHeldKey(
+  view: PinnedChainView,
+  keystore: Keystore,
+  context: SigningContext & { publicKey: string },
+): Promise<void> {
+  const unknown = () =>
+    new OracleError(
+      "UNKNOWN_PKP",
+      `no PKP with public key ${context.publicKey} is held by this oracle on this chain`,
+    );
+  if (!keystore.has(context.tokenId)) throw unknown();
+  const [routed, authorized] = await Promise.allSettled([
+    view.isRouted(context.tokenId),
+    authorizeSigning(view, context),
+  ]);
+  if (routed.status === "rejected") throw routed.reason;
+  if (!routed.value) throw unknown();
+  if (authorized.status === "rejected") throw authorized.reason;
 }

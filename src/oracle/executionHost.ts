@@ -5,9 +5,9 @@
  */
 import { ethers } from "ethers";
 import { cidFromBytes, cidToBytes } from "../cid";
-import { authorizeSigning, SCOPE_PERSONAL_SIGN, SCOPE_SIGN_ANYTHING } from "./authorization";
+import { authorizeHeldKey, SCOPE_PERSONAL_SIGN, SCOPE_SIGN_ANYTHING } from "./authorization";
 import { AUTH_METHOD_ACTION, PinnedChainView } from "./chainView";
-import { OracleError, toOracleError } from "./errors";
+import { toOracleError } from "./errors";
 import type { Keystore } from "./keystore";
 import { FatalHostError, type ActionHost, type HostRequest, type HostValue } from "./runtime";
 import { ethPersonalMessageDigest, type LitSignature, tokenIdFromPublicKey } from "./signing";
@@ -82,21 +82,13 @@ export class ExecutionHost implements ActionHost {
     const { view, keystore, actionCidBytes, authSigAddress, signer } = this.options;
     const tokenId = tokenIdFromPublicKey(publicKey);
     try {
-      const unknown = () =>
-        new OracleError(
-          "UNKNOWN_PKP",
-          `no PKP with public key ${publicKey} is held by this oracle on this chain`,
-        );
-      if (!keystore.has(tokenId)) throw unknown();
-      // Both read the same pinned block, so they are independent: one round trip, not two. An
-      // unrouted PKP is UNKNOWN_PKP whatever the permission check said.
-      const [routed, authorized] = await Promise.allSettled([
-        view.isRouted(tokenId),
-        authorizeSigning(view, { tokenId, actionCidBytes, authSigAddress, scope }),
-      ]);
-      if (routed.status === "rejected") throw routed.reason;
-      if (!routed.value) throw unknown();
-      if (authorized.status === "rejected") throw authorized.reason;
+      await authorizeHeldKey(view, keystore, {
+        publicKey,
+        tokenId,
+        actionCidBytes,
+        authSigAddress,
+        scope,
+      });
       return signer ? signer(tokenId, digest) : keystore.signDigest(tokenId, digest);
     } catch (error) {
       const refusal = toOracleError(error);

@@ -12,7 +12,7 @@
 import { ethers } from "ethers";
 import { cidToBytes, isCidV0 } from "../cid";
 import { MemoryActionStore, VerifiedCodeCache, type ActionStore } from "./actionStore";
-import { SCOPE_SIGN_ANYTHING, authorizeSigning } from "./authorization";
+import { SCOPE_SIGN_ANYTHING, authorizeHeldKey } from "./authorization";
 import { verifyAuthSig, type AuthSig } from "./authSig";
 import { ChainReader, type OracleContracts } from "./chainView";
 import { OracleError, toOracleError, type OracleErrorCode } from "./errors";
@@ -150,13 +150,12 @@ export class SigningOracle {
       }
       const tokenId = tokenIdFromPublicKey(request.pubKey);
       const view = await this.chain.pin();
-      if (!this.options.keystore.has(tokenId) || !(await view.isRouted(tokenId))) {
-        throw new OracleError(
-          "UNKNOWN_PKP",
-          `no PKP with public key ${request.pubKey} is held here`,
-        );
-      }
-      await authorizeSigning(view, { tokenId, authSigAddress, scope: SCOPE_SIGN_ANYTHING });
+      await authorizeHeldKey(view, this.options.keystore, {
+        publicKey: request.pubKey,
+        tokenId,
+        authSigAddress,
+        scope: SCOPE_SIGN_ANYTHING,
+      });
       return { success: true, signature: this.options.keystore.signDigest(tokenId, digest) };
     } catch (error) {
       return failure(error);

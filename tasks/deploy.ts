@@ -1,4 +1,5 @@
 import { task, types } from "hardhat/config";
+import { compileThenLoad } from "./compileFirst";
 
 /** For hardhat.config.ts's `networks` (one import registers the task and brings these). */
 export { deployerAccounts, rpcUrl } from "./networkVars";
@@ -8,7 +9,8 @@ export { deployerAccounts, rpcUrl } from "./networkVars";
  * module and writes `deployments/<network>.json` (see docs/DEPLOY.md).
  *
  * This file is imported by hardhat.config.ts, so it must load before anything is compiled: the
- * implementation (typechain handles, the Ignition module) is imported only when the task runs.
+ * implementation (typechain handles, the Ignition module) is imported only when the task runs,
+ * after compiling (tasks/compileFirst.ts).
  */
 task("pkp:deploy", "Deploys and wires the PKP stack, and writes deployments/<network>.json")
   .addOptionalParam(
@@ -27,8 +29,10 @@ task("pkp:deploy", "Deploys and wires the PKP stack, and writes deployments/<net
   )
   .addFlag("noCompile", "Don't compile before deploying")
   .setAction(async (args: DeployTaskArgs, hre) => {
-    const { runDeployTask } = await import("./deployAction");
-    await runDeployTask(args, hre);
+    const impl = await compileThenLoad("pkp:deploy", hre, () => import("./deployAction"), {
+      noCompile: args.noCompile,
+    });
+    await impl?.runDeployTask(args, hre);
   });
 
 export interface DeployTaskArgs {

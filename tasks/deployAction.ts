@@ -164,8 +164,6 @@ async function deploy(args: DeployTaskArgs, hre: HardhatRuntimeEnvironment): Pro
     hre.config.paths.ignition = path.join(dir, "ignition");
   }
 
-  if (!args.noCompile) await hre.run("compile", { quiet: true });
-
   let chainId: number;
   try {
     chainId = Number(await hre.network.provider.request({ method: "eth_chainId" }));

@@ -1,5 +1,6 @@
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { compileThenLoad } from "./compileFirst";
 
 /**
  * `npx hardhat pkp:oracle --network <name> [--host 127.0.0.1] [--port 8787]`: runs the signing
@@ -7,7 +8,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
  * docs/ORACLE.md, "HTTP service"). Runs until SIGINT/SIGTERM, then stops cleanly (exit 0).
  *
  * Like tasks/deploy.ts, this file is imported by hardhat.config.ts before anything is compiled:
- * the implementation (typechain handles, the oracle) is imported only when the task runs.
+ * the implementation (typechain handles, the oracle) is imported only when the task runs, after
+ * compiling (tasks/compileFirst.ts).
  */
 
 /** The configuration variable holding the keystore passphrase. */
@@ -139,7 +141,9 @@ async function runOracle(args: OracleTaskArgs, hre: HardhatRuntimeEnvironment): 
   if (missing.length > 0) throw new OracleTaskError(missing.join("\n"));
   const passphrase = await passphraseFor(network);
 
-  const { defaultDataDir, startOracleService } = await import("../src/oracle/http/service");
+  const impl = await compileThenLoad("pkp:oracle", hre, () => import("../src/oracle/http/service"));
+  if (impl === undefined) return;
+  const { defaultDataDir, startOracleService } = impl;
   const dataDir = path.resolve(args.dataDir ?? defaultDataDir(hre.config.paths.root, network));
   const keystoreDir = path.resolve(args.keystoreDir ?? path.join(dataDir, "keystore"));
 

@@ -1,4 +1,5 @@
 import { task, types } from "hardhat/config";
+import { compileThenLoad } from "./compileFirst";
 
 /**
  * The proof tasks (docs/PROOFS.md):
@@ -7,10 +8,11 @@ import { task, types } from "hardhat/config";
  *   npx hardhat pkp:verify-proof --proof <file> [--json] [--reexecute] --network <name>
  *
  * hardhat.config.ts imports this file before anything is compiled: the implementations (which
- * need typechain types) are imported only when a task runs.
+ * need typechain types) are imported only when a task runs, after compiling (tasks/compileFirst.ts).
  */
 const ORACLE_HELP =
   "The signing oracle's URL (default: http://127.0.0.1:8787, pkp:oracle's default)";
+const loadProofActions = () => import("./proofActions");
 const DEPLOYMENTS_HELP = "Directory of the deployment records (default: deployments/)";
 
 task(
@@ -21,8 +23,8 @@ task(
   .addOptionalParam("oracle", ORACLE_HELP, undefined, types.string)
   .addOptionalParam("deploymentsDir", DEPLOYMENTS_HELP, undefined, types.string)
   .setAction(async (args: MintGrantBurnTaskArgs, hre) => {
-    const { runProofTask, mintGrantBurn } = await import("./proofActions");
-    await runProofTask("pkp:mint-grant-burn", hre, () => mintGrantBurn(args, hre));
+    const impl = await compileThenLoad("pkp:mint-grant-burn", hre, loadProofActions);
+    await impl?.runProofTask("pkp:mint-grant-burn", hre, () => impl.mintGrantBurn(args, hre));
   });
 
 task("pkp:execute", "Runs a Lit Action through the oracle with a PKP and writes a proof bundle")
@@ -38,8 +40,8 @@ task("pkp:execute", "Runs a Lit Action through the oracle with a PKP and writes 
   .addOptionalParam("oracle", ORACLE_HELP, undefined, types.string)
   .addOptionalParam("deploymentsDir", DEPLOYMENTS_HELP, undefined, types.string)
   .setAction(async (args: ExecuteTaskArgs, hre) => {
-    const { runProofTask, executeAndWriteProof } = await import("./proofActions");
-    await runProofTask("pkp:execute", hre, () => executeAndWriteProof(args, hre));
+    const impl = await compileThenLoad("pkp:execute", hre, loadProofActions);
+    await impl?.runProofTask("pkp:execute", hre, () => impl.executeAndWriteProof(args, hre));
   });
 
 task(
@@ -57,8 +59,13 @@ task(
   )
   .addFlag("noCompile", "Don't compile before verifying")
   .setAction(async (args: VerifyProofTaskArgs, hre) => {
-    const { runProofTask, verifyProofTask } = await import("./proofActions");
-    await runProofTask("pkp:verify-proof", hre, () => verifyProofTask(args, hre), {
+    // The verifier compares the chain with this checkout's artifacts, hence the compile; its
+    // output goes to stderr so that stdout holds only the report (pure JSON with --json).
+    const impl = await compileThenLoad("pkp:verify-proof", hre, loadProofActions, {
+      noCompile: args.noCompile,
+      compileOutputToStderr: true,
+    });
+    await impl?.runProofTask("pkp:verify-proof", hre, () => impl.verifyProofTask(args, hre), {
       json: args.json,
     });
   });

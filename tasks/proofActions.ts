@@ -333,21 +333,6 @@ export async function executeAndWriteProof(
 
 // ------------------------------------------------------------------ pkp:verify-proof
 
-/**
- * Compiles (the verifier compares the chain with this checkout's artifacts). Hardhat prints
- * "Compiled N Solidity files" on stdout even when quiet: it goes to stderr here, so that stdout
- * holds only the report (pure JSON with --json).
- */
-async function compileToStderr(hre: HardhatRuntimeEnvironment): Promise<void> {
-  const log = console.log;
-  console.log = (...args: unknown[]) => console.error(...args);
-  try {
-    await hre.run("compile", { quiet: true });
-  } finally {
-    console.log = log;
-  }
-}
-
 export async function verifyProofTask(
   args: VerifyProofTaskArgs,
   hre: HardhatRuntimeEnvironment,
@@ -356,7 +341,6 @@ export async function verifyProofTask(
   if (args.logChunkBlocks !== undefined && args.logChunkBlocks < 1) {
     throw new ProofTaskError("--log-chunk-blocks must be at least 1");
   }
-  if (!args.noCompile) await compileToStderr(hre);
   const compiled = await loadCompiledContracts(hre.artifacts);
   const provider = hre.ethers.provider;
   try {

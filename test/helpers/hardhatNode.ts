@@ -17,7 +17,10 @@ import * as path from "node:path";
 
 /** The project root (where hardhat.config.ts lives). */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
-const HARDHAT_BIN = path.join(PROJECT_ROOT, "node_modules", ".bin", "hardhat");
+/** The Hardhat CLI of the project at `root` (its own process, so its PID is the command's). */
+export function hardhatBin(root: string = PROJECT_ROOT): string {
+  return path.join(root, "node_modules", ".bin", "hardhat");
+}
 
 /** Hardhat's well-known account #0 (the deployer on a hardhat node). Test-only: public key. */
 export const HARDHAT_ACCOUNT_0 = {
@@ -98,16 +101,21 @@ export function hardhatChildEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEn
  * `timeoutMs`.
  */
 export async function startHardhatNode(
-  opts: { port?: number; timeoutMs?: number } = {},
+  opts: { port?: number; timeoutMs?: number; cwd?: string } = {},
 ): Promise<HardhatNode> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(HARDHAT_BIN, ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: PROJECT_ROOT,
-    env: hardhatChildEnv(),
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const cwd = opts.cwd ?? PROJECT_ROOT;
+  const child = spawn(
+    hardhatBin(cwd),
+    ["node", "--hostname", "127.0.0.1", "--port", String(port)],
+    {
+      cwd,
+      env: hardhatChildEnv(),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   running.add(child);
   let log = "";
   const append = (chunk: Buffer) => {
@@ -159,16 +167,25 @@ export interface CliResult {
 }
 
 /**
- * Runs `hardhat <args>` in the project root and collects its output. `env` replaces the
+ * Runs `hardhat <args>` in the project root (or `cwd`) and collects its output. `env` replaces the
  * environment entirely when `replaceEnv` is set (to test missing variables), else extends it.
  */
 export async function runHardhat(
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; replaceEnv?: boolean; timeoutMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; replaceEnv?: boolean; timeoutMs?: number; cwd?: string } = {},
+): Promise<CliResult> {
+  return runCommand(hardhatBin(opts.cwd), args, opts);
+}
+
+/** Runs any command (in the project root or `cwd`) as runHardhat does, and collects its output. */
+export async function runCommand(
+  command: string,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; replaceEnv?: boolean; timeoutMs?: number; cwd?: string } = {},
 ): Promise<CliResult> {
   const env = opts.replaceEnv ? (opts.env ?? {}) : hardhatChildEnv(opts.env);
-  const child = spawn(HARDHAT_BIN, [...args], {
-    cwd: PROJECT_ROOT,
+  const child = spawn(command, [...args], {
+    cwd: opts.cwd ?? PROJECT_ROOT,
     env,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],

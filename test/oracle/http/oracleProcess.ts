@@ -5,10 +5,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import * as path from "node:path";
-import { PROJECT_ROOT, hardhatChildEnv } from "../../helpers/hardhatNode";
+import { PROJECT_ROOT, hardhatBin, hardhatChildEnv } from "../../helpers/hardhatNode";
 
-const HARDHAT_BIN = path.join(PROJECT_ROOT, "node_modules", ".bin", "hardhat");
 const running = new Set<ChildProcess>();
 
 process.once("exit", () => {
@@ -37,10 +35,11 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 /** Spawns `hardhat pkp:oracle <args>` and resolves once it prints "Oracle listening on <url>". */
 export async function spawnOracle(
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
 ): Promise<OracleProcess> {
-  const child = spawn(HARDHAT_BIN, ["pkp:oracle", ...args], {
-    cwd: PROJECT_ROOT,
+  const cwd = opts.cwd ?? PROJECT_ROOT;
+  const child = spawn(hardhatBin(cwd), ["pkp:oracle", ...args], {
+    cwd,
     env: hardhatChildEnv(opts.env),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],

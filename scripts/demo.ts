@@ -17,6 +17,7 @@ import path from "node:path";
 import { promises as fs } from "node:fs";
 import { cidToBytes } from "../src/cid";
 import { loadDeployment } from "../src/deployments";
+import { KEY_TYPE_ECDSA } from "../src/protocol";
 import { MemoryKeystore } from "../src/oracle/keystore";
 import { KeyProvisioner } from "../src/oracle/provisioning";
 import { SigningOracle } from "../src/oracle/oracle";
@@ -29,7 +30,6 @@ import {
   writeProofBundle,
 } from "../src/proof";
 
-const KEY_TYPE_ECDSA = 2n;
 const POOL_SIZE = 3;
 const PRIME = 7919;
 const NOT_PRIME = 7918;

@@ -5,6 +5,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { KEY_TYPE_ECDSA } from "../src/protocol";
 import { InvalidCidError, cidOfCode, cidToBytes } from "../src/cid";
 import {
   DEFAULT_DEPLOYMENTS_DIR,
@@ -39,7 +40,6 @@ export class ProofTaskError extends Error {
 export const EXIT_REJECTED = 1;
 export const EXIT_ERROR = 2;
 
-const KEY_TYPE_ECDSA = 2n;
 /** How long pkp:mint-grant-burn waits for the oracle to refill an empty key pool. */
 const POOL_WAIT_MS = 15_000;
 

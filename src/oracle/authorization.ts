@@ -7,12 +7,15 @@
  * A burned PKP has no owner, so only its actions can use it. Scope 2 (PersonalSign) is also
  * satisfied by scope 1 (SignAnything).
  */
-import { AUTH_METHOD_ACTION, AUTH_METHOD_ADDRESS, PinnedChainView } from "./chainView";
+import {
+  AUTH_METHOD_ACTION,
+  AUTH_METHOD_ADDRESS,
+  SCOPE_PERSONAL_SIGN,
+  SCOPE_SIGN_ANYTHING,
+} from "../protocol";
+import type { PinnedChainView } from "./chainView";
 import { OracleError } from "./errors";
 import type { Keystore } from "./keystore";
-
-export const SCOPE_SIGN_ANYTHING = 1n;
-export const SCOPE_PERSONAL_SIGN = 2n;
 
 export interface SigningContext {
   tokenId: bigint;

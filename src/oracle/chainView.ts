@@ -27,9 +27,6 @@ export interface OracleContracts {
   pubkeyRouter: PubkeyRouter;
 }
 
-export const AUTH_METHOD_ADDRESS = 1n;
-export const AUTH_METHOD_ACTION = 2n;
-
 function isRevert(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;

@@ -8,6 +8,7 @@ import { ActionFailure } from "./runtime";
 import { AuthSigError } from "./authSig";
 import { InvalidCidError } from "../cid";
 import { SigningError } from "./signing";
+import { messageOf } from "../errorText";
 
 export const ORACLE_ERROR_STATUS = {
   INVALID_REQUEST: 400,
@@ -60,6 +61,5 @@ export function toOracleError(error: unknown): OracleError {
     if (isOracleErrorCode(error.code)) return new OracleError(error.code, error.message);
     return new OracleError("INTERNAL", `action runtime failure (${error.code}): ${error.message}`);
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return new OracleError("INTERNAL", message);
+  return new OracleError("INTERNAL", messageOf(error));
 }

@@ -5,8 +5,9 @@
  */
 import { ethers } from "ethers";
 import { cidFromBytes, cidToBytes } from "../cid";
-import { authorizeHeldKey, SCOPE_PERSONAL_SIGN, SCOPE_SIGN_ANYTHING } from "./authorization";
-import { AUTH_METHOD_ACTION, PinnedChainView } from "./chainView";
+import { AUTH_METHOD_ACTION, SCOPE_PERSONAL_SIGN, SCOPE_SIGN_ANYTHING } from "../protocol";
+import { authorizeHeldKey } from "./authorization";
+import type { PinnedChainView } from "./chainView";
 import { toOracleError } from "./errors";
 import type { Keystore } from "./keystore";
 import { FatalHostError, type ActionHost, type HostRequest, type HostValue } from "./runtime";

@@ -13,10 +13,10 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { ethers } from "ethers";
 
+import { KEY_TYPE_ECDSA } from "../protocol";
 import { TEMP_SUFFIX, writeFileDurably } from "./durableFile";
 import {
   type EntropySource,
-  KEY_TYPE_ECDSA,
   KeyRing,
   type StoredKey,
   describeKey,
@@ -36,6 +36,7 @@ import {
 import { KeystoreError, formatTokenId } from "./keystoreErrors";
 import { HEADER_FILE, openOrCreateHeader } from "./keystoreHeader";
 import type { LitSignature } from "./signing";
+import { messageOf } from "../errorText";
 
 export interface FileKeystoreOptions {
   /** Keystore directory; created with mode 0700 if missing. Default `.oracle`. */
@@ -143,7 +144,7 @@ export class FileKeystore implements Keystore {
     return new FileKeystore(dir, fileKey, ring, problems, opts.entropy ?? secureEntropy);
   }
 
-  async generate(keyType: number = KEY_TYPE_ECDSA): Promise<StoredKey> {
+  async generate(keyType: number = Number(KEY_TYPE_ECDSA)): Promise<StoredKey> {
     const signingKey = generateSigningKey(keyType, this.#entropy);
     const info = describeKey(signingKey, keyType, new Date().toISOString());
     await this.#persist(info, signingKey);
@@ -279,8 +280,4 @@ async function loadKeyFile(
   return typeof file.retiredAt === "string"
     ? { info: { ...info, retiredAt: file.retiredAt }, signingKey }
     : { info, signingKey };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { ethers } from "ethers";
 
+import { KEY_TYPE_ECDSA } from "../protocol";
 import { KeyRetiredError, UnknownKeyError, UnsupportedKeyTypeError } from "./keystoreErrors";
 import {
   type LitSignature,
@@ -15,9 +16,6 @@ import {
   toLitSignature,
   tokenIdFromPublicKey,
 } from "./signing";
-
-/** Lit's key type for ECDSA over secp256k1 (the only one PKPs use for signing). */
-export const KEY_TYPE_ECDSA = 2;
 
 /** Public metadata of a PKP key. */
 export interface StoredKey {
@@ -49,7 +47,7 @@ export function generateSigningKey(
   keyType: number,
   entropy: EntropySource = secureEntropy,
 ): ethers.SigningKey {
-  if (keyType !== KEY_TYPE_ECDSA) throw new UnsupportedKeyTypeError(keyType);
+  if (BigInt(keyType) !== KEY_TYPE_ECDSA) throw new UnsupportedKeyTypeError(keyType);
   for (;;) {
     const candidate = entropy(32);
     if (candidate.length !== 32) throw new RangeError("entropy source must return 32 bytes");

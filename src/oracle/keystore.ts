@@ -5,7 +5,6 @@
  */
 import {
   type EntropySource,
-  KEY_TYPE_ECDSA,
   KeyRing,
   type StoredKey,
   describeKey,
@@ -13,8 +12,9 @@ import {
   secureEntropy,
 } from "./keyRing";
 import type { LitSignature } from "./signing";
+import { KEY_TYPE_ECDSA } from "../protocol";
 
-export { type EntropySource, KEY_TYPE_ECDSA, type StoredKey } from "./keyRing";
+export { type EntropySource, type StoredKey } from "./keyRing";
 export { FileKeystore, type FileKeystoreOptions, type KeystoreProblem } from "./fileKeystore";
 export * from "./keystoreErrors";
 
@@ -54,7 +54,7 @@ export class MemoryKeystore implements Keystore {
     this.#entropy = opts.entropy ?? secureEntropy;
   }
 
-  async generate(keyType: number = KEY_TYPE_ECDSA): Promise<StoredKey> {
+  async generate(keyType: number = Number(KEY_TYPE_ECDSA)): Promise<StoredKey> {
     const signingKey = generateSigningKey(keyType, this.#entropy);
     const info = describeKey(signingKey, keyType, new Date().toISOString());
     this.#ring.add(info, signingKey);

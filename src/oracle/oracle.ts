@@ -12,7 +12,8 @@
 import { ethers } from "ethers";
 import { cidToBytes, isCidV0 } from "../cid";
 import { MemoryActionStore, VerifiedCodeCache, type ActionStore } from "./actionStore";
-import { SCOPE_SIGN_ANYTHING, authorizeHeldKey } from "./authorization";
+import { SCOPE_SIGN_ANYTHING } from "../protocol";
+import { authorizeHeldKey } from "./authorization";
 import { verifyAuthSig, type AuthSig } from "./authSig";
 import { ChainReader, type OracleContracts } from "./chainView";
 import { OracleError, toOracleError, type OracleErrorCode } from "./errors";

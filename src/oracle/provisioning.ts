@@ -16,6 +16,7 @@
 import type { ContractRunner, Provider, Signer } from "ethers";
 
 import type { PubkeyRouter } from "../../typechain-types";
+import { KEY_TYPE_ECDSA } from "../protocol";
 import type { Keystore, StoredKey } from "./keystore";
 import { KeyStatus, decodeRouterRevert, mapLimit, walkPool } from "./provisioningChain";
 import {
@@ -24,6 +25,7 @@ import {
   NotKeyProviderError,
   ProvisioningError,
 } from "./provisioningErrors";
+import { messageOf } from "../errorText";
 
 export * from "./provisioningErrors";
 
@@ -68,7 +70,6 @@ export interface PoolLevel {
 
 export type ProvisioningEvent = { kind: string; message: string; [k: string]: unknown };
 
-const DEFAULT_KEY_TYPE = 2n;
 const DEFAULT_TARGET = 10;
 const DEFAULT_BATCH_SIZE = 10;
 /** Above this a batch nears the 30 M block gas limit (≈ 77 k gas per key registered). */
@@ -104,7 +105,7 @@ export class KeyProvisioner {
   constructor(options: KeyProvisionerOptions) {
     this.#router = options.router;
     this.#keystore = options.keystore;
-    this.#keyType = options.keyType ?? DEFAULT_KEY_TYPE;
+    this.#keyType = options.keyType ?? KEY_TYPE_ECDSA;
     this.#target = options.target ?? DEFAULT_TARGET;
     this.#batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
@@ -520,8 +521,4 @@ function isSigner(runner: ContractRunner | null): runner is Signer {
     typeof (runner as Partial<Signer>).getAddress === "function" &&
     typeof runner.sendTransaction === "function"
   );
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -15,15 +15,19 @@ import {
 } from "../../typechain-types";
 import type { OracleContracts } from "../../src/oracle/chainView";
 import type { Keystore, StoredKey } from "../../src/oracle/keystore";
+import { KEY_TYPE_ECDSA } from "../../src/protocol";
 import { TestKey, testKeys } from "./keys";
 
-export const KEY_TYPE_ECDSA = 2n;
-export const SCOPE_SIGN_ANYTHING = 1n;
-export const SCOPE_PERSONAL_SIGN = 2n;
-export const AUTH_METHOD_ADDRESS = 1n;
-export const AUTH_METHOD_ACTION = 2n;
-export const AUTH_METHOD_WEBAUTHN = 3n;
-export const AUTH_METHOD_GOOGLE_JWT = 6n;
+// The protocol's numbers, for the many suites that import them with the stack.
+export {
+  AUTH_METHOD_ACTION,
+  AUTH_METHOD_ADDRESS,
+  AUTH_METHOD_GOOGLE_JWT,
+  AUTH_METHOD_WEBAUTHN,
+  KEY_TYPE_ECDSA,
+  SCOPE_PERSONAL_SIGN,
+  SCOPE_SIGN_ANYTHING,
+} from "../../src/protocol";
 
 export interface Stack {
   router: PubkeyRouter;

@@ -10,6 +10,7 @@ import type { ActionTimings } from "./protocol";
 import { type ActionHost, RunSession } from "./runSession";
 import { WorkerPool, type WorkerPoolStats } from "./workerPool";
 import { availableParallelism } from "node:os";
+import { messageOf } from "../../errorText";
 
 export interface ActionRuntimeOptions {
   /** Worker threads (default: number of CPUs). Each runs one action at a time. */
@@ -154,8 +155,7 @@ function encodeJsParams(jsParams: Record<string, unknown> | undefined, maxBytes:
   try {
     json = JSON.stringify(jsParams);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ActionFailure("INVALID_INPUT", `jsParams must be JSON data: ${reason}`);
+    throw new ActionFailure("INVALID_INPUT", `jsParams must be JSON data: ${messageOf(error)}`);
   }
   const size = Buffer.byteLength(json, "utf8");
   if (size > maxBytes) {

@@ -11,6 +11,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { ActionFailure } from "./actionFailure";
 import type { FromWorkerMessage, ToWorkerMessage } from "./protocol";
+import { messageOf } from "../../errorText";
 
 export interface WorkerEvents {
   onMessage(message: FromWorkerMessage): void;
@@ -139,8 +140,10 @@ export class WorkerPool {
     try {
       await Promise.all([...this.booting].map((worker) => worker.ready));
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ActionFailure("RUNTIME_ERROR", `sandbox worker failed to start: ${reason}`);
+      throw new ActionFailure(
+        "RUNTIME_ERROR",
+        `sandbox worker failed to start: ${messageOf(error)}`,
+      );
     }
   }
 

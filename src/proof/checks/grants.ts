@@ -4,10 +4,9 @@
  * burned (minted once, no owner now), so nobody can ever change that.
  */
 import { ZeroAddress, hexlify } from "ethers";
+import { AUTH_METHOD_ACTION, SCOPE_SIGN_ANYTHING } from "../../protocol";
 import { CheckRecorder, short, type CheckContext, type CheckResult } from "./types";
 
-const AUTH_METHOD_ACTION = 2n;
-const SCOPE_SIGN_ANYTHING = 1;
 /** Scopes read: 0–255. Larger ones would show as events in the one-transaction check. */
 const SCOPES_READ = 256n;
 const KEY_STATUS = ["Unrouted", "Unminted", "Minted", "Withdrawn"] as const;
@@ -41,7 +40,7 @@ export async function checkGrants(ctx: CheckContext): Promise<CheckResult> {
     at,
   );
   const scopes = scopeBits.flatMap((set, index) => (set ? [index] : []));
-  const exactlyOne = scopes.length === 1 && scopes[0] === SCOPE_SIGN_ANYTHING;
+  const exactlyOne = scopes.length === 1 && BigInt(scopes[0]) === SCOPE_SIGN_ANYTHING;
   check.expect(
     exactlyOne,
     `scopes of the action (0–${SCOPES_READ - 1n}): {${scopes.join(", ")}}` +

@@ -11,11 +11,9 @@
  *   transactions fails here, as does any later change).
  */
 import { ZeroAddress, getAddress, hexlify, toBeHex, type Log } from "ethers";
+import { AUTH_METHOD_ACTION, SCOPE_SIGN_ANYTHING } from "../../protocol";
 import { scanLogs } from "../chainLogs";
 import { CheckRecorder, reasonOf, type CheckContext, type CheckResult } from "./types";
-
-const AUTH_METHOD_ACTION = 2n;
-const SCOPE_SIGN_ANYTHING = 1n;
 
 interface ExpectedLog {
   contract: "PKPNFT" | "PKPPermissions";

@@ -8,6 +8,7 @@ import type { ActionRuntime } from "../../oracle/runtime";
 import type { ProofBundle } from "../bundle";
 import type { LogScanProgress } from "../chainLogs";
 import type { CompiledContracts } from "../compiled";
+import { messageOf, oneLine } from "../../errorText";
 
 export const CHECK_IDS = [
   "contracts",
@@ -96,8 +97,7 @@ export class CheckRecorder {
 
 /** The message of anything thrown, on one line. */
 export function reasonOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, " ");
+  return oneLine(messageOf(error));
 }
 
 /** `0x1234…abcd`: long hex shortened for summaries (evidence lines keep full values). */

@@ -17,6 +17,7 @@ import { startOracleServer } from "../../../src/oracle/http/server";
 import { MemoryKeystore } from "../../../src/oracle/keystore";
 import { SigningOracle } from "../../../src/oracle/oracle";
 import type { LitSignature } from "../../../src/oracle/signing";
+import { KEY_TYPE_ECDSA } from "../../../src/protocol";
 import {
   PKPNFTMetadata__factory,
   PKPNFT__factory,
@@ -27,7 +28,6 @@ import { HARDHAT_ACCOUNT_0, startHardhatNode, type HardhatNode } from "../../hel
 
 const REQUESTS = positiveInt("LOAD_REQUESTS", 1_000);
 const CONCURRENCY = positiveInt("LOAD_CONCURRENCY", 50);
-const KEY_TYPE_ECDSA = 2n;
 
 const ACTION = `(async () => {
   await Lit.Actions.signEcdsa({ toSign: jsParams.toSign, publicKey: jsParams.publicKey, sigName: "load" });

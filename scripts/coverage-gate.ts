@@ -9,6 +9,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { CodedError } from "../src/codedError";
 
 /** Minimum coverage, in percent, of everything in contracts/ outside contracts/test/. */
 export const THRESHOLDS = { lines: 100, functions: 100, branches: 95 } as const;
@@ -22,8 +23,10 @@ interface Counts {
 type FileSummary = Record<Metric | "statements", Counts & { pct: number | string }>;
 
 /** The coverage summary was missing or not what istanbul writes. */
-export class CoverageSummaryError extends Error {
-  override name = "CoverageSummaryError";
+export class CoverageSummaryError extends CodedError<"COVERAGE_SUMMARY_INVALID"> {
+  constructor(message: string) {
+    super("COVERAGE_SUMMARY_INVALID", message);
+  }
 }
 
 const ROOT = path.resolve(__dirname, "..");

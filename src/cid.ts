@@ -10,13 +10,12 @@
  *   convert between the two and reject anything that is not a CIDv0 sha2-256 multihash.
  */
 import { decodeBase58, encodeBase58, getBytes, hexlify, isHexString } from "ethers";
+import { CodedError } from "./codedError";
 
 /** Thrown for a string/bytes value that is not a CIDv0 sha2-256 multihash. */
-export class InvalidCidError extends Error {
-  readonly code = "INVALID_CID" as const;
+export class InvalidCidError extends CodedError<"INVALID_CID"> {
   constructor(message: string) {
-    super(message);
-    this.name = "InvalidCidError";
+    super("INVALID_CID", message);
   }
 }
 

@@ -1,48 +1,46 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { NotCompiledError } from "./taskErrors";
 
 /**
- * Compiles, then loads a task's implementation.
+ * Compiling before loading a task's implementation.
  *
  * hardhat.config.ts imports the task files before anything is compiled, and the implementations
  * import TypeChain types and artifacts, which a fresh clone does not have until the first
  * compile. So every `pkp:*` task compiles (a no-op when nothing changed) before it imports its
- * implementation — never the other way round.
- *
- * With `noCompile` (the tasks' `--no-compile` flag) nothing is compiled; if the generated files are
- * then missing, the task fails with one line that says so, not with a module-resolution trace.
- * Returns undefined (and sets a non-zero exit code) in that case.
+ * implementation — never the other way round. The task runner (tasks/runner.ts) calls these two
+ * in that order.
  */
-export async function compileThenLoad<T>(
-  taskName: string,
-  hre: HardhatRuntimeEnvironment,
-  load: () => Promise<T>,
-  opts: { noCompile?: boolean; compileOutputToStderr?: boolean } = {},
-): Promise<T | undefined> {
-  if (!opts.noCompile) await compileQuietly(hre, opts.compileOutputToStderr ?? false);
-  try {
-    return await load();
-  } catch (error) {
-    if (!isMissingGeneratedFile(error)) throw error;
-    console.error(
-      `${taskName}: the contracts are not compiled (no typechain-types/ or artifacts/): run it ` +
-        "without --no-compile, or `npx hardhat compile` first",
-    );
-    process.exitCode = 1;
-    return undefined;
-  }
-}
 
 /**
- * Hardhat prints "Compiled N Solidity files" on stdout even when quiet; a task whose stdout is
- * data (pkp:verify-proof --json) sends it to stderr instead.
+ * Compiles unless told not to (the tasks' `--no-compile`). Hardhat prints "Compiled N Solidity
+ * files" on stdout even when quiet; a task whose stdout is data (pkp:verify-proof --json) sends
+ * it to stderr instead. A compile failure is thrown as Hardhat's own error.
  */
-async function compileQuietly(hre: HardhatRuntimeEnvironment, toStderr: boolean): Promise<void> {
+export async function compileContracts(
+  hre: HardhatRuntimeEnvironment,
+  opts: { noCompile?: boolean; outputToStderr?: boolean } = {},
+): Promise<void> {
+  if (opts.noCompile) return;
   const log = console.log;
-  if (toStderr) console.log = (...args: unknown[]) => console.error(...args);
+  if (opts.outputToStderr) console.log = (...args: unknown[]) => console.error(...args);
   try {
     await hre.run("compile", { quiet: true });
   } finally {
     console.log = log;
+  }
+}
+
+/**
+ * Imports an implementation that needs the generated files. If they are missing (the task was
+ * told not to compile on a tree never compiled), throws NotCompiledError, whose one line says
+ * so, instead of a module-resolution trace.
+ */
+export async function loadCompiled<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (isMissingGeneratedFile(error)) throw new NotCompiledError({ cause: error });
+    throw error;
   }
 }
 

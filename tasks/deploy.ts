@@ -1,5 +1,6 @@
 import { task, types } from "hardhat/config";
-import { compileThenLoad } from "./compileFirst";
+import type { DeployTaskArgs } from "./args";
+import { runTask } from "./runner";
 
 /** For hardhat.config.ts's `networks` (one import registers the task and brings these). */
 export { deployerAccounts, rpcUrl } from "./networkVars";
@@ -10,7 +11,7 @@ export { deployerAccounts, rpcUrl } from "./networkVars";
  *
  * This file is imported by hardhat.config.ts, so it must load before anything is compiled: the
  * implementation (typechain handles, the Ignition module) is imported only when the task runs,
- * after compiling (tasks/compileFirst.ts).
+ * after compiling (tasks/runner.ts).
  */
 task("pkp:deploy", "Deploys and wires the PKP stack, and writes deployments/<network>.json")
   .addOptionalParam(
@@ -28,16 +29,12 @@ task("pkp:deploy", "Deploys and wires the PKP stack, and writes deployments/<net
     types.string,
   )
   .addFlag("noCompile", "Don't compile before deploying")
-  .setAction(async (args: DeployTaskArgs, hre) => {
-    const impl = await compileThenLoad("pkp:deploy", hre, () => import("./deployAction"), {
+  .setAction((args: DeployTaskArgs, hre) =>
+    runTask({
+      name: "pkp:deploy",
+      hre,
       noCompile: args.noCompile,
-    });
-    await impl?.runDeployTask(args, hre);
-  });
-
-export interface DeployTaskArgs {
-  keyProvider?: string;
-  mintCost?: string;
-  deploymentsDir?: string;
-  noCompile: boolean;
-}
+      load: () => import("./deployAction"),
+      run: (impl) => impl.deploy(args, hre),
+    }),
+  );

@@ -14,13 +14,10 @@ import {
   type DeployedContract,
   type DeploymentRecord,
 } from "../src/deployments";
-import type { DeployTaskArgs } from "./deploy";
+import { messageOf, oneLine } from "../src/errorText";
+import type { DeployTaskArgs } from "./args";
 import { missingNetworkVars } from "./networkVars";
-
-/** A mistake of the user's (bad option, missing variable): printed as one line, exit code 1. */
-export class DeployTaskError extends Error {
-  override readonly name = "DeployTaskError";
-}
+import { DeployTaskError } from "./taskErrors";
 
 /** PKPNFT refuses mint costs above 2^96 - 1 (MintCostTooHigh). */
 const MAX_MINT_COST = 2n ** 96n - 1n;
@@ -43,10 +40,13 @@ export function parseKeyProvider(value: string | undefined): string | undefined 
   try {
     address = getAddress(value);
   } catch {
-    throw new DeployTaskError(`--key-provider "${value}" is not an address (0x + 40 hex digits)`);
+    throw new DeployTaskError(
+      "INVALID_OPTION",
+      `--key-provider "${value}" is not an address (0x + 40 hex digits)`,
+    );
   }
   if (address === ZeroAddress)
-    throw new DeployTaskError("--key-provider must not be the zero address");
+    throw new DeployTaskError("INVALID_OPTION", "--key-provider must not be the zero address");
   return address;
 }
 
@@ -54,12 +54,16 @@ export function parseMintCost(value: string | undefined): bigint | undefined {
   if (value === undefined) return undefined;
   if (!/^[0-9]+$/.test(value.trim())) {
     throw new DeployTaskError(
+      "INVALID_OPTION",
       `--mint-cost "${value}" is not a whole, non-negative number of wei (e.g. --mint-cost 1000)`,
     );
   }
   const cost = BigInt(value.trim());
   if (cost > MAX_MINT_COST) {
-    throw new DeployTaskError(`--mint-cost ${value} is above PKPNFT's maximum of 2^96 - 1 wei`);
+    throw new DeployTaskError(
+      "INVALID_OPTION",
+      `--mint-cost ${value} is above PKPNFT's maximum of 2^96 - 1 wei`,
+    );
   }
   return cost;
 }
@@ -137,7 +141,10 @@ async function creationReceipts(
 async function compilerInfo(hre: HardhatRuntimeEnvironment): Promise<DeploymentRecord["compiler"]> {
   const buildInfo = await hre.artifacts.getBuildInfo("contracts/PKPNFT.sol:PKPNFT");
   if (buildInfo === undefined) {
-    throw new DeployTaskError("no build info for PKPNFT: run `npx hardhat compile` first");
+    throw new DeployTaskError(
+      "NOT_COMPILED",
+      "no build info for PKPNFT: run `npx hardhat compile` first",
+    );
   }
   const configured = hre.config.solidity.compilers.find((c) => c.version === buildInfo.solcVersion);
   const settings: Record<string, unknown> = {
@@ -147,17 +154,16 @@ async function compilerInfo(hre: HardhatRuntimeEnvironment): Promise<DeploymentR
   return { version: buildInfo.solcLongVersion, settings };
 }
 
-/** `message` without newlines (Hardhat's connection errors span two lines). */
-function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, " ");
-}
-
-async function deploy(args: DeployTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
+/**
+ * pkp:deploy: deploys and wires the stack, or finds it deployed already, and writes the record.
+ * Refusals are DeployTaskError or DeploymentError (the task runner prints them as one line).
+ */
+export async function deploy(args: DeployTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
   const keyProvider = parseKeyProvider(args.keyProvider);
   const mintCost = parseMintCost(args.mintCost);
   const network = hre.network.name;
   const missing = missingNetworkVars(network);
-  if (missing.length > 0) throw new DeployTaskError(missing.join("\n"));
+  if (missing.length > 0) throw new DeployTaskError("MISSING_CONFIG", missing.join("\n"));
   const dir = path.resolve(args.deploymentsDir ?? DEFAULT_DEPLOYMENTS_DIR);
   if (args.deploymentsDir !== undefined) {
     // Keep Ignition's journal next to the records (tests: out of the working tree).
@@ -170,7 +176,8 @@ async function deploy(args: DeployTaskArgs, hre: HardhatRuntimeEnvironment): Pro
   } catch (error) {
     const url = "url" in hre.network.config ? ` at ${hre.network.config.url}` : "";
     throw new DeployTaskError(
-      `cannot reach network ${network}${url}: ${oneLine((error as Error).message)}` +
+      "NETWORK_UNREACHABLE",
+      `cannot reach network ${network}${url}: ${oneLine(messageOf(error))}` +
         (network === "localhost"
           ? " (start one with `npx hardhat node --hostname 127.0.0.1`)"
           : ""),
@@ -195,7 +202,7 @@ async function deploy(args: DeployTaskArgs, hre: HardhatRuntimeEnvironment): Pro
 
   const signers = await hre.ethers.getSigners();
   if (signers.length === 0) {
-    throw new DeployTaskError(`network ${network} has no account to deploy from`);
+    throw new DeployTaskError("NO_ACCOUNT", `network ${network} has no account to deploy from`);
   }
   const deployer = getAddress(signers[0].address);
   const startBlock = await hre.ethers.provider.getBlockNumber();
@@ -271,24 +278,4 @@ async function prepareIgnitionJournal(
   }
   const time = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
   return `pkp-${chainId}-${time}`;
-}
-
-/**
- * The task's action: runs the deployment and turns every failure into one line on stderr and exit
- * code 1 (Hardhat 2 would print a stack trace on machines it takes for CI). `--show-stack-traces`
- * keeps the stack of unexpected errors.
- */
-export async function runDeployTask(
-  args: DeployTaskArgs,
-  hre: HardhatRuntimeEnvironment,
-): Promise<void> {
-  try {
-    await deploy(args, hre);
-  } catch (error) {
-    const expected = error instanceof DeployTaskError || error instanceof DeploymentError;
-    if (!expected && hre.hardhatArguments.showStackTraces) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    for (const line of message.split("\n")) console.error(`pkp:deploy: ${line}`);
-    process.exitCode = 1;
-  }
 }

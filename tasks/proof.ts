@@ -1,5 +1,6 @@
 import { task, types } from "hardhat/config";
-import { compileThenLoad } from "./compileFirst";
+import type { ExecuteTaskArgs, MintGrantBurnTaskArgs, VerifyProofTaskArgs } from "./args";
+import { runTask } from "./runner";
 
 /**
  * The proof tasks (docs/PROOFS.md):
@@ -8,11 +9,15 @@ import { compileThenLoad } from "./compileFirst";
  *   npx hardhat pkp:verify-proof --proof <file> [--json] [--reexecute] --network <name>
  *
  * hardhat.config.ts imports this file before anything is compiled: the implementations (which
- * need typechain types) are imported only when a task runs, after compiling (tasks/compileFirst.ts).
+ * need typechain types) are imported only when a task runs, after compiling (tasks/runner.ts).
  */
 const ORACLE_HELP =
   "The signing oracle's URL (default: http://127.0.0.1:8787, pkp:oracle's default)";
 const loadProofActions = () => import("./proofActions");
+
+/** Exit codes of the proof tasks: 1 the proof was rejected (pkp:verify-proof), 2 any failure. */
+export const EXIT_REJECTED = 1;
+export const EXIT_ERROR = 2;
 const DEPLOYMENTS_HELP = "Directory of the deployment records (default: deployments/)";
 
 task(
@@ -22,10 +27,15 @@ task(
   .addParam("action", "The Lit Action's file (.js)", undefined, types.string)
   .addOptionalParam("oracle", ORACLE_HELP, undefined, types.string)
   .addOptionalParam("deploymentsDir", DEPLOYMENTS_HELP, undefined, types.string)
-  .setAction(async (args: MintGrantBurnTaskArgs, hre) => {
-    const impl = await compileThenLoad("pkp:mint-grant-burn", hre, loadProofActions);
-    await impl?.runProofTask("pkp:mint-grant-burn", hre, () => impl.mintGrantBurn(args, hre));
-  });
+  .setAction((args: MintGrantBurnTaskArgs, hre) =>
+    runTask({
+      name: "pkp:mint-grant-burn",
+      hre,
+      load: loadProofActions,
+      run: (impl) => impl.mintGrantBurn(args, hre),
+      failureExitCode: EXIT_ERROR,
+    }),
+  );
 
 task("pkp:execute", "Runs a Lit Action through the oracle with a PKP and writes a proof bundle")
   .addParam("action", "The Lit Action's file (.js)", undefined, types.string)
@@ -39,10 +49,15 @@ task("pkp:execute", "Runs a Lit Action through the oracle with a PKP and writes 
   .addParam("out", "Where to write the proof bundle (.json)", undefined, types.string)
   .addOptionalParam("oracle", ORACLE_HELP, undefined, types.string)
   .addOptionalParam("deploymentsDir", DEPLOYMENTS_HELP, undefined, types.string)
-  .setAction(async (args: ExecuteTaskArgs, hre) => {
-    const impl = await compileThenLoad("pkp:execute", hre, loadProofActions);
-    await impl?.runProofTask("pkp:execute", hre, () => impl.executeAndWriteProof(args, hre));
-  });
+  .setAction((args: ExecuteTaskArgs, hre) =>
+    runTask({
+      name: "pkp:execute",
+      hre,
+      load: loadProofActions,
+      run: (impl) => impl.executeAndWriteProof(args, hre),
+      failureExitCode: EXIT_ERROR,
+    }),
+  );
 
 task(
   "pkp:verify-proof",
@@ -58,37 +73,20 @@ task(
     types.int,
   )
   .addFlag("noCompile", "Don't compile before verifying")
-  .setAction(async (args: VerifyProofTaskArgs, hre) => {
-    // The verifier compares the chain with this checkout's artifacts, hence the compile; its
-    // output goes to stderr so that stdout holds only the report (pure JSON with --json).
-    const impl = await compileThenLoad("pkp:verify-proof", hre, loadProofActions, {
+  .setAction((args: VerifyProofTaskArgs, hre) =>
+    runTask({
+      name: "pkp:verify-proof",
+      hre,
+      // The verifier compares the chain with this checkout's artifacts, hence the compile; its
+      // output goes to stderr so that stdout holds only the report (pure JSON with --json).
       noCompile: args.noCompile,
       compileOutputToStderr: true,
-    });
-    await impl?.runProofTask("pkp:verify-proof", hre, () => impl.verifyProofTask(args, hre), {
+      load: loadProofActions,
+      run: async (impl) => {
+        const report = await impl.verifyProofTask(args, hre);
+        if (!report.ok) process.exitCode = EXIT_REJECTED;
+      },
       json: args.json,
-    });
-  });
-
-export interface MintGrantBurnTaskArgs {
-  action: string;
-  oracle?: string;
-  deploymentsDir?: string;
-}
-
-export interface ExecuteTaskArgs {
-  action: string;
-  pkp: string;
-  params: string;
-  out: string;
-  oracle?: string;
-  deploymentsDir?: string;
-}
-
-export interface VerifyProofTaskArgs {
-  proof: string;
-  json: boolean;
-  reexecute: boolean;
-  logChunkBlocks?: number;
-  noCompile: boolean;
-}
+      failureExitCode: EXIT_ERROR,
+    }),
+  );

@@ -1,24 +1,17 @@
 /**
  * The implementations of the proof tasks (tasks/proof.ts registers them). Each failure a user can
- * cause or fix becomes one line on stderr and a non-zero exit code, never a stack trace.
+ * cause or fix is a CodedError (ProofTaskError here), which the task runner prints as one line.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { KEY_TYPE_ECDSA } from "../src/protocol";
-import { InvalidCidError, cidOfCode, cidToBytes } from "../src/cid";
-import {
-  DEFAULT_DEPLOYMENTS_DIR,
-  DeploymentError,
-  loadDeployment,
-  type DeploymentRecord,
-} from "../src/deployments";
+import { cidOfCode, cidToBytes } from "../src/cid";
+import { DEFAULT_DEPLOYMENTS_DIR, loadDeployment, type DeploymentRecord } from "../src/deployments";
+import { messageOf, oneLine } from "../src/errorText";
 import {
   DEFAULT_ORACLE_URL,
-  MintNotFoundError,
   OracleClient,
-  OracleClientError,
-  ProofBundleError,
   collectProofBundle,
   loadCompiledContracts,
   readProofBundle,
@@ -27,74 +20,14 @@ import {
   verifyProof,
   writeProofBundle,
   type LogScanProgress,
+  type VerificationReport,
 } from "../src/proof";
 import type { PubkeyRouter } from "../typechain-types";
-import type { ExecuteTaskArgs, MintGrantBurnTaskArgs, VerifyProofTaskArgs } from "./proof";
-
-/** A mistake of the user's or of the environment: printed as one line, non-zero exit code. */
-export class ProofTaskError extends Error {
-  override readonly name = "ProofTaskError";
-}
-
-/** Exit codes of pkp:verify-proof: 1 the proof was rejected, 2 it could not be checked. */
-export const EXIT_REJECTED = 1;
-export const EXIT_ERROR = 2;
+import type { ExecuteTaskArgs, MintGrantBurnTaskArgs, VerifyProofTaskArgs } from "./args";
+import { ProofTaskError } from "./taskErrors";
 
 /** How long pkp:mint-grant-burn waits for the oracle to refill an empty key pool. */
 const POOL_WAIT_MS = 15_000;
-
-function isExpected(error: unknown): error is Error {
-  return (
-    error instanceof ProofTaskError ||
-    error instanceof ProofBundleError ||
-    error instanceof OracleClientError ||
-    error instanceof DeploymentError ||
-    error instanceof MintNotFoundError ||
-    error instanceof InvalidCidError
-  );
-}
-
-/**
- * Runs a task body; turns failures into lines on stderr and exit code 2 (with `--json`, also a
- * JSON `{ ok: false, error }` on stdout, so a program reading stdout always gets JSON).
- */
-export async function runProofTask(
-  name: string,
-  hre: HardhatRuntimeEnvironment,
-  body: () => Promise<void>,
-  opts: { json?: boolean } = {},
-): Promise<void> {
-  try {
-    await body();
-  } catch (error) {
-    const expected = isExpected(error);
-    if (!expected && hre.hardhatArguments.showStackTraces) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    const lines = message.split("\n");
-    if (!expected) lines.push("(unexpected: run with --show-stack-traces for details)");
-    for (const line of lines) console.error(`${name}: ${line}`);
-    if (opts.json) {
-      const code = (error as { code?: unknown }).code;
-      const problems = error instanceof ProofBundleError ? error.problems : undefined;
-      console.log(
-        JSON.stringify(
-          {
-            ok: false,
-            error: { code: typeof code === "string" ? code : "ERROR", message, problems },
-          },
-          null,
-          2,
-        ),
-      );
-    }
-    process.exitCode = EXIT_ERROR;
-  }
-}
-
-/** `message` without newlines (Hardhat's connection errors span lines). */
-function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, " ");
-}
 
 async function readAction(file: string): Promise<{ code: string; ipfsId: string }> {
   let code: string;
@@ -102,10 +35,12 @@ async function readAction(file: string): Promise<{ code: string; ipfsId: string 
     code = await fs.readFile(file, "utf8");
   } catch (error) {
     throw new ProofTaskError(
-      `cannot read the action ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
+      "ACTION_UNREADABLE",
+      `cannot read the action ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : messageOf(error)}`,
     );
   }
-  if (code.trim() === "") throw new ProofTaskError(`the action ${file} is empty`);
+  if (code.trim() === "")
+    throw new ProofTaskError("ACTION_UNREADABLE", `the action ${file} is empty`);
   return { code, ipfsId: await cidOfCode(code) };
 }
 
@@ -122,6 +57,7 @@ async function connectOracle(
   const health = await client.health();
   if (health.chainId !== String(record.chainId)) {
     throw new ProofTaskError(
+      "ORACLE_MISMATCH",
       `the oracle at ${client.url} serves chain ${health.chainId}, but network ${record.network} ` +
         `is chain ${record.chainId}: start the oracle with --network ${record.network}`,
     );
@@ -132,6 +68,7 @@ async function connectOracle(
     served.toLowerCase() !== record.contracts.PKPNFT.address.toLowerCase()
   ) {
     throw new ProofTaskError(
+      "ORACLE_MISMATCH",
       `the oracle at ${client.url} serves PKPNFT ${served}, but the deployment record of network ` +
         `${record.network} has PKPNFT ${record.contracts.PKPNFT.address}: restart the oracle ` +
         "after `pkp:deploy`",
@@ -172,6 +109,7 @@ export async function waitForKeyPool(
   }
   if (pool === 0n) {
     throw new ProofTaskError(
+      "KEY_POOL_EMPTY",
       `the pool of unminted keys on network ${opts.network} is empty: is the oracle running? ` +
         `It provisions keys (oracle at ${opts.oracleUrl})`,
     );
@@ -185,11 +123,14 @@ export async function mintGrantBurn(
 ): Promise<void> {
   const { code, ipfsId } = await readAction(args.action);
   const network = hre.network.name;
-  const signers = await hre.ethers.getSigners().catch((error: Error) => {
-    throw new ProofTaskError(`cannot reach network ${network}: ${oneLine(error.message)}`);
+  const signers = await hre.ethers.getSigners().catch((error: unknown) => {
+    throw new ProofTaskError(
+      "NETWORK_UNREACHABLE",
+      `cannot reach network ${network}: ${oneLine(messageOf(error))}`,
+    );
   });
   if (signers.length === 0)
-    throw new ProofTaskError(`network ${network} has no account to send from`);
+    throw new ProofTaskError("NO_ACCOUNT", `network ${network} has no account to send from`);
   const { record, contracts } = await loadDeployment({
     network,
     runner: signers[0],
@@ -199,6 +140,7 @@ export async function mintGrantBurn(
   const stored = await oracle.storeAction(code);
   if (stored !== ipfsId) {
     throw new ProofTaskError(
+      "ORACLE_MISMATCH",
       `the oracle stored the action as ${stored}, but its code hashes to ${ipfsId}`,
     );
   }
@@ -219,7 +161,7 @@ export async function mintGrantBurn(
   });
   const receipt = await tx.wait();
   if (receipt === null || receipt.status !== 1) {
-    throw new ProofTaskError(`the transaction ${tx.hash} failed`);
+    throw new ProofTaskError("TRANSACTION_FAILED", `the transaction ${tx.hash} failed`);
   }
   const minted = receipt.logs
     .map((log) => {
@@ -231,7 +173,7 @@ export async function mintGrantBurn(
     })
     .find((parsed) => parsed?.name === "PKPMinted");
   if (minted === undefined || minted === null) {
-    throw new ProofTaskError(`the transaction ${tx.hash} minted no PKP`);
+    throw new ProofTaskError("TRANSACTION_FAILED", `the transaction ${tx.hash} minted no PKP`);
   }
   const tokenId = minted.args[0] as bigint;
   console.log(`  tokenId    ${tokenId}`);
@@ -254,7 +196,10 @@ function parseTokenId(value: string): bigint {
     const id = BigInt(text);
     if (id < 2n ** 256n) return id;
   }
-  throw new ProofTaskError(`--pkp "${value}" is not a token id (a uint256, decimal or 0x-hex)`);
+  throw new ProofTaskError(
+    "INVALID_OPTION",
+    `--pkp "${value}" is not a token id (a uint256, decimal or 0x-hex)`,
+  );
 }
 
 function parseParams(value: string): Record<string, unknown> {
@@ -263,11 +208,15 @@ function parseParams(value: string): Record<string, unknown> {
     parsed = JSON.parse(value);
   } catch (error) {
     throw new ProofTaskError(
-      `--params is not JSON (${(error as Error).message}): e.g. '{"number":7919}'`,
+      "INVALID_OPTION",
+      `--params is not JSON (${messageOf(error)}): e.g. '{"number":7919}'`,
     );
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new ProofTaskError(`--params must be a JSON object, e.g. '{"number":7919}'`);
+    throw new ProofTaskError(
+      "INVALID_OPTION",
+      `--params must be a JSON object, e.g. '{"number":7919}'`,
+    );
   }
   return parsed as Record<string, unknown>;
 }
@@ -288,7 +237,7 @@ export async function executeAndWriteProof(
   });
   const publicKey = (await contracts.pubkeyRouter.getPubkey(tokenId)).toLowerCase();
   if (publicKey === "0x") {
-    throw new ProofTaskError(`no PKP ${tokenId} is routed on network ${network}`);
+    throw new ProofTaskError("UNKNOWN_PKP", `no PKP ${tokenId} is routed on network ${network}`);
   }
   const jsParams = "publicKey" in given ? given : { ...given, publicKey };
   const oracle = await connectOracle(args.oracle, record);
@@ -297,6 +246,7 @@ export async function executeAndWriteProof(
   const result = await oracle.execute({ code, ipfsId, jsParams });
   if (!result.success) {
     throw new ProofTaskError(
+      "EXECUTION_REFUSED",
       `the oracle refused the execution: ${result.error.code}: ${result.error.message}`,
     );
   }
@@ -333,13 +283,14 @@ export async function executeAndWriteProof(
 
 // ------------------------------------------------------------------ pkp:verify-proof
 
+/** Prints the report; the caller turns a rejected proof into its exit code. */
 export async function verifyProofTask(
   args: VerifyProofTaskArgs,
   hre: HardhatRuntimeEnvironment,
-): Promise<void> {
+): Promise<VerificationReport> {
   const bundle = await readProofBundle(args.proof);
   if (args.logChunkBlocks !== undefined && args.logChunkBlocks < 1) {
-    throw new ProofTaskError("--log-chunk-blocks must be at least 1");
+    throw new ProofTaskError("INVALID_OPTION", "--log-chunk-blocks must be at least 1");
   }
   const compiled = await loadCompiledContracts(hre.artifacts);
   const provider = hre.ethers.provider;
@@ -348,7 +299,8 @@ export async function verifyProofTask(
   } catch (error) {
     const url = "url" in hre.network.config ? ` at ${hre.network.config.url}` : "";
     throw new ProofTaskError(
-      `cannot reach network ${hre.network.name}${url}: ${oneLine((error as Error).message)}`,
+      "NETWORK_UNREACHABLE",
+      `cannot reach network ${hre.network.name}${url}: ${oneLine(messageOf(error))}`,
     );
   }
   if (!args.json) {
@@ -366,5 +318,5 @@ export async function verifyProofTask(
     onProgress: progressPrinter(),
   });
   console.log(args.json ? reportToJson(report) : renderReport(report, { source: args.proof }));
-  if (!report.ok) process.exitCode = EXIT_REJECTED;
+  return report;
 }

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { ethers } from "ethers";
 
 import { type SiweMessage, SiweParseError, formatSiweMessage, parseSiweMessage } from "./siwe";
+import { CodedError } from "../codedError";
 
 /** Lit's AuthSig shape (`@lit-protocol/types` AuthSig). */
 export interface AuthSig {
@@ -32,14 +33,12 @@ export type AuthSigProblem =
   | "NOT_YET_VALID";
 
 /** Every AuthSig refusal. `code` is always INVALID_AUTH_SIG; `problem` says which check failed. */
-export class AuthSigError extends Error {
-  readonly code = "INVALID_AUTH_SIG" as const;
+export class AuthSigError extends CodedError<"INVALID_AUTH_SIG"> {
   constructor(
     readonly problem: AuthSigProblem,
     message: string,
   ) {
-    super(`invalid authSig: ${message}`);
-    this.name = "AuthSigError";
+    super("INVALID_AUTH_SIG", `invalid authSig: ${message}`);
   }
 }
 

@@ -21,6 +21,7 @@
  * Parsing only checks syntax. Signature, chain and time checks live in authSig.ts.
  */
 import { ethers } from "ethers";
+import { CodedError } from "../codedError";
 
 export interface SiweMessage {
   scheme?: string;
@@ -40,13 +41,12 @@ export interface SiweMessage {
 }
 
 /** Thrown for syntactically invalid messages; `field` names the offending line. */
-export class SiweParseError extends Error {
+export class SiweParseError extends CodedError<"MALFORMED_SIWE_MESSAGE"> {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(message);
-    this.name = "SiweParseError";
+    super("MALFORMED_SIWE_MESSAGE", message);
   }
 }
 

@@ -9,6 +9,7 @@ import { CONTRACT_NAMES, type DeploymentRecord } from "../deploymentRecord";
 import type { ExecuteSuccess } from "../oracle/oracle";
 import { PROOF_BUNDLE_VERSION, type ProofBundle, type ProofContracts } from "./bundle";
 import { scanLogs, type LogScanProgress } from "./chainLogs";
+import { CodedError } from "../codedError";
 
 /** The bundle's `contracts` from a deployment record (address and creation block of each). */
 export function proofContractsOf(record: DeploymentRecord): ProofContracts {
@@ -20,8 +21,10 @@ export function proofContractsOf(record: DeploymentRecord): ProofContracts {
 }
 
 /** Thrown when the chain has no mint of the PKP. */
-export class MintNotFoundError extends Error {
-  override readonly name = "MintNotFoundError";
+export class MintNotFoundError extends CodedError<"MINT_NOT_FOUND"> {
+  constructor(message: string) {
+    super("MINT_NOT_FOUND", message);
+  }
 }
 
 /**

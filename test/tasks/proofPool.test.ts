@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { ProofTaskError, waitForKeyPool } from "../../tasks/proofActions";
+import { waitForKeyPool } from "../../tasks/proofActions";
+import { ProofTaskError } from "../../tasks/taskErrors";
 import { expectRejection } from "../helpers/expectRejection";
 import { testKeys } from "../helpers/keys";
 import { deployStack, registerKeys } from "../helpers/stack";

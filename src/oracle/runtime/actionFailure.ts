@@ -2,6 +2,7 @@
  * The one error type a Lit Action execution fails with. `code` tells the caller what happened;
  * `logs` carries whatever the action printed before it failed (useful for debugging actions).
  */
+import { CodedError } from "../../codedError";
 
 /** Codes produced by the runtime itself. Fatal host errors may add their own (e.g. NOT_PERMITTED). */
 export type RuntimeFailureCode =
@@ -26,15 +27,12 @@ export type RuntimeFailureCode =
 
 export type ActionFailureCode = RuntimeFailureCode | (string & {});
 
-export class ActionFailure extends Error {
-  readonly code: ActionFailureCode;
+export class ActionFailure extends CodedError<ActionFailureCode> {
   /** console output captured before the failure ("" when none). */
   readonly logs: string;
 
   constructor(code: ActionFailureCode, message: string, options: { logs?: string } = {}) {
-    super(message);
-    this.name = "ActionFailure";
-    this.code = code;
+    super(code, message);
     this.logs = options.logs ?? "";
   }
 }
@@ -44,13 +42,6 @@ export class ActionFailure extends Error {
  * Any thrown value with `fatal: true` and a string `code` is treated the same way, so hosts
  * need not import this class.
  */
-export class FatalHostError extends Error {
+export class FatalHostError extends CodedError<string> {
   readonly fatal = true as const;
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "FatalHostError";
-  }
 }

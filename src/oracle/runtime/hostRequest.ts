@@ -16,6 +16,7 @@
  */
 import { getAddress, hexlify, isHexString, keccak256, toUtf8Bytes } from "ethers";
 import { isCidV0 } from "../../cid";
+import { CodedError } from "../../codedError";
 
 export type Hex = `0x${string}`;
 
@@ -66,11 +67,9 @@ export function isSigningRequest(request: HostRequest): request is SigningReques
 }
 
 /** A sandbox call's argument was unusable; becomes a catchable rejection inside the action. */
-export class InvalidArgumentError extends Error {
-  readonly code = "INVALID_ARGUMENT" as const;
+export class InvalidArgumentError extends CodedError<"INVALID_ARGUMENT"> {
   constructor(message: string) {
-    super(message);
-    this.name = "InvalidArgumentError";
+    super("INVALID_ARGUMENT", message);
   }
 }
 

@@ -1,0 +1,45 @@
+/**
+ * The arguments of each `pkp:*` task as Hardhat passes them to the action (flag names in
+ * camelCase). Shared by a task's registration (tasks/<task>.ts) and its implementation, which
+ * therefore do not import each other's types.
+ */
+
+export interface DeployTaskArgs {
+  keyProvider?: string;
+  mintCost?: string;
+  deploymentsDir?: string;
+  noCompile: boolean;
+}
+
+export interface OracleTaskArgs {
+  host: string;
+  port: number;
+  dataDir?: string;
+  keystoreDir?: string;
+  deploymentsDir?: string;
+  poolTarget: number;
+  maxConcurrent: number;
+}
+
+export interface MintGrantBurnTaskArgs {
+  action: string;
+  oracle?: string;
+  deploymentsDir?: string;
+}
+
+export interface ExecuteTaskArgs {
+  action: string;
+  pkp: string;
+  params: string;
+  out: string;
+  oracle?: string;
+  deploymentsDir?: string;
+}
+
+export interface VerifyProofTaskArgs {
+  proof: string;
+  json: boolean;
+  reexecute: boolean;
+  logChunkBlocks?: number;
+  noCompile: boolean;
+}

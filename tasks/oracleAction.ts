@@ -1,0 +1,64 @@
+/**
+ * pkp:oracle's implementation (tasks/oracle.ts registers the task and checks its options first):
+ * starts the oracle service for the network's deployment and runs until SIGINT/SIGTERM.
+ */
+import * as path from "node:path";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { messageOf } from "../src/errorText";
+import { defaultDataDir, startOracleService } from "../src/oracle/http/service";
+import type { OracleTaskArgs } from "./args";
+import { OracleTaskError } from "./taskErrors";
+
+export async function serveOracle(
+  args: OracleTaskArgs,
+  hre: HardhatRuntimeEnvironment,
+  passphrase: string,
+): Promise<void> {
+  const network = hre.network.name;
+  const dataDir = path.resolve(args.dataDir ?? defaultDataDir(hre.config.paths.root, network));
+  const keystoreDir = path.resolve(args.keystoreDir ?? path.join(dataDir, "keystore"));
+
+  const signers = await hre.ethers.getSigners().catch((error: unknown) => {
+    throw new OracleTaskError(
+      "NETWORK_UNREACHABLE",
+      `cannot reach network ${network}: ${messageOf(error)}`,
+    );
+  });
+  if (signers.length === 0) {
+    throw new OracleTaskError(
+      "NO_ACCOUNT",
+      `network ${network} has no account to act as key provider`,
+    );
+  }
+  console.log(`▸ pkp:oracle on network ${network}; key provider ${signers[0].address}`);
+
+  const service = await startOracleService({
+    network,
+    provider: hre.ethers.provider,
+    keyProvider: signers[0],
+    deploymentsDir: args.deploymentsDir && path.resolve(args.deploymentsDir),
+    keystoreDir,
+    actionsBaseDir: dataDir,
+    passphrase,
+    host: args.host,
+    port: args.port,
+    poolTarget: args.poolTarget,
+    maxConcurrent: args.maxConcurrent,
+  });
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      console.log(`▸ ${signal}: stopping`);
+      service.stop().then(resolve, (error: unknown) => {
+        console.error(`pkp:oracle: error while stopping: ${messageOf(error)}`);
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  console.log("▸ Oracle stopped");
+}

@@ -18,7 +18,7 @@ import { BackwardsCompatibilityProviderAdapter } from "hardhat/internal/core/pro
 import { HttpProvider } from "hardhat/internal/core/providers/http";
 import { cidToBytes } from "../src/cid";
 import { loadDeployment } from "../src/deployments";
-import { FileKeystore } from "../src/oracle/fileKeystore";
+import { FileKeystore } from "../src/oracle/keystore";
 import { FileActionStore } from "../src/oracle/actionStore";
 import { SigningOracle, type ExecuteResult } from "../src/oracle/oracle";
 import type { RequestLogLine } from "../src/oracle/http/requestLog";

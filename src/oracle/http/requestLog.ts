@@ -2,6 +2,8 @@
  * One JSON line per request: what an operator greps for (request id, route, action CID, PKPs,
  * outcome, status, duration) and, for executions, where the time went.
  */
+import { toBeHex } from "ethers";
+import { tokenIdFromPublicKey } from "../signing";
 
 /** How an execution's time was spent (from the oracle's timers), in ms. */
 export interface ExecutionTimingsLog {
@@ -59,4 +61,13 @@ export function jsonLineLogger(stream: NodeJS.WritableStream = process.stdout): 
 /** Rounds ms to 0.01 so log lines stay short. */
 export function roundMs(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+/** The token id (0x-hex, 32 bytes) of a PKP's public key for the log, or undefined if it is none. */
+export function tokenIdForLog(publicKey: string): string | undefined {
+  try {
+    return toBeHex(tokenIdFromPublicKey(publicKey), 32);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * The oracle as an HTTP service (node:http only): Lit-shaped JSON in and out, one route per
- * oracle method. Nothing a client sends may crash the process or reach the oracle unvalidated:
+ * oracle method (./routes, one module each; ./router.ts finds them). This module is what every
+ * route shares. Nothing a client sends may crash the process or reach the oracle unvalidated:
  * bodies are type-checked, schema-checked and size-capped, work is bounded (503 BUSY past the
  * bound), slow clients are cut off by header/request timeouts, and every unexpected exception is
  * a logged 500 INTERNAL.
@@ -12,15 +13,13 @@
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { randomBytes } from "node:crypto";
-import { ethers } from "ethers";
-import { cidOfCode, isCidV0 } from "../../cid";
 import { OracleError, ORACLE_ERROR_STATUS, toOracleError, type OracleErrorCode } from "../errors";
 import type { SigningOracle } from "../oracle";
-import { tokenIdFromPublicKey } from "../signing";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body";
 import { ConcurrencyLimiter } from "./limiter";
 import { roundMs, type RequestLogLine, type RequestLogger } from "./requestLog";
-import { parseExecuteRequest, parsePkpSignRequest, parseStoreActionRequest } from "./schema";
+import { Router, type Exchange, type Method } from "./router";
+import { oracleRoutes } from "./routes";
 
 export type { RequestLogLine, RequestLogger } from "./requestLog";
 
@@ -56,23 +55,6 @@ export interface OracleServer {
   close(): Promise<void>;
 }
 
-type Method = "GET" | "POST";
-
-interface Exchange {
-  request: http.IncomingMessage;
-  response: http.ServerResponse;
-  line: RequestLogLine;
-  params: { ipfsId?: string };
-}
-
-interface Route {
-  /** The route as logged (`/actions/:ipfsId` for the parameterised one). */
-  name: string;
-  handlers: Partial<Record<Method, (exchange: Exchange) => Promise<void>>>;
-  /** Whether the route takes a slot of the concurrency bound. */
-  bounded: boolean;
-}
-
 const JSON_TYPE = "application/json; charset=utf-8";
 const CLOSE_GRACE_MS = 5_000;
 
@@ -81,215 +63,51 @@ function refusalBody(code: OracleErrorCode, message: string) {
   return { success: false as const, error: { code, message } };
 }
 
-function tokenIdHex(publicKey: string): string | undefined {
-  try {
-    return ethers.toBeHex(tokenIdFromPublicKey(publicKey), 32);
-  } catch {
-    return undefined;
-  }
-}
-
 function outcomeOf(status: number): RequestLogLine["outcome"] {
   if (status < 400) return "ok";
   return status >= 500 && status !== 503 ? "error" : "refused";
 }
 
+function send(response: http.ServerResponse, status: number, body: unknown): void {
+  if (response.headersSent) return;
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    "content-type": JSON_TYPE,
+    "content-length": Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+/**
+ * Sends a refusal. INTERNAL (the oracle's or ours) keeps its detail in the log only: the client
+ * gets the request id to quote.
+ */
+function sendRefusal(
+  response: http.ServerResponse,
+  line: RequestLogLine,
+  code: OracleErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  line.code = code;
+  let text = message;
+  if (code === "INTERNAL") {
+    line.message = message;
+    text = `internal error; request id ${line.id}`;
+  }
+  if (response.headersSent) return;
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  send(response, ORACLE_ERROR_STATUS[code], refusalBody(code, text));
+}
+
 export async function startOracleServer(options: OracleServerOptions): Promise<OracleServer> {
-  const { oracle } = options;
   const host = options.host ?? DEFAULT_HOST;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const limiter = new ConcurrencyLimiter(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
   const log = options.log ?? (() => undefined);
+  const router = new Router(oracleRoutes({ oracle: options.oracle }));
   const idPrefix = randomBytes(3).toString("hex");
   let sequence = 0;
-
-  /** CIDs of recently run code, for log lines of requests that sent code without its ipfsId. */
-  const cidCache = new Map<string, string>();
-  const cidForLog = async (code: string): Promise<string | undefined> => {
-    const cached = cidCache.get(code);
-    if (cached !== undefined) return cached;
-    try {
-      const cid = await cidOfCode(code);
-      if (code.length <= 64 * 1024) {
-        if (cidCache.size >= 64) cidCache.delete(cidCache.keys().next().value as string);
-        cidCache.set(code, cid);
-      }
-      return cid;
-    } catch {
-      return undefined;
-    }
-  };
-
-  /**
-   * Executions in progress, to know whether oracle.lastTimings (one field, shared) can belong
-   * to a given execution: only if no other execution overlapped it.
-   */
-  const executing = new Set<{ overlapped: boolean }>();
-
-  const routes: Record<string, Route> = {
-    "/execute": {
-      name: "/execute",
-      bounded: true,
-      handlers: {
-        POST: async ({ request, response, line }) => {
-          const parsed = parseExecuteRequest(await readJsonBody(request, maxBodyBytes));
-          if (parsed.ipfsId !== undefined) line.actionCid = parsed.ipfsId;
-          const self = { overlapped: executing.size > 0 };
-          for (const other of executing) other.overlapped = true;
-          executing.add(self);
-          const started = performance.now();
-          let result: Awaited<ReturnType<SigningOracle["execute"]>>;
-          try {
-            result = await oracle.execute(parsed);
-          } finally {
-            executing.delete(self);
-          }
-          const oracleMs = performance.now() - started;
-          line.timings = { oracleMs: roundMs(oracleMs) };
-          const timings = oracle.lastTimings;
-          if (result.success && !self.overlapped && timings !== undefined) {
-            line.timings = {
-              oracleMs: roundMs(oracleMs),
-              prepareMs: roundMs(timings.prepareMs),
-              queueMs: roundMs(timings.queueMs),
-              dispatchMs: roundMs(timings.dispatchMs),
-              sandboxCreateMs: roundMs(timings.sandboxCreateMs),
-              evalMs: roundMs(timings.evalMs),
-              hostWaitMs: roundMs(timings.hostWaitMs),
-              hostCalls: timings.hostCalls,
-            };
-          }
-          if (result.success) {
-            const pkps = Object.values(result.signatures)
-              .map((signature) => tokenIdHex(signature.publicKey))
-              .filter((id): id is string => id !== undefined);
-            if (pkps.length > 0) line.pkps = pkps;
-            send(response, 200, result);
-          } else {
-            sendRefusal(response, line, result.error.code, result.error.message);
-          }
-          if (line.actionCid === undefined && parsed.code !== undefined) {
-            // After the response: hashing for the log never delays the client.
-            line.actionCid = await cidForLog(parsed.code);
-          }
-        },
-      },
-    },
-    "/pkp/sign": {
-      name: "/pkp/sign",
-      bounded: true,
-      handlers: {
-        POST: async ({ request, response, line }) => {
-          const parsed = parsePkpSignRequest(await readJsonBody(request, maxBodyBytes));
-          const pkp = tokenIdHex(parsed.pubKey);
-          if (pkp !== undefined) line.pkps = [pkp];
-          const result = await oracle.pkpSign(parsed);
-          if (result.success) send(response, 200, result);
-          else sendRefusal(response, line, result.error.code, result.error.message);
-        },
-      },
-    },
-    "/actions": {
-      name: "/actions",
-      bounded: true,
-      handlers: {
-        POST: async ({ request, response, line }) => {
-          const { code } = parseStoreActionRequest(await readJsonBody(request, maxBodyBytes));
-          const { ipfsId } = await oracle.storeAction(code);
-          line.actionCid = ipfsId;
-          send(response, 200, { ipfsId });
-        },
-      },
-    },
-    "/actions/:ipfsId": {
-      name: "/actions/:ipfsId",
-      bounded: true,
-      handlers: {
-        GET: async ({ response, line, params }) => {
-          const ipfsId = params.ipfsId ?? "";
-          if (!isCidV0(ipfsId)) {
-            throw new OracleError("INVALID_CID", `${JSON.stringify(ipfsId)} is not a CIDv0 (Qm…)`);
-          }
-          line.actionCid = ipfsId;
-          const code = await oracle.actions.get(ipfsId);
-          if (code === undefined) {
-            throw new OracleError("ACTION_NOT_FOUND", `no action ${ipfsId} is stored here`);
-          }
-          response.writeHead(200, {
-            "content-type": "text/javascript; charset=utf-8",
-            "content-length": Buffer.byteLength(code),
-          });
-          response.end(code);
-        },
-      },
-    },
-    "/health": {
-      name: "/health",
-      bounded: false,
-      handlers: {
-        GET: async ({ response }) => {
-          let health: Awaited<ReturnType<SigningOracle["health"]>>;
-          try {
-            health = await oracle.health();
-          } catch (error) {
-            throw new OracleError(
-              "CHAIN_UNAVAILABLE",
-              `cannot read the chain: ${(error as Error).message ?? String(error)}`,
-            );
-          }
-          send(response, 200, health);
-        },
-      },
-    },
-  };
-
-  function match(pathname: string): { route: Route; params: Exchange["params"] } | undefined {
-    const exact = routes[pathname];
-    if (exact !== undefined && !pathname.includes(":")) return { route: exact, params: {} };
-    const stored = /^\/actions\/([^/]+)$/.exec(pathname);
-    if (stored !== null) {
-      let ipfsId: string;
-      try {
-        ipfsId = decodeURIComponent(stored[1]);
-      } catch {
-        ipfsId = stored[1];
-      }
-      return { route: routes["/actions/:ipfsId"], params: { ipfsId } };
-    }
-    return undefined;
-  }
-
-  function send(response: http.ServerResponse, status: number, body: unknown): void {
-    if (response.headersSent) return;
-    const text = JSON.stringify(body);
-    response.writeHead(status, {
-      "content-type": JSON_TYPE,
-      "content-length": Buffer.byteLength(text),
-    });
-    response.end(text);
-  }
-
-  /**
-   * Sends a refusal. INTERNAL (the oracle's or ours) keeps its detail in the log only: the client
-   * gets the request id to quote.
-   */
-  function sendRefusal(
-    response: http.ServerResponse,
-    line: RequestLogLine,
-    code: OracleErrorCode,
-    message: string,
-    headers: Record<string, string> = {},
-  ): void {
-    line.code = code;
-    let text = message;
-    if (code === "INTERNAL") {
-      line.message = message;
-      text = `internal error; request id ${line.id}`;
-    }
-    if (response.headersSent) return;
-    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-    send(response, ORACLE_ERROR_STATUS[code], refusalBody(code, text));
-  }
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse) {
     const started = performance.now();
@@ -326,8 +144,8 @@ export async function startOracleServer(options: OracleServerOptions): Promise<O
     let release: (() => void) | undefined;
     try {
       const pathname = (request.url ?? "/").split("?")[0];
-      const matched = match(pathname);
-      line.route = matched?.route.name ?? pathname.slice(0, 200);
+      const matched = router.match(pathname);
+      line.route = matched?.route.path ?? pathname.slice(0, 200);
       if (matched === undefined) {
         throw new OracleError("NOT_FOUND", `no route ${pathname.slice(0, 200)}`);
       }
@@ -337,7 +155,7 @@ export async function startOracleServer(options: OracleServerOptions): Promise<O
         response.setHeader("allow", allowed);
         throw new OracleError(
           "METHOD_NOT_ALLOWED",
-          `${request.method} is not allowed on ${matched.route.name}; use ${allowed}`,
+          `${request.method} is not allowed on ${matched.route.path}; use ${allowed}`,
         );
       }
       if (matched.route.bounded) {
@@ -349,7 +167,16 @@ export async function startOracleServer(options: OracleServerOptions): Promise<O
           );
         }
       }
-      await handler({ request, response, line, params: matched.params });
+      const exchange: Exchange = {
+        request,
+        response,
+        line,
+        params: matched.params,
+        readJson: () => readJsonBody(request, maxBodyBytes),
+        send: (status, body) => send(response, status, body),
+        refuse: (code, message) => sendRefusal(response, line, code, message),
+      };
+      await handler(exchange);
     } catch (error) {
       const refusal = toOracleError(error);
       // A body we stopped reading (or never read) leaves the connection unusable: close it.

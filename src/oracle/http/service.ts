@@ -8,7 +8,7 @@ import * as path from "node:path";
 import type { ethers } from "ethers";
 import { loadDeployment, type LoadedDeployment } from "../../deployments";
 import { FileActionStore } from "../actionStore";
-import { FileKeystore } from "../fileKeystore";
+import { FileKeystore } from "../keystore";
 import { KeyProvisioner, type PoolLevel, type ProvisioningEvent } from "../provisioning";
 import { SigningOracle } from "../oracle";
 import { ActionRuntime } from "../runtime";

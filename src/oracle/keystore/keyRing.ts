@@ -6,8 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { ethers } from "ethers";
 
-import { KEY_TYPE_ECDSA } from "../protocol";
-import { KeyRetiredError, UnknownKeyError, UnsupportedKeyTypeError } from "./keystoreErrors";
+import { KEY_TYPE_ECDSA } from "../../protocol";
+import { KeyRetiredError, UnknownKeyError, UnsupportedKeyTypeError } from "./errors";
 import {
   type LitSignature,
   SECP256K1_ORDER,
@@ -15,7 +15,7 @@ import {
   normalizeDigest,
   toLitSignature,
   tokenIdFromPublicKey,
-} from "./signing";
+} from "../signing";
 
 /** Public metadata of a PKP key. */
 export interface StoredKey {

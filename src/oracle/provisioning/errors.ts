@@ -4,7 +4,7 @@
  * Transient chain failures are not wrapped here; they are reported and retried.
  */
 
-import { CodedError } from "../codedError";
+import { CodedError } from "../../codedError";
 
 export type ProvisioningErrorCode = "NOT_KEY_PROVIDER" | "NO_SIGNER" | "INVALID_OPTIONS";
 

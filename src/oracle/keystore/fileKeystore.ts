@@ -2,7 +2,7 @@
  * Durable, encrypted keystore: one JSON file per PKP key in a private directory.
  *
  * Layout of `dir` (0700):
- *   keystore.json              scrypt salt/cost + passphrase check value (see keystoreHeader.ts)
+ *   keystore.json              scrypt salt/cost + passphrase check value (see header.ts)
  *   pkp-<64 hex tokenId>.json  public metadata in clear, private key sealed with AES-256-GCM (0600)
  *
  * Every write goes through `writeFileDurably`, so a crash leaves either the old file, the new
@@ -13,8 +13,8 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { ethers } from "ethers";
 
-import { KEY_TYPE_ECDSA } from "../protocol";
-import { TEMP_SUFFIX, writeFileDurably } from "./durableFile";
+import { KEY_TYPE_ECDSA } from "../../protocol";
+import { TEMP_SUFFIX, writeFileDurably } from "../durableFile";
 import {
   type EntropySource,
   KeyRing,
@@ -23,7 +23,6 @@ import {
   generateSigningKey,
   secureEntropy,
 } from "./keyRing";
-import type { Keystore } from "./keystore";
 import {
   DEFAULT_SCRYPT_PARAMS,
   type ScryptParams,
@@ -32,11 +31,12 @@ import {
   scryptParamsProblem,
   seal,
   unseal,
-} from "./keystoreCrypto";
-import { KeystoreError, formatTokenId } from "./keystoreErrors";
-import { HEADER_FILE, openOrCreateHeader } from "./keystoreHeader";
-import type { LitSignature } from "./signing";
-import { messageOf } from "../errorText";
+} from "./crypto";
+import { KeystoreError, formatTokenId } from "./errors";
+import { HEADER_FILE, openOrCreateHeader } from "./header";
+import type { LitSignature } from "../signing";
+import type { Keystore } from "./types";
+import { messageOf } from "../../errorText";
 
 export interface FileKeystoreOptions {
   /** Keystore directory; created with mode 0700 if missing. Default `.oracle`. */

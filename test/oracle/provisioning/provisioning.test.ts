@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { FileKeystore, MemoryKeystore, type Keystore } from "../../src/oracle/keystore";
+import { FileKeystore, MemoryKeystore, type Keystore } from "../../../src/oracle/keystore";
 import {
   InvalidProvisioningOptionsError,
   KeyProvisioner,
@@ -9,12 +9,12 @@ import {
   NoSignerError,
   NotKeyProviderError,
   type ProvisioningEvent,
-} from "../../src/oracle/provisioning";
-import { expectRejection, expectThrow } from "../helpers/expectRejection";
-import { testKeys } from "../helpers/keys";
-import { KeyStatus } from "../helpers/routerHelpers";
-import { deployStack, mintNextAs, registerKeys } from "../helpers/stack";
-import { makeTempDir } from "../helpers/tempDir";
+} from "../../../src/oracle/provisioning";
+import { expectRejection, expectThrow } from "../../helpers/expectRejection";
+import { testKeys } from "../../helpers/keys";
+import { KeyStatus } from "../../helpers/routerHelpers";
+import { deployStack, mintNextAs, registerKeys } from "../../helpers/stack";
+import { makeTempDir } from "../../helpers/tempDir";
 
 const FAST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 

@@ -10,16 +10,16 @@ import { once } from "node:events";
 import * as path from "node:path";
 import { ethers } from "ethers";
 
-import { PubkeyRouter__factory, type PubkeyRouter } from "../../typechain-types";
-import { FileKeystore } from "../../src/oracle/keystore";
+import { PubkeyRouter__factory, type PubkeyRouter } from "../../../typechain-types";
+import { FileKeystore } from "../../../src/oracle/keystore";
 import {
   HARDHAT_ACCOUNT_0,
   PROJECT_ROOT,
   startHardhatNode,
   type HardhatNode,
-} from "../helpers/hardhatNode";
-import { KeyStatus } from "../helpers/routerHelpers";
-import { makeTempDir } from "../helpers/tempDir";
+} from "../../helpers/hardhatNode";
+import { KeyStatus } from "../../helpers/routerHelpers";
+import { makeTempDir } from "../../helpers/tempDir";
 
 const CHILD = path.join(__dirname, "fixtures", "provisioningChild.ts");
 const PASSPHRASE = "crash-test passphrase";

@@ -15,19 +15,17 @@
  */
 import type { ContractRunner, Provider, Signer } from "ethers";
 
-import type { PubkeyRouter } from "../../typechain-types";
-import { KEY_TYPE_ECDSA } from "../protocol";
-import type { Keystore, StoredKey } from "./keystore";
-import { KeyStatus, decodeRouterRevert, mapLimit, walkPool } from "./provisioningChain";
+import type { PubkeyRouter } from "../../../typechain-types";
+import { KEY_TYPE_ECDSA } from "../../protocol";
+import type { Keystore, StoredKey } from "../keystore";
+import { KeyStatus, decodeRouterRevert, mapLimit, walkPool } from "./chain";
 import {
   InvalidProvisioningOptionsError,
   NoSignerError,
   NotKeyProviderError,
   ProvisioningError,
-} from "./provisioningErrors";
-import { messageOf } from "../errorText";
-
-export * from "./provisioningErrors";
+} from "./errors";
+import { messageOf } from "../../errorText";
 
 export interface KeyProvisionerOptions {
   /** Typechain handle connected to the key-provider signer. */

@@ -3,7 +3,7 @@
  * one pinned block, and recognising the router's custom errors in whatever shape the provider
  * wraps them (ethers' CallExceptionError over HTTP, Hardhat's in-process errors, nested causes).
  */
-import type { PubkeyRouter } from "../../typechain-types";
+import type { PubkeyRouter } from "../../../typechain-types";
 
 /** Keys read per `unmintedKeys` call: keeps every view call small whatever the pool's size. */
 export const POOL_PAGE_SIZE = 200n;

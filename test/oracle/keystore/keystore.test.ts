@@ -15,10 +15,10 @@ import {
   UnknownKeyError,
   UnsupportedKeyTypeError,
   WrongPassphraseError,
-} from "../../src/oracle/keystore";
-import { SigningError, verifyLitSignature } from "../../src/oracle/signing";
-import { expectRejection, expectThrow } from "../helpers/expectRejection";
-import { makeTempDir } from "../helpers/tempDir";
+} from "../../../src/oracle/keystore";
+import { SigningError, verifyLitSignature } from "../../../src/oracle/signing";
+import { expectRejection, expectThrow } from "../../helpers/expectRejection";
+import { makeTempDir } from "../../helpers/tempDir";
 
 const PASSPHRASE = "correct horse battery staple";
 // Cheap scrypt so the suite stays fast; production uses the default N = 2^15.

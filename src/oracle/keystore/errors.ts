@@ -3,7 +3,7 @@
  * CLI tasks) can branch without string matching; messages say what to do next.
  */
 
-import { CodedError } from "../codedError";
+import { CodedError } from "../../codedError";
 
 export type KeystoreErrorCode =
   | "WRONG_PASSPHRASE"

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
-import { writeFileDurably } from "./durableFile";
+import { writeFileDurably } from "../durableFile";
 import {
   type ScryptParams,
   type SealedBox,
@@ -17,8 +17,8 @@ import {
   scryptParamsProblem,
   seal,
   unseal,
-} from "./keystoreCrypto";
-import { KeystoreHeaderError, WrongPassphraseError } from "./keystoreErrors";
+} from "./crypto";
+import { KeystoreHeaderError, WrongPassphraseError } from "./errors";
 
 export const HEADER_FILE = "keystore.json";
 const HEADER_FORMAT = "lit-pkp-oracle-keystore";

@@ -1,0 +1,103 @@
+/**
+ * Routes of the HTTP service and how a request finds its route. A route is one module in
+ * ./routes (a path, whether it takes a slot of the concurrency bound, one handler per method);
+ * everything around the handlers — body cap, concurrency bound, request log, error mapping —
+ * is the server's (./server.ts), the same for every route.
+ */
+import type * as http from "node:http";
+import type { OracleErrorCode } from "../errors";
+import type { SigningOracle } from "../oracle";
+import type { RequestLogLine } from "./requestLog";
+
+export type Method = "GET" | "POST";
+
+/** What a route module is built from. */
+export interface RouteContext {
+  oracle: SigningOracle;
+}
+
+/** One request, as a handler sees it. A handler throws to refuse (see errors.ts, toOracleError). */
+export interface Exchange {
+  request: http.IncomingMessage;
+  response: http.ServerResponse;
+  /** The request's log line: a handler adds what it learns (actionCid, pkps, timings). */
+  line: RequestLogLine;
+  /** The values of the route's `:name` path segments, URI-decoded. */
+  params: Readonly<Record<string, string>>;
+  /** The body as JSON, read under the server's body cap (413 past it, 400 if not JSON). */
+  readJson(): Promise<unknown>;
+  /** Sends `body` as JSON with `status` (nothing if a response was sent already). */
+  send(status: number, body: unknown): void;
+  /** Sends Lit's refusal shape `{ success: false, error: { code, message } }` with its status. */
+  refuse(code: OracleErrorCode, message: string): void;
+}
+
+export type Handler = (exchange: Exchange) => Promise<void>;
+
+export interface Route {
+  /** The path as matched and logged; a `:name` segment matches one non-empty segment. */
+  path: string;
+  /** Whether the route takes a slot of the concurrency bound (not for health checks). */
+  bounded: boolean;
+  handlers: Partial<Record<Method, Handler>>;
+}
+
+export interface RouteMatch {
+  route: Route;
+  params: Record<string, string>;
+}
+
+/** Finds the route of a path: exact paths first, then parameterised ones in the order given. */
+export class Router {
+  readonly #exact = new Map<string, Route>();
+  readonly #parameterised: { route: Route; segments: string[] }[] = [];
+
+  constructor(routes: readonly Route[]) {
+    for (const route of routes) {
+      const segments = route.path.split("/");
+      const taken =
+        this.#exact.has(route.path) || this.#parameterised.some((p) => p.route.path === route.path);
+      if (taken) throw new Error(`two routes for ${route.path}`);
+      if (segments.some(isParameter)) this.#parameterised.push({ route, segments });
+      else this.#exact.set(route.path, route);
+    }
+  }
+
+  match(pathname: string): RouteMatch | undefined {
+    const exact = this.#exact.get(pathname);
+    if (exact !== undefined) return { route: exact, params: {} };
+    const given = pathname.split("/");
+    for (const { route, segments } of this.#parameterised) {
+      const params = matchSegments(segments, given);
+      if (params !== undefined) return { route, params };
+    }
+    return undefined;
+  }
+}
+
+function isParameter(segment: string): boolean {
+  return segment.startsWith(":");
+}
+
+function matchSegments(pattern: string[], given: string[]): Record<string, string> | undefined {
+  if (pattern.length !== given.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    if (!isParameter(pattern[i])) {
+      if (pattern[i] !== given[i]) return undefined;
+    } else {
+      if (given[i] === "") return undefined;
+      params[pattern[i].slice(1)] = decodeSegment(given[i]);
+    }
+  }
+  return params;
+}
+
+/** A malformed escape (`%zz`) is kept as sent: the handler then refuses the value itself. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The contract of the oracle's keystore, the only place PKP private keys exist. Implemented by
+ * `FileKeystore` (./fileKeystore: durable, encrypted at rest; what the service uses) and
+ * `MemoryKeystore` (./memoryKeystore: no persistence, for unit tests and throwaway demos).
+ */
+import type { LitSignature } from "../signing";
+import type { StoredKey } from "./keyRing";
+
+export interface Keystore {
+  /**
+   * Generates a fresh key of `keyType` (default 2, ECDSA secp256k1) and resolves only once it is
+   * durably stored. Register the public key on chain only after this resolves: a key that is
+   * on chain but not in the keystore could never sign again.
+   */
+  generate(keyType?: number): Promise<StoredKey>;
+  /** True for every stored key, retired ones included. */
+  has(tokenId: bigint): boolean;
+  /** All stored keys (retired included), oldest first. */
+  list(): StoredKey[];
+  get(tokenId: bigint): StoredKey | undefined;
+  /**
+   * Signs a 32-byte digest with the PKP's key (canonical low-s) and returns Lit's signature shape.
+   * Authorization is the caller's job; this only refuses unknown or retired keys.
+   * @throws UnknownKeyError, KeyRetiredError, SigningError (digest not 32 bytes)
+   */
+  signDigest(tokenId: bigint, digest: Uint8Array | string): LitSignature;
+  /**
+   * Marks a key as retired (e.g. withdrawn from the chain's pool of unminted keys) without
+   * deleting it: it stays listed but refuses to sign. Idempotent; resolves once durable.
+   * @throws UnknownKeyError
+   */
+  retire(tokenId: bigint, at?: Date): Promise<StoredKey>;
+}

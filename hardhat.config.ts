@@ -1,5 +1,6 @@
 import { HardhatUserConfig, subtask, vars } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import type { SolcBuild } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
 import { deployerAccounts, rpcUrl } from "./tasks/deploy"; // also registers pkp:deploy
 import "./tasks/oracle";
@@ -8,13 +9,13 @@ import "./tasks/proof";
 // Hardhat 2 downloads native solc from a host this machine cannot reach. We compile with the
 // WASM build shipped in the npm `solc` package instead (Hardhat's documented "custom solc"
 // recipe). Only this one version is available: every contract pins exactly this version.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const SOLC_VERSION: string = require("solc/package.json").version;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a JSON file read at config load
+const SOLC_VERSION = (require("solc/package.json") as { version: string }).version;
 
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(
-  async (args: { solcVersion: string }, _hre, runSuper) => {
-    if (args.solcVersion !== SOLC_VERSION) return runSuper(args);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+  async (args: { solcVersion: string }, _hre, runSuper): Promise<SolcBuild> => {
+    if (args.solcVersion !== SOLC_VERSION) return (await runSuper(args)) as SolcBuild;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when compiling (a big WASM build)
     const solc = require("solc") as { version(): string };
     return {
       compilerPath: require.resolve("solc/soljson.js"),

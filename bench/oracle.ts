@@ -87,7 +87,7 @@ function postExecute(
               ms,
             });
           } catch (error) {
-            reject(error);
+            reject(error instanceof Error ? error : new Error(String(error)));
           }
         });
         response.on("error", reject);

@@ -24,7 +24,7 @@ export class InvalidCidError extends CodedError<"INVALID_CID"> {
 type IpfsOnlyHash = { of(content: string | Uint8Array): Promise<string> };
 let ipfsOnlyHash: IpfsOnlyHash | undefined;
 function loadIpfsOnlyHash(): IpfsOnlyHash {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS, loaded lazily
   ipfsOnlyHash ??= require("ipfs-only-hash") as IpfsOnlyHash;
   return ipfsOnlyHash;
 }

@@ -147,8 +147,10 @@ async function compilerInfo(hre: HardhatRuntimeEnvironment): Promise<DeploymentR
     );
   }
   const configured = hre.config.solidity.compilers.find((c) => c.version === buildInfo.solcVersion);
+  // Hardhat types a configured compiler's settings as `any`: they are solc's settings object.
+  const configuredSettings = configured?.settings as Record<string, unknown> | undefined;
   const settings: Record<string, unknown> = {
-    ...(configured?.settings ?? buildInfo.input.settings),
+    ...(configuredSettings ?? buildInfo.input.settings),
   };
   delete settings.outputSelection; // Hardhat's own artifact selection, not a compiler choice
   return { version: buildInfo.solcLongVersion, settings };

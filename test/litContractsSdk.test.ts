@@ -196,7 +196,7 @@ describe("Lit's contracts-sdk 7.4.0 against our deployment", function () {
   });
 
   it("reads the PKP's public key through the SDK's PubkeyRouter handle", async function () {
-    const pubkey = (await sdk.pubkeyRouterContract.read.getPubkey(tokenId.toString())) as string;
+    const pubkey = await sdk.pubkeyRouterContract.read.getPubkey(tokenId.toString());
     expect(pubkey).to.equal(pool[0].publicKey);
   });
 });

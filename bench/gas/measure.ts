@@ -12,7 +12,6 @@
  * so a change in the stack's behaviour cannot silently change what a row means.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse } from "ethers";
 import { fakeCid, testKey, testKeys } from "../../test/helpers/keys";
 import {
@@ -86,7 +85,7 @@ async function measureOperations(
   deployed: Omit<Stack, "poolKeys">,
 ): Promise<Record<OperationKey, number>> {
   const signers = await hre.ethers.getSigners();
-  const [dave, erin, frank] = signers.slice(5, 8) as HardhatEthersSigner[];
+  const [dave, erin, frank] = signers.slice(5, 8);
   const { deployer, alice, bob, carol, stranger, router, pkpNft, permissions } = deployed;
   const poolKeys = testKeys(16, "bench-pool");
   const stack: Stack = { ...deployed, poolKeys };
@@ -204,16 +203,19 @@ async function measureOperations(
 }
 
 function environmentOf(hre: HardhatRuntimeEnvironment): GasEnvironment {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const hardhatVersion: string = require("hardhat/package.json").version;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a JSON file, read once
+  const hardhatVersion = (require("hardhat/package.json") as { version: string }).version;
   const compiler = hre.config.solidity.compilers[0];
+  // Hardhat types the settings as `any`; these are the fields of solc's settings read here.
+  const settings = compiler.settings as
+    { optimizer?: { runs?: number }; viaIR?: boolean; evmVersion?: string } | undefined;
   return {
     hardhat: hardhatVersion,
     hardfork: hre.config.networks.hardhat.hardfork,
     solc: compiler.version,
-    optimizerRuns: Number(compiler.settings?.optimizer?.runs ?? 0),
-    viaIR: compiler.settings?.viaIR === true,
-    evmVersion: String(compiler.settings?.evmVersion ?? ""),
+    optimizerRuns: Number(settings?.optimizer?.runs ?? 0),
+    viaIR: settings?.viaIR === true,
+    evmVersion: String(settings?.evmVersion ?? ""),
   };
 }
 

@@ -69,6 +69,11 @@ export class SnapshotFormatError extends Error {
   }
 }
 
+/** A string field of the environment as text ("" when missing; never "[object Object]"). */
+function textOf(value: unknown): string {
+  return typeof value === "string" || typeof value === "number" ? String(value) : "";
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -114,12 +119,12 @@ export function parseSnapshot(text: string, source: string): GasSnapshot {
   const env = isRecord(raw.environment) ? raw.environment : {};
   return {
     environment: {
-      hardhat: String(env.hardhat ?? ""),
-      hardfork: String(env.hardfork ?? ""),
-      solc: String(env.solc ?? ""),
+      hardhat: textOf(env.hardhat),
+      hardfork: textOf(env.hardfork),
+      solc: textOf(env.solc),
       optimizerRuns: Number(env.optimizerRuns ?? 0),
       viaIR: env.viaIR === true,
-      evmVersion: String(env.evmVersion ?? ""),
+      evmVersion: textOf(env.evmVersion),
     },
     operations,
     deployments,

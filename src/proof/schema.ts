@@ -49,8 +49,10 @@ function describe(value: unknown): string {
     const shown = value.length > 24 ? `${value.slice(0, 21)}...` : value;
     return `"${shown}" (${value.length} characters)`;
   }
-  if (typeof value === "object") return "an object";
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+    return `${typeof value} ${String(value)}`;
+  }
+  return "an object"; // what JSON.parse leaves: an object (functions and symbols cannot occur)
 }
 
 class Problems {

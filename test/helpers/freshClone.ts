@@ -40,5 +40,5 @@ export async function freshClone(prefix = "pkp-fresh-clone-"): Promise<FreshClon
     await fs.copyFile(path.join(PROJECT_ROOT, file), path.join(target, file));
   }
   await fs.symlink(path.join(PROJECT_ROOT, "node_modules"), path.join(target, "node_modules"));
-  return { path: target, remove: dir.remove };
+  return { path: target, remove: () => dir.remove() };
 }

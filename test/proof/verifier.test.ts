@@ -5,7 +5,7 @@ import hre, { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { cidOfCode, cidToBytes } from "../../src/cid";
 import { MemoryKeystore } from "../../src/oracle/keystore";
-import { SigningOracle, type ExecuteSuccess } from "../../src/oracle/oracle";
+import { SigningOracle } from "../../src/oracle/oracle";
 import { ActionRuntime } from "../../src/oracle/runtime";
 import {
   buildProofBundle,
@@ -123,7 +123,7 @@ describe("verifyProof", function () {
         ipfsId: await cidOfCode(actionCode),
         mintTxHash,
         jsParams: params,
-        result: result as ExecuteSuccess,
+        result,
       });
     };
     const verify = (bundle: ProofBundle, reexecute = false) =>

@@ -25,11 +25,11 @@ export interface Exchange {
   /** The values of the route's `:name` path segments, URI-decoded. */
   params: Readonly<Record<string, string>>;
   /** The body as JSON, read under the server's body cap (413 past it, 400 if not JSON). */
-  readJson(): Promise<unknown>;
+  readJson: () => Promise<unknown>;
   /** Sends `body` as JSON with `status` (nothing if a response was sent already). */
-  send(status: number, body: unknown): void;
+  send: (status: number, body: unknown) => void;
   /** Sends Lit's refusal shape `{ success: false, error: { code, message } }` with its status. */
-  refuse(code: OracleErrorCode, message: string): void;
+  refuse: (code: OracleErrorCode, message: string) => void;
 }
 
 export type Handler = (exchange: Exchange) => Promise<void>;

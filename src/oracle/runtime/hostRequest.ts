@@ -186,7 +186,7 @@ class ArgReader {
     if (!isHexString(hex, 65) && !isHexString(hex, 33)) {
       throw this.error("publicKey must be a 65-byte uncompressed or 33-byte compressed key (hex)");
     }
-    return hex as Hex;
+    return hex;
   }
 
   sigName(): string {

@@ -18,6 +18,11 @@ import { makeTempDir } from "../../helpers/tempDir";
 
 const FAST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 
+/** Resolves once `condition` holds, checking every 10 ms; a failing check fails the test. */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 describe("KeyProvisioner", () => {
   /** Chain state only: keystores are per test, since a fixture's objects survive its snapshots. */
   async function stackFixture() {
@@ -225,17 +230,15 @@ describe("KeyProvisioner", () => {
       try {
         expect(kinds(events)).to.include.members(["started", "reconciled", "level"]);
         expect(await stack.router.unmintedKeyCount(2n)).to.equal(10n);
-        const refilled = new Promise<void>((resolve) => {
-          const check = setInterval(async () => {
-            const count = await stack.router.unmintedKeyCount(2n);
-            if (count === 10n && keystore.list().length === 13) {
-              clearInterval(check);
-              resolve();
-            }
-          }, 10);
-        });
-        for (let i = 0; i < 3; i++) await mintNextAs(stack.pkpNft, stack.alice);
-        await refilled;
+        await Promise.all([
+          until(
+            async () =>
+              (await stack.router.unmintedKeyCount(2n)) === 10n && keystore.list().length === 13,
+          ),
+          (async () => {
+            for (let i = 0; i < 3; i++) await mintNextAs(stack.pkpNft, stack.alice);
+          })(),
+        ]);
         await provisioner.stop();
         expect(await stack.router.unmintedKeyCount(2n)).to.equal(10n);
       } finally {
@@ -271,16 +274,10 @@ describe("KeyProvisioner", () => {
       await provisioner.start();
       try {
         failNext = 2;
-        const recovered = new Promise<void>((resolve) => {
-          const check = setInterval(async () => {
-            if ((await stack.router.unmintedKeyCount(2n)) === 2n && failNext === 0) {
-              clearInterval(check);
-              resolve();
-            }
-          }, 10);
-        });
-        await mintNextAs(stack.pkpNft, stack.alice);
-        await recovered;
+        await Promise.all([
+          until(async () => (await stack.router.unmintedKeyCount(2n)) === 2n && failNext === 0),
+          mintNextAs(stack.pkpNft, stack.alice),
+        ]);
         const errors = events.filter((e) => e.kind === "error");
         expect(errors.length).to.be.at.least(2);
         expect(errors[0].message).to.match(/disk full/);

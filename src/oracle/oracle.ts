@@ -12,6 +12,7 @@
 import { ethers } from "ethers";
 import { cidToBytes, isCidV0 } from "../cid";
 import { MemoryActionStore, VerifiedCodeCache, type ActionStore } from "./actionStore";
+import { basicAuthContext } from "./auth/authContext";
 import { SCOPE_SIGN_ANYTHING } from "../protocol";
 import { authorizeHeldKey } from "./authorization";
 import { verifyAuthSig, type AuthSig } from "./authSig";
@@ -128,6 +129,7 @@ export class SigningOracle {
         ipfsId,
         jsParams: request.jsParams ?? {},
         host,
+        auth: basicAuthContext(ipfsId, authSigAddress),
       });
       this.lastTimings = { ...outcome.timings, prepareMs };
       return {

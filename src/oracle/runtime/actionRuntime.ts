@@ -3,6 +3,7 @@
  * size, jsParams), borrows a sandbox worker from the pool, lets a RunSession drive the execution,
  * returns the worker (or replaces it) and assembles the outcome with timings.
  */
+import type { AuthContext } from "../auth/authContext";
 import { ActionFailure } from "./actionFailure";
 import type { HostValue } from "./hostRequest";
 import { type ActionLimits, DEFAULT_LIMITS, resolveLimits } from "./limits";
@@ -33,6 +34,11 @@ export interface ActionRunInput {
   jsParams?: Record<string, unknown>;
   host: ActionHost;
   limits?: Partial<ActionLimits>;
+  /**
+   * Who is asking (Lit's AuthContext), to be shown to the action as the frozen `Lit.Auth`.
+   * Not yet passed into the sandbox (issue 14 does that).
+   */
+  auth?: AuthContext;
 }
 
 export interface ActionOutcome {

@@ -9,6 +9,7 @@ export type KeystoreErrorCode =
   | "WRONG_PASSPHRASE"
   | "HEADER_CORRUPT"
   | "HEADER_MISSING"
+  | "ROOT_SECRET_CORRUPT"
   | "INVALID_OPTIONS"
   | "UNKNOWN_KEY"
   | "KEY_RETIRED"

@@ -3,6 +3,7 @@
  *
  * Layout of `dir` (0700):
  *   keystore.json              scrypt salt/cost + passphrase check value (see header.ts)
+ *   root-secret.json           the sealed root of every derived secret (see rootSecret.ts)
  *   pkp-<64 hex tokenId>.json  public metadata in clear, private key sealed with AES-256-GCM (0600)
  *
  * Every write goes through `writeFileDurably`, so a crash leaves either the old file, the new
@@ -34,6 +35,7 @@ import {
 } from "./crypto";
 import { KeystoreError, formatTokenId } from "./errors";
 import { HEADER_FILE, openOrCreateHeader } from "./header";
+import { ROOT_SECRET_FILE, deriveFromRoot, openOrCreateRootSecret } from "./rootSecret";
 import type { LitSignature } from "../signing";
 import type { Keystore } from "./types";
 import { messageOf } from "../../errorText";
@@ -84,16 +86,19 @@ export class FileKeystore implements Keystore {
   readonly #fileKey: Buffer;
   readonly #ring: KeyRing;
   readonly #entropy: EntropySource;
+  readonly #rootSecret: Buffer;
 
   private constructor(
     dir: string,
     fileKey: Buffer,
+    rootSecret: Buffer,
     ring: KeyRing,
     problems: KeystoreProblem[],
     entropy: EntropySource,
   ) {
     this.dir = dir;
     this.#fileKey = fileKey;
+    this.#rootSecret = rootSecret;
     this.#ring = ring;
     this.problems = Object.freeze(problems);
     this.#entropy = entropy;
@@ -120,7 +125,7 @@ export class FileKeystore implements Keystore {
     const ring = new KeyRing();
     const problems: KeystoreProblem[] = [];
     for (const name of entries.sort()) {
-      if (name === HEADER_FILE) continue;
+      if (name === HEADER_FILE || name === ROOT_SECRET_FILE) continue;
       if (name.endsWith(TEMP_SUFFIX)) {
         // generate() only resolves after the rename, so a temp file belongs to a key that was
         // never handed out (and so never registered on chain): safe to ignore and delete.
@@ -141,7 +146,9 @@ export class FileKeystore implements Keystore {
         problems.push({ file: name, reason: `unreadable key file; ignored: ${messageOf(err)}` });
       }
     }
-    return new FileKeystore(dir, fileKey, ring, problems, opts.entropy ?? secureEntropy);
+    const entropy = opts.entropy ?? secureEntropy;
+    const rootSecret = await openOrCreateRootSecret(dir, fileKey, entropy);
+    return new FileKeystore(dir, fileKey, rootSecret, ring, problems, entropy);
   }
 
   async generate(keyType: number = Number(KEY_TYPE_ECDSA)): Promise<StoredKey> {
@@ -176,6 +183,10 @@ export class FileKeystore implements Keystore {
       this.#ring.replaceInfo(info);
     }
     return { ...info };
+  }
+
+  deriveSecret(purpose: string, id: Uint8Array, length?: number): Uint8Array {
+    return deriveFromRoot(this.#rootSecret, purpose, id, length);
   }
 
   /** Path of the file holding `tokenId`'s key (whether or not it exists). */

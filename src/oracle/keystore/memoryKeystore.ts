@@ -9,16 +9,22 @@ import {
   generateSigningKey,
   secureEntropy,
 } from "./keyRing";
+import { deriveFromRoot } from "./rootSecret";
 import type { Keystore } from "./types";
 
 /** Non-persistent keystore: keys vanish with the process. */
 export class MemoryKeystore implements Keystore {
   readonly #ring = new KeyRing();
   readonly #entropy: EntropySource;
+  readonly #rootSecret: Uint8Array;
 
-  /** `entropy` defaults to node:crypto; tests inject a known source (see FileKeystoreOptions). */
-  constructor(opts: { entropy?: EntropySource } = {}) {
+  /**
+   * `entropy` defaults to node:crypto; tests inject a known source (see FileKeystoreOptions).
+   * `rootSecret` (32 bytes) makes derived secrets reproducible across instances; default random.
+   */
+  constructor(opts: { entropy?: EntropySource; rootSecret?: Uint8Array } = {}) {
     this.#entropy = opts.entropy ?? secureEntropy;
+    this.#rootSecret = Uint8Array.from(opts.rootSecret ?? this.#entropy(32));
   }
 
   async generate(keyType: number = Number(KEY_TYPE_ECDSA)): Promise<StoredKey> {
@@ -48,5 +54,9 @@ export class MemoryKeystore implements Keystore {
     const info = this.#ring.retiredInfo(tokenId, at.toISOString());
     this.#ring.replaceInfo(info);
     return { ...info };
+  }
+
+  deriveSecret(purpose: string, id: Uint8Array, length?: number): Uint8Array {
+    return deriveFromRoot(this.#rootSecret, purpose, id, length);
   }
 }

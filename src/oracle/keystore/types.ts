@@ -30,4 +30,12 @@ export interface Keystore {
    * @throws UnknownKeyError
    */
   retire(tokenId: bigint, at?: Date): Promise<StoredKey>;
+  /**
+   * A deterministic secret (32 bytes by default) for one use, derived from the keystore's root
+   * secret (HKDF-SHA256; ./rootSecret): the same keystore, `purpose` and `id` always give the same
+   * bytes, another keystore never does. `purpose` is a lowercase name saying what the bytes are
+   * for (e.g. "claim-key", "action-key", "encryption"), so no two uses share a secret. The bytes
+   * must never leave the oracle (no sandbox, no log, no response).
+   */
+  deriveSecret(purpose: string, id: Uint8Array, length?: number): Uint8Array;
 }

@@ -34,6 +34,9 @@ class NoKeysKeystore implements Keystore {
   retire(): Promise<StoredKey> {
     return Promise.reject(new Error("the proof verifier holds no keys"));
   }
+  deriveSecret(): Uint8Array {
+    throw new Error("the proof verifier holds no secrets");
+  }
 }
 
 /** What one re-execution produced, in comparable form. */

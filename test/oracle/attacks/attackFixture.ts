@@ -66,6 +66,9 @@ export class RecordingKeystore implements Keystore {
   retire(tokenId: bigint, at?: Date): Promise<StoredKey> {
     return this.inner.retire(tokenId, at);
   }
+  deriveSecret(purpose: string, id: Uint8Array, length?: number): Uint8Array {
+    return this.inner.deriveSecret(purpose, id, length);
+  }
 }
 
 export interface Pkp {

@@ -165,10 +165,31 @@ describe("oracle/keystore", function () {
                   entropy: entropy.source,
                 });
           await ks.generate();
-          const privateHex = ethers.hexlify(entropy.issued[0]).slice(2);
+          // The root secret and the private key are both drawn from the entropy source.
+          expect(entropy.issued).to.have.length(2);
           const rendered = inspect(ks, { depth: 10, showHidden: true }) + JSON.stringify(ks);
-          expect(rendered).to.not.contain(privateHex);
+          for (const secret of entropy.issued) {
+            expect(rendered).to.not.contain(ethers.hexlify(secret).slice(2));
+          }
           expect(rendered).to.not.contain(PASSPHRASE);
+        });
+
+        it("derives secrets deterministically per purpose and id, never the same for two uses", function () {
+          const id = ethers.getBytes(DIGEST);
+          const a = keystore.deriveSecret("claim-key", id);
+          expect(a).to.have.length(32);
+          expect(keystore.deriveSecret("claim-key", id)).to.deep.equal(a);
+          expect(keystore.deriveSecret("action-key", id)).to.not.deep.equal(a);
+          expect(keystore.deriveSecret("claim-key", id.slice(1))).to.not.deep.equal(a);
+          expect(keystore.deriveSecret("claim-key", id, 64)).to.have.length(64);
+        });
+
+        it("refuses a derivation purpose that is not a lowercase name", function () {
+          expectThrow(
+            () => keystore.deriveSecret("Claim Key", new Uint8Array(1)),
+            KeystoreError,
+            "INVALID_OPTIONS",
+          );
         });
       });
     }
@@ -252,6 +273,32 @@ describe("oracle/keystore", function () {
       expectThrow(() => second.signDigest(b.tokenId, DIGEST), KeyRetiredError, "KEY_RETIRED");
     });
 
+    it("derives the same secrets after a restart, and other secrets in another keystore", async function () {
+      const id = ethers.getBytes(DIGEST);
+      const first = (await open()).deriveSecret("encryption", id);
+      expect((await open()).deriveSecret("encryption", id)).to.deep.equal(first);
+      const other = await FileKeystore.open({
+        dir: path.join(tmp.path, "other"),
+        passphrase: PASSPHRASE,
+        scrypt: FAST_SCRYPT,
+      });
+      expect(other.deriveSecret("encryption", id)).to.not.deep.equal(first);
+      expect((await fs.stat(path.join(dir, "root-secret.json"))).mode & 0o777).to.equal(0o600);
+    });
+
+    it("refuses to open with a damaged root secret instead of deriving other secrets", async function () {
+      await open();
+      const file = path.join(dir, "root-secret.json");
+      const content = JSON.parse(await fs.readFile(file, "utf8")) as {
+        secret: { ciphertext: string };
+      };
+      content.secret.ciphertext = content.secret.ciphertext.replace(/^./, (c) =>
+        c === "0" ? "1" : "0",
+      );
+      await fs.writeFile(file, JSON.stringify(content));
+      await expectRejection(open(), KeystoreError, "ROOT_SECRET_CORRUPT");
+    });
+
     it("loses nothing when the process dies between durable write and chain registration", async function () {
       // The crash model: generate resolves, then the process vanishes without any close/flush.
       let crashed: FileKeystore | undefined = await open();
@@ -281,15 +328,15 @@ describe("oracle/keystore", function () {
       expect(header.kdf.N).to.equal(FAST_SCRYPT.N);
     });
 
-    it("stores no private key bytes and no passphrase in plain text on disk", async function () {
+    it("stores no private key bytes, root secret or passphrase in plain text on disk", async function () {
       const entropy = recordingEntropy();
       const keystore = await open({ entropy: entropy.source });
       for (let i = 0; i < 3; i++) await keystore.generate();
       await keystore.retire(keystore.list()[0].tokenId);
-      expect(entropy.issued).to.have.length(3);
+      expect(entropy.issued).to.have.length(4); // the root secret, then 3 keys
 
       const files = await readAllFiles(dir);
-      expect(files.size).to.equal(4); // header + 3 keys
+      expect(files.size).to.equal(5); // header + root secret + 3 keys
       for (const [name, content] of files) {
         const text = content.toString("latin1").toLowerCase();
         for (const secret of entropy.issued) {

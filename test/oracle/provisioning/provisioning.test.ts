@@ -255,6 +255,7 @@ describe("KeyProvisioner", () => {
         get: (id) => keystore.get(id),
         signDigest: (id, d) => keystore.signDigest(id, d),
         retire: (id, at) => keystore.retire(id, at),
+        deriveSecret: (purpose, id, length) => keystore.deriveSecret(purpose, id, length),
         generate: async (t) => {
           if (failNext > 0) {
             failNext -= 1;

@@ -6,7 +6,6 @@
  * Not covered (by design, documented for the service): nonce replay protection (there is no
  * server-issued nonce), domain/URI pinning, EIP-1271 contract wallets and session signatures.
  */
-import { randomBytes } from "node:crypto";
 import { ethers } from "ethers";
 
 import { type SiweMessage, SiweParseError, formatSiweMessage, parseSiweMessage } from "./siwe";
@@ -177,7 +176,7 @@ export async function createAuthSig(
     uri: opts.uri ?? `https://${domain}`,
     version: "1",
     chainId: opts.chainId,
-    nonce: opts.nonce ?? randomBytes(8).toString("hex"),
+    nonce: opts.nonce ?? ethers.hexlify(ethers.randomBytes(8)).slice(2),
     issuedAt: now.toISOString(),
     expirationTime: new Date(now.getTime() + expiresInSeconds * 1000).toISOString(),
   });

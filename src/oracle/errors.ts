@@ -4,7 +4,7 @@
  * library and the HTTP service report exactly the same thing.
  */
 import { CodedError } from "../codedError";
-import { ActionFailure } from "./runtime";
+import { ActionFailure } from "./runtime/actionFailure";
 import { AuthSigError } from "./authSig";
 import { InvalidCidError } from "../cid";
 import { SigningError } from "./signing";

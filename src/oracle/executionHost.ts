@@ -10,7 +10,11 @@ import { authorizeHeldKey } from "./authorization";
 import type { PinnedChainView } from "./chainView";
 import { toOracleError } from "./errors";
 import type { Keystore } from "./keystore";
-import { FatalHostError, type ActionHost, type HostRequest, type HostValue } from "./runtime";
+// From the modules, not ./runtime's index: this host also runs in the explorer's browser bundle,
+// which must not pull in the worker-thread pool.
+import { FatalHostError } from "./runtime/actionFailure";
+import type { HostRequest, HostValue } from "./runtime/hostRequest";
+import type { ActionHost } from "./runtime/runSession";
 import { ethPersonalMessageDigest, type LitSignature, tokenIdFromPublicKey } from "./signing";
 
 /** Signs a digest for an authorized request; the default signs with the keystore. */

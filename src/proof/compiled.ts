@@ -6,7 +6,7 @@
  * `evm.deployedBytecode.immutableReferences` in the build info. Those byte ranges — and nothing
  * else — are masked before comparing, so one changed instruction, constant or metadata byte fails.
  */
-import { ethers } from "ethers";
+import { ethers, type InterfaceAbi } from "ethers";
 import type { Artifacts } from "hardhat/types";
 import { PROOF_CONTRACT_NAMES, type ProofContractName } from "./bundle";
 
@@ -22,6 +22,8 @@ export interface CompiledContract {
   deployedBytecode: string;
   /** Where the constructor writes immutables (solc's immutableReferences, flattened, sorted). */
   immutableRanges: ByteRange[];
+  /** The contract's ABI, from the same artifact (the verifier reads the chain through it). */
+  abi: InterfaceAbi;
 }
 
 export type CompiledContracts = Record<ProofContractName, CompiledContract>;
@@ -30,7 +32,11 @@ interface SolcContractOutput {
   evm?: { deployedBytecode?: { immutableReferences?: Record<string, ByteRange[]> } };
 }
 
-/** Reads the five contracts' runtime code and immutable positions from Hardhat's artifacts. */
+/**
+ * Reads the five contracts' runtime code, immutable positions and ABIs from Hardhat's artifacts.
+ * The result is plain JSON data: the explorer ships it with its page, so the browser compares the
+ * chain with the same build as `pkp:verify-proof`.
+ */
 export async function loadCompiledContracts(artifacts: Artifacts): Promise<CompiledContracts> {
   const entries = await Promise.all(
     PROOF_CONTRACT_NAMES.map(async (name) => {
@@ -54,6 +60,7 @@ export async function loadCompiledContracts(artifacts: Artifacts): Promise<Compi
         fullyQualifiedName,
         deployedBytecode: artifact.deployedBytecode.toLowerCase(),
         immutableRanges,
+        abi: artifact.abi as InterfaceAbi,
       };
       return [name, compiled] as const;
     }),

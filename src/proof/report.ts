@@ -1,5 +1,5 @@
 /** The verifier's report, for people (text) and for programs (JSON: the same data). */
-import type { CheckId, CheckResult, VerificationReport } from "./verifier";
+import type { CheckId, CheckResult, VerificationReport } from "./verification";
 
 export const CHECK_TITLES: Record<CheckId, string> = {
   contracts: "contracts",

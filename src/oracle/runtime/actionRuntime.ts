@@ -9,9 +9,9 @@ import type { HostValue } from "./hostRequest";
 import { type ActionLimits, DEFAULT_LIMITS, resolveLimits } from "./limits";
 import type { ActionTimings } from "./protocol";
 import { type ActionHost, RunSession } from "./runSession";
+import { checkRunInput } from "./runInput";
 import { WorkerPool, type WorkerPoolStats } from "./workerPool";
 import { availableParallelism } from "node:os";
-import { messageOf } from "../../errorText";
 
 export interface ActionRuntimeOptions {
   /** Worker threads (default: number of CPUs). Each runs one action at a time. */
@@ -103,17 +103,7 @@ export class ActionRuntime {
 
   private async execute(input: ActionRunInput, startedAt: number): Promise<ActionOutcome> {
     const limits = resolveLimits(this.limits, input.limits);
-    if (typeof input.code !== "string") {
-      throw new ActionFailure("INVALID_INPUT", "code must be a string");
-    }
-    const codeBytes = Buffer.byteLength(input.code, "utf8");
-    if (codeBytes > limits.codeBytes) {
-      throw new ActionFailure(
-        "LIMIT_EXCEEDED",
-        `action code is ${codeBytes} bytes, more than the limit of ${limits.codeBytes}`,
-      );
-    }
-    const paramsJson = encodeJsParams(input.jsParams, limits.codeBytes);
+    const paramsJson = checkRunInput(input, limits);
 
     const worker = await this.pool.acquire();
     const dispatchedAt = performance.now();
@@ -149,26 +139,4 @@ export class ActionRuntime {
       this.pool.release(worker, session.mustReplaceWorker);
     }
   }
-}
-
-/** jsParams → JSON object text; size-bounded like code, since it is evaluated alongside it. */
-function encodeJsParams(jsParams: Record<string, unknown> | undefined, maxBytes: number): string {
-  if (jsParams === undefined) return "{}";
-  if (typeof jsParams !== "object" || jsParams === null || Array.isArray(jsParams)) {
-    throw new ActionFailure("INVALID_INPUT", "jsParams must be a plain object");
-  }
-  let json: string;
-  try {
-    json = JSON.stringify(jsParams);
-  } catch (error) {
-    throw new ActionFailure("INVALID_INPUT", `jsParams must be JSON data: ${messageOf(error)}`);
-  }
-  const size = Buffer.byteLength(json, "utf8");
-  if (size > maxBytes) {
-    throw new ActionFailure(
-      "LIMIT_EXCEEDED",
-      `jsParams are ${size} bytes of JSON, more than the limit of ${maxBytes}`,
-    );
-  }
-  return json;
 }

@@ -16,8 +16,27 @@ import {
   parseSandboxRequest,
 } from "./hostRequest";
 import type { ActionLimits } from "./limits";
-import type { DoneMessage, FromWorkerMessage, HostCallMessage, WorkerTimings } from "./protocol";
-import type { PooledWorker } from "./workerPool";
+import type {
+  DoneMessage,
+  FromWorkerMessage,
+  HostCallMessage,
+  ToWorkerMessage,
+  WorkerTimings,
+} from "./protocol";
+import type { WorkerEvents } from "./workerPool";
+
+/**
+ * The sandbox a session drives: a pool's worker thread here (PooledWorker), a Web Worker in the
+ * explorer's browser runner. The session needs only these.
+ */
+export interface SessionWorker {
+  readonly alive: boolean;
+  attach(events: WorkerEvents): void;
+  detach(): void;
+  post(message: ToWorkerMessage): void;
+  /** Ends the sandbox at once (the watchdog's last resort). */
+  readonly thread: { terminate(): unknown };
+}
 
 /** Answers the action's Lit.Actions calls. Keys and chain access live only here (main thread). */
 export interface ActionHost {
@@ -56,7 +75,7 @@ export class RunSession {
   private replaceWorker = false;
 
   constructor(
-    private readonly worker: PooledWorker,
+    private readonly worker: SessionWorker,
     private readonly input: SessionInput,
   ) {}
 

@@ -5,8 +5,8 @@
  * because the code is known, name the bundle's other addresses); and each was created in the
  * block the bundle says (where the log search of the one-transaction check starts).
  */
-import { getAddress, type Provider } from "ethers";
-import { PKPHelper__factory } from "../../../typechain-types";
+import { Contract, getAddress, type Provider } from "ethers";
+import type { PKPHelper } from "../../../typechain-types";
 import { PROOF_CONTRACT_NAMES, type ProofContract, type ProofContractName } from "../bundle";
 import { compareRuntimeCode } from "../compiled";
 import { CheckRecorder, reasonOf, type CheckContext, type CheckResult } from "./types";
@@ -121,7 +121,11 @@ async function checkWiring(ctx: CheckContext, check: CheckRecorder): Promise<voi
     ]);
   }
   if (PKPHelper !== undefined) {
-    const helper = PKPHelper__factory.connect(PKPHelper.address, ctx.provider);
+    const helper = new Contract(
+      PKPHelper.address,
+      ctx.compiled.PKPHelper.abi,
+      ctx.provider,
+    ) as unknown as PKPHelper;
     links.push(
       ["PKPHelper.getPkpNftAddress", () => helper.getPkpNftAddress(at), PKPNFT.address],
       [

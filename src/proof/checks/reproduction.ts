@@ -5,39 +5,10 @@
  * twice: runs that disagree with each other are reported as a non-deterministic action, never as
  * a pass (nothing recorded can then be reproduced).
  */
-import { SigningOracle, type ExecuteResult } from "../../oracle/oracle";
-import type { Keystore, StoredKey } from "../../oracle/keystore";
+import type { ExecuteResult } from "../../oracle/oracle";
 import type { LitSignature } from "../../oracle/signing";
+import { ActionReplayer } from "../replay";
 import { CheckRecorder, reasonOf, type CheckContext, type CheckResult } from "./types";
-
-/**
- * Stands in for the oracle's keystore: it "holds" only the bundle's PKP (so the execution reaches
- * authorization and the signer) and can sign nothing.
- */
-class NoKeysKeystore implements Keystore {
-  constructor(private readonly tokenId: bigint) {}
-  has(tokenId: bigint): boolean {
-    return tokenId === this.tokenId;
-  }
-  list(): StoredKey[] {
-    return [];
-  }
-  get(): StoredKey | undefined {
-    return undefined;
-  }
-  generate(): Promise<StoredKey> {
-    return Promise.reject(new Error("the proof verifier holds no keys"));
-  }
-  signDigest(): LitSignature {
-    throw new Error("the proof verifier holds no keys");
-  }
-  retire(): Promise<StoredKey> {
-    return Promise.reject(new Error("the proof verifier holds no keys"));
-  }
-  deriveSecret(): Uint8Array {
-    throw new Error("the proof verifier holds no secrets");
-  }
-}
 
 /** What one re-execution produced, in comparable form. */
 interface Run {
@@ -66,7 +37,7 @@ function sameRun(a: Run, b: Run): boolean {
   );
 }
 
-async function runOnce(ctx: CheckContext, oracle: SigningOracle): Promise<Run> {
+async function runOnce(ctx: CheckContext, replayer: ActionReplayer): Promise<Run> {
   const { bundle } = ctx;
   const recorded = Object.values(bundle.execution.signatures);
   const requested: string[] = [];
@@ -86,7 +57,7 @@ async function runOnce(ctx: CheckContext, oracle: SigningOracle): Promise<Run> {
       }
     );
   };
-  const result: ExecuteResult = await oracle.execute(
+  const result: ExecuteResult = await replayer.execute(
     { code: bundle.action.code, ipfsId: bundle.action.ipfsId, jsParams: bundle.execution.jsParams },
     recorder,
   );
@@ -113,27 +84,24 @@ export async function checkReproduction(ctx: CheckContext): Promise<CheckResult>
   }
   const check = new CheckRecorder("reproduction");
   const { bundle } = ctx;
-  const oracle = new SigningOracle({
+  const replayer = new ActionReplayer({
     contracts: {
       pkpNft: ctx.pkpNft,
       pkpPermissions: ctx.pkpPermissions,
       pubkeyRouter: ctx.pubkeyRouter,
     },
     provider: ctx.provider,
-    chainId: bundle.chainId,
-    keystore: new NoKeysKeystore(ctx.tokenId),
-    runtime: ctx.reexecute.runtime,
+    runner: ctx.reexecute.runner,
+    tokenId: ctx.tokenId,
   });
   let first: Run;
   let second: Run;
   try {
-    first = await runOnce(ctx, oracle);
-    second = await runOnce(ctx, oracle);
+    first = await runOnce(ctx, replayer);
+    second = await runOnce(ctx, replayer);
   } catch (error) {
     check.fail(`the action could not be run again: ${reasonOf(error)}`);
     return check.result("");
-  } finally {
-    await oracle.close();
   }
   const recordedSigned = signedOf(bundle.execution.signatures);
   check.fact(

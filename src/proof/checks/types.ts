@@ -4,11 +4,11 @@
  */
 import type { Provider } from "ethers";
 import type { PKPNFT, PKPPermissions, PubkeyRouter } from "../../../typechain-types";
-import type { ActionRuntime } from "../../oracle/runtime";
 import type { ProofBundle } from "../bundle";
 import type { LogScanProgress } from "../chainLogs";
 import type { CompiledContracts } from "../compiled";
 import { messageOf, oneLine } from "../../errorText";
+import type { ActionRunner } from "../replay";
 
 export const CHECK_IDS = [
   "contracts",
@@ -52,7 +52,7 @@ export interface CheckContext {
   logChunkBlocks?: number;
   onProgress?: (progress: LogScanProgress) => void;
   /** For reproduction; absent means the check is skipped. */
-  reexecute?: { runtime: ActionRuntime };
+  reexecute?: { runner: ActionRunner };
 }
 
 export type Check = (context: CheckContext) => Promise<CheckResult>;

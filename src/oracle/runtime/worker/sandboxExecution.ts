@@ -68,7 +68,7 @@ export class SandboxExecution {
   private readonly pendingHostCalls = new Map<number, QuickJSDeferredPromise>();
   private readonly pendingSleeps = new Map<
     number,
-    { deferred: QuickJSDeferredPromise; timer: NodeJS.Timeout }
+    { deferred: QuickJSDeferredPromise; timer: ReturnType<typeof setTimeout> }
   >();
   private nextCallId = 1;
   private failure: Failure | undefined;
@@ -271,7 +271,7 @@ export class SandboxExecution {
 
     define("setResponse", (responseHandle) => {
       const response = context.getString(responseHandle);
-      const size = Buffer.byteLength(response, "utf8");
+      const size = utf8Length(response);
       if (size > this.run.limits.responseBytes) {
         this.fail(
           "LIMIT_EXCEEDED",
@@ -284,7 +284,7 @@ export class SandboxExecution {
 
     define("log", (lineHandle) => {
       const line = context.getString(lineHandle);
-      const size = Buffer.byteLength(line, "utf8");
+      const size = utf8Length(line);
       if (this.logBytes + size > this.run.limits.logBytes) {
         this.fail("LIMIT_EXCEEDED", `logs exceed the limit of ${this.run.limits.logBytes} bytes`);
         return { error: context.newError("log limit exceeded") };
@@ -578,6 +578,11 @@ function safeJson(value: unknown): string {
 
 function describeHostError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** UTF-8 size of `text` (no Buffer: this module also runs in the explorer's browser Web Worker). */
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
 }
 
 function truncate(message: string): string {

@@ -5,6 +5,7 @@ import "@nomicfoundation/hardhat-toolbox";
 import { deployerAccounts, rpcUrl } from "./tasks/deploy"; // also registers pkp:deploy
 import "./tasks/oracle";
 import "./tasks/proof";
+import "./tasks/explorer";
 
 // Hardhat 2 downloads native solc from a host this machine cannot reach. We compile with the
 // WASM build shipped in the npm `solc` package instead (Hardhat's documented "custom solc"

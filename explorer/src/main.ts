@@ -68,8 +68,10 @@ let generation = 0;
 async function show(app: App, focus: boolean): Promise<void> {
   // Only "#/…" is a route; "#main" (the skip link) stays an in-page link.
   if (location.hash !== "" && !location.hash.startsWith("#/")) return;
-  const route = parseRoute(location.hash);
+  const hash = location.hash;
+  const route = parseRoute(hash);
   const main = document.getElementById("main")!;
+  document.body.dataset.state = "rendering";
   const mine = ++generation;
   const view = h("div", { class: `view view-${route.name}` });
   replace(main, view);
@@ -117,6 +119,8 @@ async function show(app: App, focus: boolean): Promise<void> {
   if (mine !== generation) return;
   if (focus) view.querySelector<HTMLElement>("h1")?.focus();
   document.body.dataset.view = route.name;
+  // For tests and the benchmark: which URL the view on screen belongs to.
+  document.body.dataset.rendered = hash;
   document.body.dataset.state = "ready";
 }
 

@@ -39,7 +39,7 @@ export const DEFAULT_RPC_PROXY_LIMITS: Readonly<RpcProxyLimits> = Object.freeze(
   maxResponseBytes: 16 * 1024 * 1024,
 });
 
-type JsonRpcId = string | number | null;
+export type JsonRpcId = string | number | null;
 
 export interface JsonRpcRequest {
   jsonrpc: "2.0";

@@ -33,6 +33,7 @@ import {
   forwardRpc,
   jsonRpcErrorCode,
   refusalId,
+  type JsonRpcId,
   type RpcProxyLimits,
 } from "./rpcProxy";
 import { redactedOrigin } from "./upstream";
@@ -207,33 +208,15 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
     send(response, status, JSON.stringify(body), JSON_TYPE);
   }
 
-  async function handleRpc(request: http.IncomingMessage, response: http.ServerResponse) {
-    let body: unknown;
-    try {
-      body = await readJsonBody(request, rpcLimits.maxBodyBytes);
-      const checked = checkRpcBody(body, rpcLimits);
-      const answer = await forwardRpc(options.rpcUrl, checked, rpcLimits);
-      send(response, 200, answer.body, JSON_TYPE);
-    } catch (error) {
-      const refusal = asExplorerError(error);
-      // JSON-RPC's error shape, with the proxy's typed code in data.code.
-      sendRefusal(request, response, refusal, {
-        jsonrpc: "2.0",
-        id: refusalId(body),
-        error: {
-          code: jsonRpcErrorCode(refusal.code),
-          message: refusal.message,
-          data: { code: refusal.code },
-        },
-      });
-    }
-  }
-
+  /**
+   * Sends a refusal: `{ error: { code, message } }`, or on /rpc JSON-RPC's error shape with the
+   * typed code in `error.data.code` (so a JSON-RPC client shows the message).
+   */
   function sendRefusal(
     request: http.IncomingMessage,
     response: http.ServerResponse,
     refusal: ExplorerError,
-    body: unknown = { error: { code: refusal.code, message: refusal.message } },
+    rpc: { id: JsonRpcId } | undefined,
   ) {
     log({
       method: request.method ?? "",
@@ -244,7 +227,22 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
     });
     // A body we stopped reading (or never read) leaves the connection unusable: close it.
     if (!request.complete) response.setHeader("connection", "close");
-    sendJson(response, refusal.status, body);
+    const error = { code: refusal.code, message: refusal.message };
+    sendJson(
+      response,
+      refusal.status,
+      rpc
+        ? {
+            jsonrpc: "2.0",
+            id: rpc.id,
+            error: {
+              code: jsonRpcErrorCode(refusal.code),
+              message: refusal.message,
+              data: { code: refusal.code },
+            },
+          }
+        : { error },
+    );
   }
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse) {
@@ -255,6 +253,7 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
     const method = request.method ?? "";
     const pathname = (request.url ?? "/").split("?")[0];
     let release: (() => void) | undefined;
+    let rpcId: JsonRpcId = null;
     try {
       if (checkHost && !isLoopbackHostname(hostnameOf(request.headers.host ?? ""))) {
         throw new ExplorerError(
@@ -280,7 +279,10 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
       }
       if (pathname === "/rpc") {
         if (method !== "POST") throw notAllowed(pathname, "POST");
-        await handleRpc(request, response);
+        const body = await readJsonBody(request, rpcLimits.maxBodyBytes);
+        rpcId = refusalId(body);
+        const answer = await forwardRpc(options.rpcUrl, checkRpcBody(body, rpcLimits), rpcLimits);
+        send(response, 200, answer.body, JSON_TYPE);
         return;
       }
       if (pathname === "/api/config") {
@@ -304,7 +306,8 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
       if (error instanceof ExplorerError && error.code === "METHOD_NOT_ALLOWED") {
         response.setHeader("allow", pathname === "/rpc" ? "POST" : "GET");
       }
-      sendRefusal(request, response, asExplorerError(error));
+      const rpc = pathname === "/rpc" ? { id: rpcId } : undefined;
+      sendRefusal(request, response, asExplorerError(error), rpc);
     } finally {
       release?.();
     }

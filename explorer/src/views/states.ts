@@ -14,8 +14,8 @@ export function chainUnreachable(app: App): HTMLElement {
     h(
       "p",
       {},
-      `The explorer could not read network ${network} at ${app.config.rpc.origin}: `,
-      app.chainError?.message ?? "no answer",
+      `The explorer could not read network ${network}: `,
+      app.chainError?.message ?? `no answer from ${app.config.rpc.origin}`,
     ),
     network === "localhost"
       ? [

@@ -187,6 +187,7 @@ export function renderVerify(app: App, view: HTMLElement): void {
             class: `verdict ${report.ok ? "ok" : "bad"}`,
             "data-test": "verdict",
             "data-ok": String(report.ok),
+            "data-source": source,
           },
           mark(report.ok ? "pass" : "fail"),
           ` ${verdict}`,

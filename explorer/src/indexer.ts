@@ -7,19 +7,12 @@
  * The index is for listing and filtering; the PKP view reads grants from the chain's views, and
  * only a proof's verification establishes what a mint/grant/burn PKP can sign.
  */
-import {
-  ZeroAddress,
-  dataSlice,
-  getAddress,
-  hexlify,
-  keccak256,
-  type Log,
-  type LogDescription,
-} from "ethers";
+import { ZeroAddress, dataSlice, getAddress, keccak256 } from "ethers";
 import { scanLogs, type LogScanProgress } from "../../src/proof/chainLogs";
 import type { ExplorerConfig } from "./api";
-import type { ChainState, DeploymentContracts } from "./chain";
+import { rawLogSource, type ChainState, type DeploymentContracts } from "./chain";
 import { AUTH_METHOD_ACTION, tokenHex } from "./format";
+import { EventDecoder, type IndexedEvent } from "./logEvents";
 
 export interface Grant {
   type: bigint;
@@ -74,8 +67,10 @@ export function isMintGrantBurn(pkp: PkpRecord): boolean {
 }
 
 interface Decoded {
-  log: Log;
-  parsed: LogDescription;
+  event: IndexedEvent;
+  tx: string;
+  block: number;
+  index: number;
 }
 
 export interface IndexTimings {
@@ -92,6 +87,7 @@ export class PkpIndex {
   /** The last block read. */
   syncedTo: number;
   private readonly fromBlock: number;
+  private readonly decoder: EventDecoder;
 
   constructor(
     private readonly config: NonNullable<ExplorerConfig["deployment"]>,
@@ -103,6 +99,7 @@ export class PkpIndex {
       config.contracts.PKPPermissions.blockNumber,
     );
     this.syncedTo = this.fromBlock - 1;
+    this.decoder = new EventDecoder(contracts.pkpNft.interface, contracts.pkpPermissions.interface);
   }
 
   /** Reads the blocks after `syncedTo` up to `head` and applies their events. */
@@ -116,7 +113,7 @@ export class PkpIndex {
     const nft = this.contracts.pkpNft.interface;
     const permissions = this.contracts.pkpPermissions.interface;
     const common = {
-      provider: chain.provider,
+      provider: rawLogSource(),
       fromBlock: this.syncedTo + 1,
       toBlock: head,
       chunkBlocks: this.chunkBlocks,
@@ -127,30 +124,33 @@ export class PkpIndex {
         ...common,
         label: "PKPNFT mints and transfers",
         address: this.config.contracts.PKPNFT.address,
-        topics: [[nft.getEvent("PKPMinted").topicHash, nft.getEvent("Transfer").topicHash]],
+        topics: [this.decoder.topicsOf(nft)],
       }),
       scanLogs({
         ...common,
         label: "PKPPermissions grants",
         address: this.config.contracts.PKPPermissions.address,
-        topics: [
-          [
-            permissions.getEvent("PermittedAuthMethodAdded").topicHash,
-            permissions.getEvent("PermittedAuthMethodRemoved").topicHash,
-            permissions.getEvent("PermittedAuthMethodScopeAdded").topicHash,
-            permissions.getEvent("PermittedAuthMethodScopeRemoved").topicHash,
-          ],
-        ],
+        topics: [this.decoder.topicsOf(permissions)],
       }),
     ]);
     const fetched = performance.now();
     const all = [...nftLogs, ...permissionLogs].sort(
       (a, b) => a.blockNumber - b.blockNumber || a.index - b.index,
     );
+    const decoded: Decoded[] = [];
+    for (const log of all) {
+      const event = this.decoder.decode(log);
+      if (event === undefined) continue;
+      decoded.push({
+        event,
+        tx: log.transactionHash.toLowerCase(),
+        block: log.blockNumber,
+        index: log.index,
+      });
+    }
     // Mints first: a contract that emitted Transfer before PKPMinted would still be indexed.
-    const decoded = all.map((log) => this.decode(log));
-    for (const entry of decoded) if (entry?.parsed.name === "PKPMinted") this.apply(entry);
-    for (const entry of decoded) if (entry && entry.parsed.name !== "PKPMinted") this.apply(entry);
+    for (const entry of decoded) if (entry.event.kind === "minted") this.apply(entry);
+    for (const entry of decoded) if (entry.event.kind !== "minted") this.apply(entry);
     this.syncedTo = head;
     this.ordered = undefined;
     return { fetchMs: fetched - started, applyMs: performance.now() - fetched, logs: all.length };
@@ -164,22 +164,13 @@ export class PkpIndex {
     return this.ordered;
   }
 
-  private decode(log: Log): Decoded | undefined {
-    const isNft = log.address.toLowerCase() === this.config.contracts.PKPNFT.address.toLowerCase();
-    const iface = isNft ? this.contracts.pkpNft.interface : this.contracts.pkpPermissions.interface;
-    const parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
-    return parsed === null ? undefined : { log, parsed };
-  }
-
-  private apply({ log, parsed }: Decoded): void {
-    const tx = log.transactionHash.toLowerCase();
-    if (parsed.name === "PKPMinted") {
-      const tokenId = parsed.args[0] as bigint;
-      this.pkps.set(tokenId, {
-        tokenId,
-        hex: tokenHex(tokenId),
-        publicKey: hexlify(parsed.args[1] as string),
-        mint: { tx, block: log.blockNumber, index: log.index },
+  private apply({ event, tx, block, index }: Decoded): void {
+    if (event.kind === "minted") {
+      this.pkps.set(event.tokenId, {
+        tokenId: event.tokenId,
+        hex: tokenHex(event.tokenId),
+        publicKey: event.publicKey,
+        mint: { tx, block, index },
         owner: null,
         burned: false,
         transfers: [],
@@ -188,49 +179,41 @@ export class PkpIndex {
       });
       return;
     }
-    const tokenId = (parsed.name === "Transfer" ? parsed.args[2] : parsed.args[0]) as bigint;
-    const pkp = this.pkps.get(tokenId);
+    const pkp = this.pkps.get(event.tokenId);
     if (pkp === undefined) return; // not a PKP of this PKPNFT (cannot happen with these contracts)
     pkp.txs.add(tx);
-    switch (parsed.name) {
-      case "Transfer": {
-        const from = getAddress(parsed.args[0] as string);
-        const to = getAddress(parsed.args[1] as string);
-        pkp.transfers.push({ from, to, tx, block: log.blockNumber });
-        pkp.owner = to === ZeroAddress ? null : to;
-        pkp.burned = to === ZeroAddress && from !== ZeroAddress;
+    switch (event.kind) {
+      case "transfer":
+        pkp.transfers.push({ from: event.from, to: event.to, tx, block });
+        pkp.owner = event.to === ZeroAddress ? null : event.to;
+        pkp.burned = event.to === ZeroAddress && event.from !== ZeroAddress;
         return;
-      }
-      case "PermittedAuthMethodAdded": {
-        const type = parsed.args[1] as bigint;
-        const id = hexlify(parsed.args[2] as string);
-        const key = `${type}:${id}`;
+      case "added": {
+        const key = `${event.type}:${event.id}`;
         // Scopes survive a removal on chain (Lit's quirk): a re-added method keeps its old ones.
         const scopes = pkp.grants.get(key)?.scopes ?? this.removedScopes(pkp, key) ?? new Set();
         pkp.grants.set(key, {
-          type,
-          id,
-          userPubkey: hexlify(parsed.args[3] as string),
+          type: event.type,
+          id: event.id,
+          userPubkey: event.userPubkey,
           scopes,
           addedTx: tx,
         });
         return;
       }
-      case "PermittedAuthMethodRemoved": {
-        const key = `${parsed.args[1] as bigint}:${hexlify(parsed.args[2] as string)}`;
+      case "removed": {
+        const key = `${event.type}:${event.id}`;
         const grant = pkp.grants.get(key);
         if (grant !== undefined) this.rememberScopes(pkp, key, grant.scopes);
         pkp.grants.delete(key);
         return;
       }
-      case "PermittedAuthMethodScopeAdded":
-      case "PermittedAuthMethodScopeRemoved": {
-        const key = `${parsed.args[1] as bigint}:${hexlify(parsed.args[2] as string)}`;
-        const scope = Number(parsed.args[3] as bigint);
+      case "scope-added":
+      case "scope-removed": {
         // Scope events come before the method's Added event in the same transaction.
-        const scopes = this.pendingScopes(pkp, key);
-        if (parsed.name === "PermittedAuthMethodScopeAdded") scopes.add(scope);
-        else scopes.delete(scope);
+        const scopes = this.pendingScopes(pkp, `${event.type}:${event.id}`);
+        if (event.kind === "scope-added") scopes.add(event.scope);
+        else scopes.delete(event.scope);
         return;
       }
     }

@@ -3,10 +3,11 @@
  * chain now (actions with their CID and code, addresses, other auth methods by type name), and
  * every transaction whose logs name it.
  */
-import { getAddress, hexlify, toBeHex, type Log } from "ethers";
+import { getAddress, hexlify, toBeHex } from "ethers";
+import type { LogLike } from "../../../src/proof/chainLogs";
 import { scanLogs } from "../../../src/proof/chainLogs";
 import type { App } from "../app";
-import { describeError } from "../chain";
+import { describeError, rawLogSource } from "../chain";
 import { copyButton, fact, h, hexValue, notice, shortHex } from "../dom";
 import {
   AUTH_METHOD_ACTION,
@@ -183,7 +184,7 @@ async function transactions(app: App, pkp: PkpRecord): Promise<HTMLElement> {
   const permissions = deployment.contracts.PKPPermissions;
   const topic = toBeHex(pkp.tokenId, 32);
   const common = {
-    provider: app.chain!.provider,
+    provider: rawLogSource(),
     fromBlock: pkp.mint.block,
     toBlock: await app.chain!.provider.getBlockNumber(),
     chunkBlocks: app.config.logChunkBlocks,
@@ -205,13 +206,13 @@ async function transactions(app: App, pkp: PkpRecord): Promise<HTMLElement> {
   const logs = [...byTopic1, ...byTopic3].sort(
     (a, b) => a.blockNumber - b.blockNumber || a.index - b.index,
   );
-  const byTx = new Map<string, Log[]>();
+  const byTx = new Map<string, LogLike[]>();
   for (const log of logs) {
     const list = byTx.get(log.transactionHash) ?? [];
     list.push(log);
     byTx.set(log.transactionHash, list);
   }
-  const nameOf = (log: Log) => {
+  const nameOf = (log: LogLike) => {
     const iface =
       getAddress(log.address) === nft.address
         ? app.contracts!.pkpNft.interface

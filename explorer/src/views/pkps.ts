@@ -235,6 +235,10 @@ export async function renderPkps(
   if (pagerNav !== null) view.append(pagerNav);
   app.timings.listRenderedMs ??= performance.now();
   performance.mark("explorer:list-rendered");
+  // The frame after the one that contains the list: it has been painted by then.
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => (app.timings.listPaintedMs ??= performance.now())),
+  );
 }
 
 function pager(filters: Filters, page: number, pages: number): HTMLElement | null {

@@ -11,11 +11,7 @@ import { ApiError, loadCompiled, loadConfig, type ExplorerConfig } from "./api";
 import { createApp, type App } from "./app";
 import { ChainError, connectChain, describeError, type ChainState } from "./chain";
 import { h, notice, replace } from "./dom";
-import { renderAction } from "./views/action";
-import { renderPkp } from "./views/pkp";
 import { renderPkps } from "./views/pkps";
-import { renderStats } from "./views/stats";
-import { renderVerify } from "./views/verify";
 
 declare global {
   interface Window {
@@ -82,17 +78,18 @@ async function show(app: App, focus: boolean): Promise<void> {
       case "pkps":
         await renderPkps(app, view, route.query);
         break;
+      // The other views (and the verifier, the CID hashing they use) load when first opened.
       case "pkp":
-        await renderPkp(app, view, route.param ?? "");
+        await (await import("./views/pkp")).renderPkp(app, view, route.param ?? "");
         break;
       case "action":
-        await renderAction(app, view, route.param);
+        await (await import("./views/action")).renderAction(app, view, route.param);
         break;
       case "verify":
-        renderVerify(app, view);
+        (await import("./views/verify")).renderVerify(app, view);
         break;
       case "stats":
-        await renderStats(app, view);
+        await (await import("./views/stats")).renderStats(app, view);
         break;
       case "unknown":
         view.append(

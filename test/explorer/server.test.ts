@@ -74,7 +74,7 @@ const ASSETS: ExplorerAssets = {
       { body: Buffer.from("export {};"), contentType: "text/javascript; charset=utf-8" },
     ],
   ]),
-  stats: { buildMs: 0, appBytes: 10, workerBytes: 0, wasmBytes: 0 },
+  stats: { buildMs: 0, appBytes: 10, entryBytes: 10, workerBytes: 0, wasmBytes: 0 },
 };
 
 const RECORD: DeploymentRecord = {

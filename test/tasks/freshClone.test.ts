@@ -18,6 +18,7 @@ import {
 } from "../helpers/hardhatNode";
 import { readmeCommands } from "../helpers/readmeCommands";
 import { spawnOracle, type OracleProcess } from "../oracle/http/oracleProcess";
+import { spawnTask, type TaskProcess } from "../helpers/taskProcess";
 
 /** The README's local-stack commands, in the order a newcomer runs them. */
 const EXPECTED_TASKS = [
@@ -27,6 +28,7 @@ const EXPECTED_TASKS = [
   "pkp:mint-grant-burn",
   "pkp:execute",
   "pkp:verify-proof",
+  "pkp:explorer",
 ];
 
 const MINUTE = 60_000;
@@ -41,6 +43,7 @@ describe("a fresh clone runs every README command with no earlier compile", func
   let clone: FreshClone;
   let node: HardhatNode | undefined;
   let oracle: OracleProcess | undefined;
+  let explorer: TaskProcess | undefined;
   let env: NodeJS.ProcessEnv = {};
   let tokenId: string | undefined;
 
@@ -49,6 +52,7 @@ describe("a fresh clone runs every README command with no earlier compile", func
   });
 
   after(async function () {
+    await explorer?.stop();
     await oracle?.stop();
     await node?.stop();
     await clone?.remove();
@@ -109,6 +113,25 @@ describe("a fresh clone runs every README command with no earlier compile", func
         const health = await fetch(`${oracle.url}/health`);
         expect(health.status).to.equal(200);
         expect(((await health.json()) as { ok: boolean }).ok).to.equal(true);
+        return;
+      }
+      if (task === "pkp:explorer") {
+        // The page is built when the task starts: it must build from the fresh clone too.
+        const argv = args.map((arg) => (arg === "http://127.0.0.1:8787" ? oracle!.url : arg));
+        explorer = await spawnTask(
+          [task, ...argv, "--port", String(await freePort())],
+          /Explorer listening on (http:\/\/\S+)/,
+          { cwd: clone.path, env, timeoutMs: 5 * MINUTE },
+        );
+        const config = (await (await fetch(`${explorer.ready}/api/config`)).json()) as {
+          deployment: unknown;
+          oracle: { configured: boolean };
+        };
+        expect(config.deployment, "the page sees deployments/localhost.json").to.not.equal(null);
+        expect(config.oracle.configured).to.equal(true);
+        const page = await fetch(`${explorer.ready}/`);
+        expect(page.status).to.equal(200);
+        expect((await fetch(`${explorer.ready}/app/app.js`)).status).to.equal(200);
         return;
       }
       const argv = args.map((arg) => {

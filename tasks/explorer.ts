@@ -1,5 +1,6 @@
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { CodedError } from "../src/codedError";
 import { compileThenLoad } from "./compileFirst";
 
 /**
@@ -17,9 +18,16 @@ export interface ExplorerTaskArgs {
   deploymentsDir?: string;
 }
 
-export class ExplorerTaskError extends Error {
-  override readonly name = "ExplorerTaskError";
-}
+export type ExplorerTaskErrorCode =
+  /** A flag's value is not usable (port, oracle URL). */
+  | "INVALID_ARGUMENT"
+  /** The network cannot be served: the in-process chain, or its RPC URL is not set. */
+  | "NETWORK_NOT_SERVABLE"
+  /** Something else listens on --port. */
+  | "PORT_IN_USE";
+
+/** A mistake of the user's or of the environment: one line on stderr, exit code 1. */
+export class ExplorerTaskError extends CodedError<ExplorerTaskErrorCode> {}
 
 task("pkp:explorer", "Serves the explorer page for deployments/<network>.json on localhost")
   .addOptionalParam("host", "Interface to listen on", "127.0.0.1", types.string)
@@ -40,9 +48,9 @@ task("pkp:explorer", "Serves the explorer page for deployments/<network>.json on
     try {
       await runExplorer(args, hre);
     } catch (error) {
-      const expected =
-        error instanceof ExplorerTaskError ||
-        (error instanceof Error && typeof (error as { code?: unknown }).code === "string");
+      // The project's typed refusals (CodedError: a deployment record, the page's build, these
+      // arguments) are the user's to fix; anything else is a bug.
+      const expected = error instanceof CodedError;
       if (!expected && hre.hardhatArguments.showStackTraces) throw error;
       const message = error instanceof Error ? error.message : String(error);
       for (const line of message.split("\n")) console.error(`pkp:explorer: ${line}`);
@@ -53,7 +61,10 @@ task("pkp:explorer", "Serves the explorer page for deployments/<network>.json on
 
 function checkArgs(args: ExplorerTaskArgs): void {
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65_535) {
-    throw new ExplorerTaskError(`--port ${args.port} is not a TCP port (0-65535)`);
+    throw new ExplorerTaskError(
+      "INVALID_ARGUMENT",
+      `--port ${args.port} is not a TCP port (0-65535)`,
+    );
   }
   if (args.oracle !== undefined) {
     let url: URL;
@@ -61,11 +72,15 @@ function checkArgs(args: ExplorerTaskArgs): void {
       url = new URL(args.oracle);
     } catch {
       throw new ExplorerTaskError(
+        "INVALID_ARGUMENT",
         `--oracle ${args.oracle} is not a URL (e.g. http://127.0.0.1:8787)`,
       );
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new ExplorerTaskError(`--oracle ${args.oracle} is not an http(s) URL`);
+      throw new ExplorerTaskError(
+        "INVALID_ARGUMENT",
+        `--oracle ${args.oracle} is not an http(s) URL`,
+      );
     }
   }
 }
@@ -75,6 +90,7 @@ async function runExplorer(args: ExplorerTaskArgs, hre: HardhatRuntimeEnvironmen
   if (network === "hardhat" || !("url" in hre.network.config)) {
     // The in-process chain lives and dies with this command: nothing is deployed on it.
     throw new ExplorerTaskError(
+      "NETWORK_NOT_SERVABLE",
       "the explorer needs a chain it can reach over HTTP; --network hardhat is this process's own " +
         "in-memory chain. Start one with `npx hardhat node --hostname 127.0.0.1`, deploy with " +
         "`npx hardhat pkp:deploy --network localhost`, then run " +
@@ -84,19 +100,32 @@ async function runExplorer(args: ExplorerTaskArgs, hre: HardhatRuntimeEnvironmen
   checkArgs(args);
   const { missingNetworkVars } = await import("./networkVars");
   const missingUrl = missingNetworkVars(network).filter((problem) => problem.includes("RPC URL"));
-  if (missingUrl.length > 0) throw new ExplorerTaskError(missingUrl.join("\n"));
+  if (missingUrl.length > 0) {
+    throw new ExplorerTaskError("NETWORK_NOT_SERVABLE", missingUrl.join("\n"));
+  }
 
   const impl = await compileThenLoad("pkp:explorer", hre, () => import("../src/explorer/service"));
   if (impl === undefined) return;
-  const service = await impl.startExplorerService({
-    network,
-    rpcUrl: hre.network.config.url,
-    artifacts: hre.artifacts,
-    deploymentsDir: args.deploymentsDir,
-    oracleUrl: args.oracle,
-    host: args.host,
-    port: args.port,
-  });
+  const service = await impl
+    .startExplorerService({
+      network,
+      rpcUrl: hre.network.config.url,
+      artifacts: hre.artifacts,
+      deploymentsDir: args.deploymentsDir,
+      oracleUrl: args.oracle,
+      host: args.host,
+      port: args.port,
+    })
+    .catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EADDRINUSE" && error.code !== "EADDRNOTAVAIL") throw error;
+      throw new ExplorerTaskError(
+        "PORT_IN_USE",
+        error.code === "EADDRINUSE"
+          ? `${args.host}:${args.port} is in use: pass another --port (0 picks a free one)`
+          : `cannot listen on ${args.host}: it is not an address of this machine (--host)`,
+        { cause: error },
+      );
+    });
 
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {

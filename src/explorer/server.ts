@@ -265,7 +265,15 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
       const asset = options.assets.files.get(pathname);
       if (asset !== undefined) {
         if (method !== "GET" && method !== "HEAD") throw notAllowed(pathname, "GET");
-        send(response, 200, method === "HEAD" ? "" : asset.body, asset.contentType);
+        if (method === "HEAD") {
+          response.writeHead(200, {
+            "content-type": asset.contentType,
+            "content-length": asset.body.length,
+          });
+          response.end();
+        } else {
+          send(response, 200, asset.body, asset.contentType);
+        }
         return;
       }
       if (pathname === "/rpc" || pathname.startsWith("/api/")) {

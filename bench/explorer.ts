@@ -155,17 +155,11 @@ async function main(): Promise<void> {
       const page = await browser.newPage();
       await page.goto(`${server.url}/#/`);
       await page.waitForFunction(
-        () =>
-          (window as unknown as { __explorer?: { timings: Record<string, number> } }).__explorer
-            ?.timings.listPaintedMs !== undefined,
+        () => window.__explorer?.timings.listPaintedMs !== undefined,
         null,
         { timeout: 60_000 },
       );
-      const timings = await page.evaluate(
-        () =>
-          (window as unknown as { __explorer: { timings: Record<string, number> } }).__explorer
-            .timings,
-      );
+      const timings = await page.evaluate(() => window.__explorer?.timings ?? {});
       const shown = await page.locator("[data-test=pkp-table] tbody tr").count();
       const summary = await page.textContent("[data-test=pkp-summary]");
       if (!summary?.startsWith(`${PKPS.toLocaleString("en-US")} PKPs`) || shown !== 50) {

@@ -35,7 +35,10 @@ export async function rpc(method: string, params: unknown[] = []): Promise<unkno
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
     });
   } catch (error) {
-    throw new ChainError("EXPLORER_UNREACHABLE", `the explorer server does not answer: ${error}`);
+    throw new ChainError(
+      "EXPLORER_UNREACHABLE",
+      `the explorer server does not answer: ${describeError(error)}`,
+    );
   }
   let body: RpcAnswer;
   try {
@@ -58,7 +61,7 @@ export interface ChainState {
 /** Asks the chain for its id and head; ChainError when it cannot be reached. */
 export async function connectChain(): Promise<ChainState> {
   const [chainIdHex, headHex] = await Promise.all([rpc("eth_chainId"), rpc("eth_blockNumber")]);
-  const chainId = Number(chainIdHex as string);
+  const chainId = Number(chainIdHex);
   const provider = new JsonRpcProvider(`${location.origin}/rpc`, Network.from(chainId), {
     staticNetwork: true,
     batchMaxCount: 20,
@@ -66,7 +69,7 @@ export async function connectChain(): Promise<ChainState> {
     batchStallTime: 0,
     polling: false,
   });
-  return { chainId, head: Number(headHex as string), provider };
+  return { chainId, head: Number(headHex), provider };
 }
 
 export interface DeploymentContracts {

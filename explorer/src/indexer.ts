@@ -222,11 +222,17 @@ export class PkpIndex {
   /** Scopes by grant key, kept across removals and for grants whose Added event is still ahead. */
   private readonly scopeBook = new Map<bigint, Map<string, Set<number>>>();
 
+  private bookOf(pkp: PkpRecord): Map<string, Set<number>> {
+    let book = this.scopeBook.get(pkp.tokenId);
+    if (book === undefined)
+      this.scopeBook.set(pkp.tokenId, (book = new Map<string, Set<number>>()));
+    return book;
+  }
+
   private pendingScopes(pkp: PkpRecord, key: string): Set<number> {
     const granted = pkp.grants.get(key);
     if (granted !== undefined) return granted.scopes;
-    let book = this.scopeBook.get(pkp.tokenId);
-    if (book === undefined) this.scopeBook.set(pkp.tokenId, (book = new Map()));
+    const book = this.bookOf(pkp);
     let scopes = book.get(key);
     if (scopes === undefined) book.set(key, (scopes = new Set()));
     return scopes;
@@ -237,8 +243,6 @@ export class PkpIndex {
   }
 
   private rememberScopes(pkp: PkpRecord, key: string, scopes: Set<number>): void {
-    let book = this.scopeBook.get(pkp.tokenId);
-    if (book === undefined) this.scopeBook.set(pkp.tokenId, (book = new Map()));
-    book.set(key, scopes);
+    this.bookOf(pkp).set(key, scopes);
   }
 }

@@ -63,7 +63,8 @@ export async function fetchUpstream(
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    const reader = response.body?.getReader();
+    const reader = response.body?.getReader() as
+      ReadableStreamDefaultReader<Uint8Array> | undefined;
     for (;;) {
       if (reader === undefined) break;
       const { done, value } = await reader.read();

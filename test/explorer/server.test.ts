@@ -23,17 +23,6 @@ interface FakeUpstream {
 }
 
 async function fakeUpstream(): Promise<FakeUpstream> {
-  const fake: FakeUpstream = {
-    url: "",
-    requests: [],
-    delayMs: 0,
-    answer: (_path, body) => {
-      const request = JSON.parse(body) as { id: number } | Array<{ id: number }>;
-      const one = (r: { id: number }) => ({ jsonrpc: "2.0", id: r.id, result: "0x7a69" });
-      return { body: JSON.stringify(Array.isArray(request) ? request.map(one) : one(request)) };
-    },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
   const server = http.createServer((request, response) => {
     const parts: Buffer[] = [];
     request.on("data", (chunk: Buffer) => parts.push(chunk));
@@ -49,14 +38,22 @@ async function fakeUpstream(): Promise<FakeUpstream> {
       }, fake.delayMs);
     });
   });
+  const fake: FakeUpstream = {
+    url: "",
+    requests: [],
+    delayMs: 0,
+    answer: (_path, body) => {
+      const request = JSON.parse(body) as { id: number } | Array<{ id: number }>;
+      const one = (r: { id: number }) => ({ jsonrpc: "2.0", id: r.id, result: "0x7a69" });
+      return { body: JSON.stringify(Array.isArray(request) ? request.map(one) : one(request)) };
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  server.closeAllConnections.bind(server);
-  const close = fake.close;
-  fake.close = () => {
-    server.closeAllConnections();
-    return close();
-  };
   return fake;
 }
 

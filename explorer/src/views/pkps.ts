@@ -20,17 +20,21 @@ interface Filters {
   page: number;
 }
 
+// The type guards without narrowing, so that a refused value can still be quoted as a string.
+const looksLikeAddress = (text: string): boolean => isAddress(text);
+const looksLikeCid = (text: string): boolean => isCidV0(text);
+
 function readFilters(query: URLSearchParams): { filters: Filters; problems: string[] } {
   const problems: string[] = [];
   const filters: Filters = { burned: query.get("burned") === "1", page: 1 };
   const owner = query.get("owner")?.trim();
   if (owner) {
-    if (isAddress(owner)) filters.owner = getAddress(owner.toLowerCase());
+    if (looksLikeAddress(owner)) filters.owner = getAddress(owner.toLowerCase());
     else problems.push(`"${owner}" is not an address (0x and 40 hex digits)`);
   }
   const action = query.get("action")?.trim();
   if (action) {
-    if (isCidV0(action)) filters.action = action;
+    if (looksLikeCid(action)) filters.action = action;
     else problems.push(`"${action}" is not an action CID (Qm… , 46 characters)`);
   }
   const page = Number(query.get("page") ?? "1");

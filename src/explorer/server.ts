@@ -227,7 +227,12 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
     });
     // A body we stopped reading (or never read) leaves the connection unusable: close it.
     if (!request.complete) response.setHeader("connection", "close");
-    const error = { code: refusal.code, message: refusal.message };
+    // An unexpected exception's detail goes to the explorer's output only, not to the page.
+    const message =
+      refusal.code === "INTERNAL"
+        ? "internal error of the explorer server (its output has the detail)"
+        : refusal.message;
+    const error = { code: refusal.code, message };
     sendJson(
       response,
       refusal.status,
@@ -237,7 +242,7 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
             id: rpc.id,
             error: {
               code: jsonRpcErrorCode(refusal.code),
-              message: refusal.message,
+              message,
               data: { code: refusal.code },
             },
           }

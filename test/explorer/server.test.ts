@@ -405,6 +405,17 @@ describe("explorer server", function () {
       ]);
     });
 
+    it("answers an unexpected failure with 500 INTERNAL, its detail only in the explorer's output", async function () {
+      await start({
+        readDeployment: () => Promise.reject(new Error("EIO reading /home/secret/x")),
+      });
+      const answer = await getPath(server.url, "/api/config");
+      expect(answer.status).to.equal(500);
+      expect(apiRefusal(answer).code).to.equal("INTERNAL");
+      expect(answer.text).not.to.include("secret");
+      expect(logged.map((l) => l.message)).to.deep.equal(["EIO reading /home/secret/x"]);
+    });
+
     it("says ORACLE_UNREACHABLE (502) when the oracle does not answer", async function () {
       await start({ oracleUrl: "http://127.0.0.1:1" });
       const answer = await getPath(server.url, "/api/oracle/health");

@@ -43,3 +43,10 @@ export interface VerifyProofTaskArgs {
   logChunkBlocks?: number;
   noCompile: boolean;
 }
+
+export interface ExplorerTaskArgs {
+  host: string;
+  port: number;
+  oracle?: string;
+  deploymentsDir?: string;
+}

@@ -32,7 +32,9 @@ export type TaskErrorCode =
   /** The oracle refused to run the action. */
   | "EXECUTION_REFUSED"
   /** No PKP with that token id is routed on the network. */
-  | "UNKNOWN_PKP";
+  | "UNKNOWN_PKP"
+  /** Something else listens on the task's --host/--port. */
+  | "PORT_IN_USE";
 
 export class TaskError extends CodedError<TaskErrorCode> {}
 
@@ -42,6 +44,8 @@ export class DeployTaskError extends TaskError {}
 export class OracleTaskError extends TaskError {}
 /** The proof tasks' refusals (pkp:mint-grant-burn, pkp:execute, pkp:verify-proof). */
 export class ProofTaskError extends TaskError {}
+/** pkp:explorer's refusals. */
+export class ExplorerTaskError extends TaskError {}
 
 /** The generated files (typechain-types/, artifacts/) are missing and compiling was skipped. */
 export class NotCompiledError extends TaskError {

@@ -1,0 +1,46 @@
+/**
+ * pkp:explorer's implementation (tasks/explorer.ts registers it): starts the explorer service and
+ * serves until SIGINT/SIGTERM. Imported after compiling: the service ships this checkout's
+ * compiled contracts with the page.
+ */
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { startExplorerService } from "../src/explorer/service";
+import type { ExplorerTaskArgs } from "./args";
+import { ExplorerTaskError } from "./taskErrors";
+
+export async function serveExplorer(
+  args: ExplorerTaskArgs,
+  hre: HardhatRuntimeEnvironment,
+  rpcUrl: string,
+): Promise<void> {
+  const server = await startExplorerService({
+    network: hre.network.name,
+    rpcUrl,
+    artifacts: hre.artifacts,
+    deploymentsDir: args.deploymentsDir,
+    oracleUrl: args.oracle,
+    host: args.host,
+    port: args.port,
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "EADDRINUSE" && error.code !== "EADDRNOTAVAIL") throw error;
+    throw new ExplorerTaskError(
+      "PORT_IN_USE",
+      error.code === "EADDRINUSE"
+        ? `${args.host}:${args.port} is in use: pass another --port (0 picks a free one)`
+        : `cannot listen on ${args.host}: it is not an address of this machine (--host)`,
+      { cause: error },
+    );
+  });
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      console.log(`▸ ${signal}: stopping`);
+      void server.close().then(resolve);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  console.log("▸ Explorer stopped");
+}

@@ -2,21 +2,17 @@
  * The explorer server's read API (`/api/*`): what the page cannot get from the chain alone.
  * Refusals carry a typed code (`{ error: { code, message } }`), which views turn into states.
  */
+import { CodedError } from "../../src/codedError";
 import type { ExplorerConfig } from "../../src/explorer/server";
 import type { CompiledContracts } from "../../src/proof/compiled";
 
 export type { ExplorerConfig };
 
-/** A failed request to the explorer server, with its code (EXPLORER_UNREACHABLE: no answer). */
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ApiError";
-  }
-}
+/**
+ * A failed request to the explorer server, with the server's code (src/explorer/errors.ts), or
+ * EXPLORER_UNREACHABLE when nothing answered.
+ */
+export class ApiError extends CodedError<string> {}
 
 export async function getJson<T>(path: string): Promise<T> {
   let response: Response;

@@ -4,21 +4,14 @@
  * decide which notice the page shows (chain unreachable, record stale).
  */
 import { Contract, JsonRpcProvider, Network, toQuantity, type Filter } from "ethers";
+import { CodedError } from "../../src/codedError";
 import type { LogLike, LogSource } from "../../src/proof/chainLogs";
 import type { PKPNFT, PKPPermissions, PubkeyRouter } from "../../typechain-types";
 import type { CompiledContracts } from "../../src/proof/compiled";
 import type { ExplorerConfig } from "./api";
 
 /** The chain could not be read; `code` is the proxy's (CHAIN_UNREACHABLE, UPSTREAM_TIMEOUT, …). */
-export class ChainError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ChainError";
-  }
-}
+export class ChainError extends CodedError<string> {}
 
 interface RpcAnswer {
   result?: unknown;

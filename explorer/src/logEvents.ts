@@ -6,6 +6,7 @@
  * generic decoder instead (same result, only slower).
  */
 import { getAddress, type Interface, type Log, type LogDescription } from "ethers";
+import { CodedError } from "../../src/codedError";
 
 export type IndexedEvent =
   | { kind: "minted"; tokenId: bigint; publicKey: string }
@@ -31,7 +32,12 @@ const EVENT_KINDS: Record<string, Kind> = {
   PermittedAuthMethodScopeRemoved: "scope-removed",
 };
 
-class Layout extends Error {}
+/** A log that does not have its event's fixed layout (then the generic decoder reads it). */
+class Layout extends CodedError<"LOG_LAYOUT"> {
+  constructor(message: string) {
+    super("LOG_LAYOUT", message);
+  }
+}
 
 /** 32-byte word `index` of hex data (no 0x), as a bigint. */
 function word(data: string, index: number): bigint {

@@ -6,6 +6,7 @@ import { deployerAccounts, rpcUrl } from "./tasks/deploy"; // also registers pkp
 import "./tasks/oracle";
 import "./tasks/proof";
 import "./tasks/explorer";
+import "./tasks/streams";
 
 // Hardhat 2 downloads native solc from a host this machine cannot reach. We compile with the
 // WASM build shipped in the npm `solc` package instead (Hardhat's documented "custom solc"

@@ -50,3 +50,8 @@ export interface ExplorerTaskArgs {
   oracle?: string;
   deploymentsDir?: string;
 }
+
+export interface StreamsTaskArgs {
+  port: number;
+  db?: string;
+}

@@ -46,6 +46,8 @@ export class OracleTaskError extends TaskError {}
 export class ProofTaskError extends TaskError {}
 /** pkp:explorer's refusals. */
 export class ExplorerTaskError extends TaskError {}
+/** pkp:streams' refusals. */
+export class StreamsTaskError extends TaskError {}
 
 /** The generated files (typechain-types/, artifacts/) are missing and compiling was skipped. */
 export class NotCompiledError extends TaskError {

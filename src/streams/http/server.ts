@@ -1,0 +1,387 @@
+/**
+ * The signed-stream store as an HTTP service (node:http only), what `pkp:streams` runs:
+ *
+ *   POST /streams                 { controller, commit }   → 201 WriteReceipt (200 if already there)
+ *   POST /streams/<id>/commits    commit                   → 201 WriteReceipt (200 if already there)
+ *   GET  /streams/<id>                                     → 200 StreamState
+ *   GET  /streams?controller=&after=&limit=                → 200 StreamList
+ *   GET  /health                                           → 200 StreamHealth
+ *
+ * Refusals are `{ error: { code, message } }` with the status of errors.ts; a 409 STALE_PREV also
+ * carries the stream's `head` and `length`. Bodies are capped (413 BODY_TOO_LARGE, read no
+ * further), must be JSON, and nothing a client sends can crash the process: every unexpected
+ * exception is a 500 INTERNAL whose detail goes to the log only.
+ */
+import * as http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { messageOf } from "../../errorText";
+import { StreamError, type StreamErrorCode } from "../errors";
+import type { StreamStore } from "../store";
+import type { ListStreamsQuery } from "../service";
+import type { SignedCommit } from "../commit";
+
+export const DEFAULT_STREAMS_HOST = "127.0.0.1";
+export const DEFAULT_STREAMS_PORT = 8791;
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const MAX_CONNECTIONS = 1024;
+const CLOSE_GRACE_MS = 5_000;
+const JSON_TYPE = "application/json; charset=utf-8";
+
+export interface StreamRequestLogLine {
+  method: string;
+  route: string;
+  status: number;
+  code?: StreamErrorCode;
+  /** Set for INTERNAL only: what went wrong (the client sees only that it did). */
+  detail?: string;
+  ms: number;
+}
+
+export interface StreamServerOptions {
+  store: StreamStore;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8791; 0 picks a free port. */
+  port?: number;
+  /** Request body cap (default 64 KiB); past it, 413 BODY_TOO_LARGE. */
+  maxBodyBytes?: number;
+  log?: (line: StreamRequestLogLine) => void;
+}
+
+export interface StreamServer {
+  url: string;
+  port: number;
+  /** Stops accepting connections, lets requests in progress finish (at most 5 s). */
+  close(): Promise<void>;
+}
+
+type Method = "GET" | "POST";
+interface Route {
+  name: string;
+  pattern: RegExp;
+  handlers: Partial<Record<Method, (exchange: Exchange) => Promise<Answer>>>;
+}
+interface Exchange {
+  params: string[];
+  query: URLSearchParams;
+  readJson: () => Promise<unknown>;
+}
+/** A status and a body: an object (serialised here) or JSON text already made. */
+interface Answer {
+  status: number;
+  body: unknown;
+  text?: string;
+}
+
+function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const [type, ...params] = header.split(";").map((part) => part.trim().toLowerCase());
+  return (
+    type === "application/json" &&
+    params.every((param) => !param.startsWith("charset=") || param === "charset=utf-8")
+  );
+}
+
+async function readJsonBody(request: http.IncomingMessage, maxBytes: number): Promise<unknown> {
+  if (!isJsonContentType(request.headers["content-type"])) {
+    throw new StreamError(
+      "INVALID_REQUEST",
+      "the body must be JSON: send Content-Type: application/json",
+    );
+  }
+  const declared = request.headers["content-length"];
+  if (declared !== undefined && Number(declared) > maxBytes) {
+    throw new StreamError(
+      "BODY_TOO_LARGE",
+      `the body is ${declared} bytes; the limit is ${maxBytes}`,
+    );
+  }
+  const body = await collect(request, maxBytes);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+  } catch {
+    throw new StreamError("INVALID_REQUEST", "the body is not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new StreamError("INVALID_REQUEST", `the body is not valid JSON: ${messageOf(error)}`);
+  }
+}
+
+/**
+ * Reads at most `maxBytes`. Past that it stops reading (the stream stays paused, the answer says
+ * `Connection: close`): a huge body is refused without being read.
+ */
+function collect(request: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.off("error", onError);
+      request.off("aborted", onAborted);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        request.pause();
+        chunks.length = 0;
+        reject(
+          new StreamError(
+            "BODY_TOO_LARGE",
+            `the body is over the limit of ${maxBytes} bytes; stopped reading it`,
+          ),
+        );
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(new StreamError("INVALID_REQUEST", `the body could not be read: ${error.message}`));
+    };
+    const onAborted = () => onError(new Error("the client aborted the request"));
+    request.on("data", onData);
+    request.on("end", onEnd);
+    request.on("error", onError);
+    request.on("aborted", onAborted);
+  });
+}
+
+function routesOf(store: StreamStore): Route[] {
+  const writeStatus = (created: boolean) => (created ? 201 : 200);
+  return [
+    {
+      name: "/health",
+      pattern: /^\/health$/,
+      handlers: { GET: async () => ({ status: 200, body: await store.health() }) },
+    },
+    {
+      name: "/streams",
+      pattern: /^\/streams$/,
+      handlers: {
+        GET: async ({ query }) => ({
+          status: 200,
+          body: await store.listStreams(listQuery(query)),
+        }),
+        POST: async ({ readJson }) => {
+          const receipt = await store.createStream(
+            (await readJson()) as { controller: string; commit: SignedCommit },
+          );
+          return { status: writeStatus(receipt.created), body: receipt };
+        },
+      },
+    },
+    {
+      name: "/streams/:id",
+      pattern: /^\/streams\/([^/]+)$/,
+      handlers: {
+        GET: async ({ params }) => ({
+          status: 200,
+          body: undefined,
+          text: store.readStreamJson(params[0]),
+        }),
+      },
+    },
+    {
+      name: "/streams/:id/commits",
+      pattern: /^\/streams\/([^/]+)\/commits$/,
+      handlers: {
+        POST: async ({ params, readJson }) => {
+          const receipt = await store.appendCommit(params[0], (await readJson()) as SignedCommit);
+          return { status: writeStatus(receipt.created), body: receipt };
+        },
+      },
+    },
+  ];
+}
+
+function listQuery(query: URLSearchParams): ListStreamsQuery {
+  const known = ["controller", "after", "limit"];
+  const unknown = [...query.keys()].filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    throw new StreamError(
+      "INVALID_REQUEST",
+      `unknown query parameter(s) ${unknown.join(", ")}: use controller, after, limit`,
+    );
+  }
+  const limit = query.get("limit");
+  if (limit !== null && !/^[0-9]{1,6}$/.test(limit)) {
+    throw new StreamError("INVALID_REQUEST", "limit must be a whole number");
+  }
+  return {
+    controller: query.get("controller") ?? undefined,
+    after: query.get("after") ?? undefined,
+    limit: limit === null ? undefined : Number(limit),
+  };
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function errorBody(error: StreamError, detailHidden: boolean) {
+  return {
+    error: {
+      code: error.code,
+      message: detailHidden ? "internal error (see the store's log)" : error.message,
+    },
+    ...(error.current ?? {}),
+  };
+}
+
+export async function startStreamServer(options: StreamServerOptions): Promise<StreamServer> {
+  const host = options.host ?? DEFAULT_STREAMS_HOST;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const routes = routesOf(options.store);
+  const log = options.log ?? (() => undefined);
+
+  async function handle(request: http.IncomingMessage, response: http.ServerResponse) {
+    const started = performance.now();
+    const line: StreamRequestLogLine = {
+      method: request.method ?? "",
+      route: "",
+      status: 0,
+      ms: 0,
+    };
+    const send = (status: number, text: string, headers: Record<string, string> = {}) => {
+      if (response.headersSent) return;
+      response.writeHead(status, {
+        "content-type": JSON_TYPE,
+        "content-length": String(Buffer.byteLength(text)),
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+        ...headers,
+      });
+      response.end(text);
+      line.status = status;
+    };
+    try {
+      const url = new URL(request.url ?? "/", "http://store");
+      let found: { route: Route; params: string[] } | undefined;
+      for (const route of routes) {
+        const match = route.pattern.exec(url.pathname);
+        if (match) found = { route, params: match.slice(1).map(decode) };
+        if (found) break;
+      }
+      line.route = found?.route.name ?? url.pathname.slice(0, 200);
+      if (found === undefined) {
+        throw new StreamError("NOT_FOUND", `no route ${url.pathname.slice(0, 200)}`);
+      }
+      const handler = found.route.handlers[request.method as Method];
+      if (handler === undefined) {
+        const allowed = Object.keys(found.route.handlers).join(", ");
+        response.setHeader("allow", allowed);
+        throw new StreamError(
+          "METHOD_NOT_ALLOWED",
+          `${request.method} is not allowed on ${found.route.name}; use ${allowed}`,
+        );
+      }
+      const answer = await handler({
+        params: found.params,
+        query: url.searchParams,
+        readJson: () => readJsonBody(request, maxBodyBytes),
+      });
+      send(answer.status, answer.text ?? JSON.stringify(answer.body));
+    } catch (thrown) {
+      const error =
+        thrown instanceof StreamError
+          ? thrown
+          : new StreamError("INTERNAL", messageOf(thrown), { cause: thrown });
+      line.code = error.code;
+      const hidden = error.code === "INTERNAL";
+      if (hidden) line.detail = error.message;
+      // A body we stopped reading (or never read) leaves the connection unusable: close it.
+      const close: Record<string, string> = request.complete ? {} : { connection: "close" };
+      send(error.status, JSON.stringify(errorBody(error, hidden)), close);
+    } finally {
+      line.ms = Math.round((performance.now() - started) * 100) / 100;
+      try {
+        log(line);
+      } catch {
+        // A failing logger must not take the service down.
+      }
+    }
+  }
+
+  const server = http.createServer(
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: 1_000,
+    },
+    (request, response) => {
+      handle(request, response).catch(() => {
+        if (!response.headersSent) response.destroy();
+      });
+    },
+  );
+  server.maxConnections = MAX_CONNECTIONS;
+
+  // Malformed HTTP, oversized headers and timeouts: answer in the API's shape, then drop.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    const status =
+      error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? 408
+        : error.code === "HPE_HEADER_OVERFLOW"
+          ? 431
+          : 400;
+    if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+      const body = JSON.stringify({
+        error: {
+          code: "INVALID_REQUEST",
+          message:
+            status === 408 ? "request not received in time" : `bad HTTP request (${error.code})`,
+        },
+      });
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: ${JSON_TYPE}\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? DEFAULT_STREAMS_PORT, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.on("error", () => undefined);
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}

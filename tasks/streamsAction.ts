@@ -1,0 +1,44 @@
+/**
+ * pkp:streams' implementation (tasks/streams.ts registers it): opens the SQLite store, serves it
+ * until SIGINT/SIGTERM, then closes the server (requests in progress finish) and the database.
+ */
+import { StreamStore } from "../src/streams/store";
+import { startStreamServer } from "../src/streams/http/server";
+import type { StreamsTaskArgs } from "./args";
+import { DEFAULT_STREAMS_DB } from "./streams";
+import { StreamsTaskError } from "./taskErrors";
+
+export async function serveStreams(args: StreamsTaskArgs): Promise<void> {
+  const store = StreamStore.open({ file: args.db ?? DEFAULT_STREAMS_DB });
+  try {
+    const health = await store.health();
+    console.log(
+      `▸ Store ${store.file} (SQLite, journal ${health.journalMode}, synchronous=FULL): ` +
+        `${health.streams} streams, ${health.commits} commits`,
+    );
+    const server = await startStreamServer({ store, port: args.port }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EADDRINUSE") throw error;
+        throw new StreamsTaskError(
+          "PORT_IN_USE",
+          `127.0.0.1:${args.port} is in use: pass another --port (0 picks a free one)`,
+          { cause: error },
+        );
+      },
+    );
+    console.log(`Streams listening on ${server.url}`);
+    await new Promise<void>((resolve) => {
+      const onSignal = (signal: NodeJS.Signals) => {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        console.log(`▸ ${signal}: stopping`);
+        void server.close().then(resolve);
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+    });
+  } finally {
+    store.close();
+  }
+  console.log("▸ Store closed");
+}

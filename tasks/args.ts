@@ -53,5 +53,5 @@ export interface ExplorerTaskArgs {
 
 export interface StreamsTaskArgs {
   port: number;
-  db?: string;
+  db: string;
 }

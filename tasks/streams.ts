@@ -18,8 +18,8 @@ task("pkp:streams", "Runs the signed-stream store (SQLite) as an HTTP service on
   .addOptionalParam("port", "Port to listen on (0: any free port)", 8791, types.int)
   .addOptionalParam(
     "db",
-    `The SQLite file (created if missing; default ${DEFAULT_STREAMS_DB})`,
-    undefined,
+    "The SQLite file (created with its directory if missing)",
+    DEFAULT_STREAMS_DB,
     types.string,
   )
   .setAction((args: StreamsTaskArgs, hre) =>
@@ -38,7 +38,7 @@ function checkStreamsTask(args: StreamsTaskArgs): void {
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65_535) {
     throw new StreamsTaskError("INVALID_OPTION", `--port ${args.port} is not a TCP port (0-65535)`);
   }
-  if (args.db !== undefined && args.db.trim() === "") {
+  if (args.db.trim() === "") {
     throw new StreamsTaskError("INVALID_OPTION", "--db needs a file name");
   }
 }

@@ -5,16 +5,15 @@
 import { StreamStore } from "../src/streams/store";
 import { startStreamServer } from "../src/streams/http/server";
 import type { StreamsTaskArgs } from "./args";
-import { DEFAULT_STREAMS_DB } from "./streams";
 import { StreamsTaskError } from "./taskErrors";
 
 export async function serveStreams(args: StreamsTaskArgs): Promise<void> {
-  const store = StreamStore.open({ file: args.db ?? DEFAULT_STREAMS_DB });
+  const store = StreamStore.open({ file: args.db });
   try {
     const health = await store.health();
     console.log(
       `▸ Store ${store.file} (SQLite, journal ${health.journalMode}, synchronous=FULL): ` +
-        `${health.streams} streams, ${health.commits} commits`,
+        `${plural(health.streams, "stream")}, ${plural(health.commits, "commit")}`,
     );
     const server = await startStreamServer({ store, port: args.port }).catch(
       (error: NodeJS.ErrnoException) => {
@@ -41,4 +40,8 @@ export async function serveStreams(args: StreamsTaskArgs): Promise<void> {
     store.close();
   }
   console.log("▸ Store closed");
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

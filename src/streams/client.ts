@@ -105,6 +105,7 @@ export class StreamClient implements StreamService {
       typeof refusal.head === "string" && typeof refusal.length === "number"
         ? { head: refusal.head, length: refusal.length }
         : undefined;
-    throw new StreamError(code, String(refusal.error?.message ?? code), { current });
+    const message = typeof refusal.error?.message === "string" ? refusal.error.message : code;
+    throw new StreamError(code, message, { current });
   }
 }

@@ -16,6 +16,7 @@ import type {
   ListStreamsQuery,
   StreamHealth,
   StreamList,
+  StreamPayloads,
   StreamService,
   StreamState,
   WriteReceipt,
@@ -45,6 +46,10 @@ export class StreamClient implements StreamService {
 
   getStream(streamId: string): Promise<StreamState> {
     return this.#call("GET", `/streams/${encodeURIComponent(streamId)}`);
+  }
+
+  getPayloads(streamId: string): Promise<StreamPayloads> {
+    return this.#call("GET", `/streams/${encodeURIComponent(streamId)}?view=payloads`);
   }
 
   listStreams(query: ListStreamsQuery = {}): Promise<StreamList> {

@@ -26,6 +26,8 @@ export {
   type StoredCommit,
   type StreamHealth,
   type StreamList,
+  type StreamPayloads,
+  type StreamView,
   type StreamService,
   type StreamState,
   type StreamSummary,

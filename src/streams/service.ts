@@ -28,6 +28,23 @@ export interface StreamState {
   commits: StoredCommit[];
 }
 
+/**
+ * A stream's payloads only: `GET /streams/<id>?view=payloads`. Enough to check the stream against
+ * its head — the hashes follow from the payloads (commit.ts) — at a third of the size: what a Lit
+ * Action reads (its fetch responses are recorded whole in proof bundles up to a size).
+ */
+export interface StreamPayloads {
+  streamId: string;
+  controller: string;
+  head: string;
+  length: number;
+  /** Every commit's payload, genesis first. */
+  payloads: JsonValue[];
+}
+
+/** What `GET /streams/<id>` answers: every commit (default), or only the payloads. */
+export type StreamView = "commits" | "payloads";
+
 /** One line of a stream listing: `GET /streams?controller=…`. */
 export interface StreamSummary {
   streamId: string;
@@ -83,6 +100,8 @@ export interface StreamService {
   appendCommit(streamId: string, commit: SignedCommit): Promise<WriteReceipt>;
   /** `GET /streams/<id>`. */
   getStream(streamId: string): Promise<StreamState>;
+  /** `GET /streams/<id>?view=payloads`. */
+  getPayloads(streamId: string): Promise<StreamPayloads>;
   /** `GET /streams?controller=&after=&limit=`. */
   listStreams(query?: ListStreamsQuery): Promise<StreamList>;
   /** `GET /health`. */

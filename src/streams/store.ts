@@ -38,6 +38,8 @@ import {
   type ListStreamsQuery,
   type StreamHealth,
   type StreamList,
+  type StreamPayloads,
+  type StreamView,
   type StreamService,
   type StreamState,
   type WriteReceipt,
@@ -161,7 +163,7 @@ export class StreamStore implements StreamService {
   readonly #writeNext: Database.Transaction<
     (id: string, signer: string, parsed: ParsedCommit) => WriteReceipt
   >;
-  readonly #readStream: Database.Transaction<(id: string) => string>;
+  readonly #readStream: Database.Transaction<(id: string, view: StreamView) => string>;
   #closed = false;
 
   private constructor(db: Database.Database, file: string, limits: StreamLimits) {
@@ -244,20 +246,24 @@ export class StreamStore implements StreamService {
     );
 
     // One read transaction: the head and the commits belong to the same moment.
-    this.#readStream = db.transaction((id: string): string => {
+    this.#readStream = db.transaction((id: string, view: StreamView): string => {
       const row = s.stream.get(id) as StreamRow | undefined;
       if (row === undefined) {
         throw new StreamError("STREAM_NOT_FOUND", `no stream ${id} in this store`);
+      }
+      const head =
+        `{"streamId":"${id}","controller":"${row.controller}","head":"${row.head}",` +
+        `"length":${row.length},`;
+      if (view === "payloads") {
+        const payloads = (s.payloads.all(id) as Array<{ payload: string }>).map((c) => c.payload);
+        return `${head}"payloads":[${payloads.join(",")}]}`;
       }
       const commits = (s.commits.all(id) as CommitRow[]).map(
         (c) =>
           `{"hash":"${c.hash}","prev":${c.prev === null ? "null" : `"${c.prev}"`},` +
           `"payload":${c.payload},"signature":"${c.signature}"}`,
       );
-      return (
-        `{"streamId":"${id}","controller":"${row.controller}","head":"${row.head}",` +
-        `"length":${row.length},"commits":[${commits.join(",")}]}`
-      );
+      return `${head}"commits":[${commits.join(",")}]}`;
     });
   }
 
@@ -365,15 +371,19 @@ export class StreamStore implements StreamService {
     return JSON.parse(this.readStreamJson(streamId)) as StreamState;
   }
 
+  async getPayloads(streamId: string): Promise<StreamPayloads> {
+    return JSON.parse(this.readStreamJson(streamId, "payloads")) as StreamPayloads;
+  }
+
   /**
-   * `GET /streams/<id>`'s body, assembled from the stored canonical payloads without parsing
-   * them again (the HTTP service sends this text as is).
+   * `GET /streams/<id>[?view=payloads]`'s body, assembled from the stored canonical payloads
+   * without parsing them again (the HTTP service sends this text as is).
    */
-  readStreamJson(streamId: string): string {
+  readStreamJson(streamId: string, view: StreamView = "commits"): string {
     this.#checkOpen();
     const id = checkStreamId(streamId);
     try {
-      return this.#readStream(id);
+      return this.#readStream(id, view);
     } catch (error) {
       throw storeError(error);
     }
@@ -514,6 +524,7 @@ function prepare(db: Database.Database) {
       "SELECT hash, prev, payload, signature FROM commits WHERE stream_id = ? AND seq = ?",
     ),
     commitInStream: db.prepare("SELECT seq FROM commits WHERE hash = ? AND stream_id = ?"),
+    payloads: db.prepare("SELECT payload FROM commits WHERE stream_id = ? ORDER BY seq"),
     commits: db.prepare(
       "SELECT hash, prev, payload, signature FROM commits WHERE stream_id = ? ORDER BY seq",
     ),

@@ -93,6 +93,7 @@ describe("streams: the HTTP service and its client", function () {
     expect(again.status).to.equal(200);
 
     expect(await client.getStream(streamId)).to.deep.equal(await store.getStream(streamId));
+    expect(await client.getPayloads(streamId)).to.deep.equal(await store.getPayloads(streamId));
     expect(await client.listStreams({ controller: addressOf(alice) })).to.deep.equal(
       await store.listStreams({ controller: addressOf(alice) }),
     );
@@ -220,6 +221,9 @@ describe("streams: the HTTP service and its client", function () {
       expect((await raw(server.url, "GET", "/streams?limit=ten")).status).to.equal(400);
       expect((await raw(server.url, "GET", "/streams?owner=x")).status).to.equal(400);
       expect((await raw(server.url, "GET", "/streams/%zz")).status).to.equal(400);
+      const id = `0x${"00".repeat(32)}`;
+      expect((await raw(server.url, "GET", `/streams/${id}?view=all`)).status).to.equal(400);
+      expect((await raw(server.url, "GET", `/streams/${id}?at=1`)).status).to.equal(400);
       expect((await raw(server.url, "POST", "/streams/0x12/commits", "{}")).status).to.equal(400);
     });
 

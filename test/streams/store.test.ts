@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import Database from "better-sqlite3";
 import { promises as fs } from "node:fs";
-import { StreamError, StreamStore, streamIdOf } from "../../src/streams";
+import { commitHash, StreamError, StreamStore, streamIdOf } from "../../src/streams";
 import { expectRejection, expectThrow } from "../helpers/expectRejection";
 import { addressOf, genesisOf, keyOf, nextOf, tempDb } from "./streamHelpers";
 
@@ -66,6 +66,22 @@ describe("streams: the SQLite store", function () {
         },
       ],
     });
+  });
+
+  it("serves the payloads alone, from which the hashes and the head follow", async function () {
+    const { streamId, genesis } = await aliceStream();
+    const like = await store.appendCommit(streamId, nextOf(alice, streamId, genesis, { n: 1 }));
+    const view = await store.getPayloads(streamId);
+    expect(view).to.deep.equal({
+      streamId,
+      controller: addressOf(alice),
+      head: like.hash,
+      length: 2,
+      payloads: [{ type: "post", text: "hello" }, { n: 1 }],
+    });
+    let prev: string | null = null;
+    for (const payload of view.payloads) prev = commitHash({ streamId, prev, payload });
+    expect(prev).to.equal(view.head);
   });
 
   it("refuses a genesis or a commit signed by anyone but the controller (WRONG_SIGNER)", async function () {

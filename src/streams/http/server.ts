@@ -3,7 +3,7 @@
  *
  *   POST /streams                 { controller, commit }   → 201 WriteReceipt (200 if already there)
  *   POST /streams/<id>/commits    commit                   → 201 WriteReceipt (200 if already there)
- *   GET  /streams/<id>                                     → 200 StreamState
+ *   GET  /streams/<id>[?view=payloads]                     → 200 StreamState (StreamPayloads)
  *   GET  /streams?controller=&after=&limit=                → 200 StreamList
  *   GET  /health                                           → 200 StreamHealth
  *
@@ -17,7 +17,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { messageOf } from "../../errorText";
 import { StreamError, type StreamErrorCode } from "../errors";
 import type { StreamStore } from "../store";
-import type { ListStreamsQuery } from "../service";
+import type { ListStreamsQuery, StreamView } from "../service";
 import type { SignedCommit } from "../commit";
 
 export const DEFAULT_STREAMS_HOST = "127.0.0.1";
@@ -186,10 +186,10 @@ function routesOf(store: StreamStore): Route[] {
       name: "/streams/:id",
       pattern: /^\/streams\/([^/]+)$/,
       handlers: {
-        GET: async ({ params }) => ({
+        GET: async ({ params, query }) => ({
           status: 200,
           body: undefined,
-          text: store.readStreamJson(params[0]),
+          text: store.readStreamJson(params[0], streamView(query)),
         }),
       },
     },
@@ -224,6 +224,21 @@ function listQuery(query: URLSearchParams): ListStreamsQuery {
     after: query.get("after") ?? undefined,
     limit: limit === null ? undefined : Number(limit),
   };
+}
+
+function streamView(query: URLSearchParams): StreamView {
+  const unknown = [...query.keys()].filter((key) => key !== "view");
+  if (unknown.length > 0) {
+    throw new StreamError(
+      "INVALID_REQUEST",
+      `unknown query parameter(s) ${unknown.join(", ")}: use view`,
+    );
+  }
+  const view = query.get("view") ?? "commits";
+  if (view !== "commits" && view !== "payloads") {
+    throw new StreamError("INVALID_REQUEST", "view must be commits (the default) or payloads");
+  }
+  return view;
 }
 
 function decode(segment: string): string {

@@ -10,7 +10,8 @@
 //               per caller and post
 //
 // Who the caller is comes only from Lit.Auth — a verified Google ID token's `sub` (auth method
-// type 6) or the verified authSig / wallet address (type 1) — never from jsParams. The action
+// type 6; another issuer's tokens are told apart by their `iss`) or the verified authSig /
+// wallet address (type 1) — never from jsParams. The action
 // reads the post's stream with fetch, checks that what it read hashes to the stream's head,
 // applies the rules and only then signs the next commit's hash with signEcdsa (sigName
 // "commit"). The client submits the signed commit to the store; if somebody wrote first (409),
@@ -30,6 +31,7 @@ const STREAM_ID = /^0x[0-9a-f]{64}$/;
 const PARAMS = ["method", "publicKey", "streamsUrl", "text", "nonce", "postId", "as"];
 const AUTH_METHOD_ETH_WALLET = 1;
 const AUTH_METHOD_GOOGLE_JWT = 6;
+const GOOGLE_ISSUERS = ["https://accounts.google.com", "accounts.google.com"];
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 class Refusal {
@@ -55,12 +57,22 @@ const commitHash = (streamId, prev, payload) => keccakOf(canonical({ streamId, p
 const streamIdOf = (controller, genesis) =>
   keccakOf(canonical({ controller: controller.toLowerCase(), genesis }));
 
+/**
+ * An ID token's user: `google:<sub>` for Google's issuer; for any other issuer the oracle trusts
+ * (a development issuer, say), `oidc:<iss>#<sub>` — two issuers' subs never name one user.
+ */
+const jwtUserOf = (method) => {
+  const iss = method.claims && method.claims.iss;
+  if (iss === undefined || GOOGLE_ISSUERS.includes(iss)) return `google:${method.userId}`;
+  return `oidc:${iss}#${method.userId}`;
+};
+
 /** The caller's one user id, from what the oracle verified (Lit.Auth). */
 const callerOf = (auth) => {
   const ids = new Set();
   if (typeof auth.authSigAddress === "string") ids.add(`eth:${auth.authSigAddress.toLowerCase()}`);
   for (const method of auth.authMethodContexts || []) {
-    if (method.authMethodType === AUTH_METHOD_GOOGLE_JWT) ids.add(`google:${method.userId}`);
+    if (method.authMethodType === AUTH_METHOD_GOOGLE_JWT) ids.add(jwtUserOf(method));
     if (method.authMethodType === AUTH_METHOD_ETH_WALLET) {
       ids.add(`eth:${String(method.userId).toLowerCase()}`);
     }

@@ -2,11 +2,9 @@ import { HardhatUserConfig, subtask, vars } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { SolcBuild } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
-import { deployerAccounts, rpcUrl } from "./tasks/deploy"; // also registers pkp:deploy
-import "./tasks/oracle";
-import "./tasks/proof";
-import "./tasks/explorer";
-import "./tasks/streams";
+// The pkp:* tasks and hre.pkp: the entry users import as "<package>/hardhat" (plugin/index.ts).
+import "./plugin";
+import { deployerAccounts, rpcUrl } from "./tasks/networkVars";
 
 // Hardhat 2 downloads native solc from a host this machine cannot reach. We compile with the
 // WASM build shipped in the npm `solc` package instead (Hardhat's documented "custom solc"

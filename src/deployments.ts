@@ -37,8 +37,11 @@ export {
   type DeploymentRecord,
 } from "./deploymentRecord";
 
-/** `deployments/` at the project root. */
-export const DEFAULT_DEPLOYMENTS_DIR = path.resolve(__dirname, "..", "deployments");
+/**
+ * `deployments/` in the working directory, for callers that give no directory. The `pkp:*` tasks
+ * and `hre.pkp` always give one: `deployments/` at the Hardhat project's root.
+ */
+export const DEFAULT_DEPLOYMENTS_DIR = path.resolve("deployments");
 
 export interface PkpContracts {
   pubkeyRouter: PubkeyRouter;

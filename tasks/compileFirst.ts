@@ -1,4 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { RUNS_FROM_SOURCE } from "../src/packageLayout";
 import { NotCompiledError } from "./taskErrors";
 
 /**
@@ -12,7 +13,8 @@ import { NotCompiledError } from "./taskErrors";
  */
 
 /**
- * Compiles unless told not to (the tasks' `--no-compile`). Hardhat prints "Compiled N Solidity
+ * Compiles unless told not to (the tasks' `--no-compile`), in a checkout only: the package ships
+ * its compiled code and artifacts and never compiles the project it is installed in. Hardhat prints "Compiled N Solidity
  * files" on stdout even when quiet; a task whose stdout is data (pkp:verify-proof --json) sends
  * it to stderr instead. A compile failure is thrown as Hardhat's own error.
  */
@@ -20,7 +22,7 @@ export async function compileContracts(
   hre: HardhatRuntimeEnvironment,
   opts: { noCompile?: boolean; outputToStderr?: boolean } = {},
 ): Promise<void> {
-  if (opts.noCompile) return;
+  if (opts.noCompile || !RUNS_FROM_SOURCE) return;
   const log = console.log;
   if (opts.outputToStderr) console.log = (...args: unknown[]) => console.error(...args);
   try {

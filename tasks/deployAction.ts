@@ -3,9 +3,9 @@ import * as path from "node:path";
 import { ZeroAddress, getAddress, keccak256, type TransactionReceipt } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import PKPModule from "../ignition/modules/PKP";
+import { type ContractArtifacts } from "../src/contractArtifacts";
 import {
   CONTRACT_NAMES,
-  DEFAULT_DEPLOYMENTS_DIR,
   DeploymentError,
   readDeploymentRecord,
   verifyDeploymentOnChain,
@@ -16,7 +16,9 @@ import {
 } from "../src/deployments";
 import { messageOf, oneLine } from "../src/errorText";
 import type { DeployTaskArgs } from "./args";
-import { missingNetworkVars } from "./networkVars";
+import { deployIgnitionModule } from "./ignitionDeploy";
+import { missingNetworkVarsOf } from "./networkVars";
+import { contractArtifacts, deploymentsDirOf } from "./project";
 import { DeployTaskError } from "./taskErrors";
 
 /** PKPNFT refuses mint costs above 2^96 - 1 (MintCostTooHigh). */
@@ -83,6 +85,7 @@ async function existingDeployment(
   network: string,
   dir: string,
   chainId: number,
+  log: (line: string) => void,
 ): Promise<DeploymentRecord | undefined> {
   let record: DeploymentRecord;
   try {
@@ -92,7 +95,7 @@ async function existingDeployment(
     throw error;
   }
   if (record.chainId !== chainId) {
-    console.log(
+    log(
       `The record ${path.join(dir, `${network}.json`)} is for chain ${record.chainId}, but ` +
         `network ${network} is chain ${chainId}: deploying anew.`,
     );
@@ -106,7 +109,7 @@ async function existingDeployment(
       error instanceof DeploymentError &&
       (error.code === "CONTRACT_CODE_MISSING" || error.code === "CONTRACT_CODE_MISMATCH")
     ) {
-      console.log(
+      log(
         `The contracts recorded for network ${network} are gone from chain ${chainId} ` +
           `(${error.code === "CONTRACT_CODE_MISSING" ? "no code" : "other code"} at a recorded ` +
           "address; the chain was probably restarted): deploying anew.",
@@ -138,40 +141,67 @@ async function creationReceipts(
   return byAddress;
 }
 
-async function compilerInfo(hre: HardhatRuntimeEnvironment): Promise<DeploymentRecord["compiler"]> {
-  const buildInfo = await hre.artifacts.getBuildInfo("contracts/PKPNFT.sol:PKPNFT");
+/**
+ * The compiler and settings of the deployed code, from its build info (not from the project's
+ * configuration: in another project that is the user's compiler, not the one of our artifacts).
+ */
+async function compilerInfo(artifacts: ContractArtifacts): Promise<DeploymentRecord["compiler"]> {
+  const buildInfo = await artifacts.getBuildInfo("contracts/PKPNFT.sol:PKPNFT");
   if (buildInfo === undefined) {
     throw new DeployTaskError(
       "NOT_COMPILED",
       "no build info for PKPNFT: run `npx hardhat compile` first",
     );
   }
-  const configured = hre.config.solidity.compilers.find((c) => c.version === buildInfo.solcVersion);
-  // Hardhat types a configured compiler's settings as `any`: they are solc's settings object.
-  const configuredSettings = configured?.settings as Record<string, unknown> | undefined;
-  const settings: Record<string, unknown> = {
-    ...(configuredSettings ?? buildInfo.input.settings),
-  };
+  const settings: Record<string, unknown> = { ...buildInfo.input.settings };
   delete settings.outputSelection; // Hardhat's own artifact selection, not a compiler choice
   return { version: buildInfo.solcLongVersion, settings };
 }
 
-/**
- * pkp:deploy: deploys and wires the stack, or finds it deployed already, and writes the record.
- * Refusals are DeployTaskError or DeploymentError (the task runner prints them as one line).
- */
-export async function deploy(args: DeployTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
-  const keyProvider = parseKeyProvider(args.keyProvider);
-  const mintCost = parseMintCost(args.mintCost);
-  const network = hre.network.name;
-  const missing = missingNetworkVars(network);
-  if (missing.length > 0) throw new DeployTaskError("MISSING_CONFIG", missing.join("\n"));
-  const dir = path.resolve(args.deploymentsDir ?? DEFAULT_DEPLOYMENTS_DIR);
-  if (args.deploymentsDir !== undefined) {
-    // Keep Ignition's journal next to the records (tests: out of the working tree).
-    hre.config.paths.ignition = path.join(dir, "ignition");
-  }
+/** What deployStack found or did. */
+export interface StackDeployment {
+  record: DeploymentRecord;
+  /** False when a live deployment was found and reused. */
+  deployedNow: boolean;
+}
 
+export interface DeployStackOptions {
+  keyProvider?: string;
+  mintCost?: bigint;
+  /**
+   * Where the record is read from and written to; `null` keeps it in memory (the in-process
+   * chain dies with the process: `hre.pkp` writes nothing for it).
+   */
+  deploymentsDir: string | null;
+  /** With no directory: a record from earlier in this process, reused while it is live. */
+  known?: DeploymentRecord;
+  /** The root of Ignition's journals (`<root>/deployments/<id>`). */
+  journalRoot: string;
+  /** What is deployed: this checkout's compilation, or the package's artifacts. */
+  artifacts: ContractArtifacts;
+  /** Progress lines. */
+  log: (line: string) => void;
+  /** Ignition's live display (a terminal only). */
+  displayUi?: boolean;
+}
+
+/** The root of Ignition's journals: `paths.ignition` of the Ignition plugin, or `<root>/ignition`. */
+export function ignitionRoot(hre: HardhatRuntimeEnvironment): string {
+  const configured = (hre.config.paths as { ignition?: string }).ignition;
+  return configured ?? path.join(hre.config.paths.root, "ignition");
+}
+
+/**
+ * Deploys and wires the stack on hre's network, or finds it deployed and live already (the
+ * record's chain id and code at every address). Shared by pkp:deploy and `hre.pkp.deploy()`.
+ * Refusals are DeployTaskError or DeploymentError.
+ */
+export async function deployStack(
+  hre: HardhatRuntimeEnvironment,
+  options: DeployStackOptions,
+): Promise<StackDeployment> {
+  const { log, deploymentsDir: dir } = options;
+  const network = hre.network.name;
   let chainId: number;
   try {
     chainId = Number(await hre.network.provider.request({ method: "eth_chainId" }));
@@ -186,20 +216,18 @@ export async function deploy(args: DeployTaskArgs, hre: HardhatRuntimeEnvironmen
     );
   }
 
-  const existing = await existingDeployment(hre, network, dir, chainId);
-  if (existing !== undefined) {
-    console.log(
-      `PKP stack already deployed on network ${network} (chain ${chainId}), recorded in ` +
-        `${path.join(dir, `${network}.json`)}; nothing to do.`,
-    );
-    if (keyProvider !== undefined || mintCost !== undefined) {
-      console.log(
-        "  (--key-provider and --mint-cost apply to a new deployment only; the deployed stack " +
-          "was left as it is)",
+  if (dir !== null) {
+    const existing = await existingDeployment(hre, network, dir, chainId, log);
+    if (existing !== undefined) {
+      log(
+        `PKP stack already deployed on network ${network} (chain ${chainId}), recorded in ` +
+          `${path.join(dir, `${network}.json`)}; nothing to do.`,
       );
+      return { record: existing, deployedNow: false };
     }
-    printTable(existing);
-    return;
+  } else if (options.known !== undefined && (await isLive(options.known, hre, chainId))) {
+    log(`PKP stack already deployed on network ${network} (chain ${chainId}); nothing to do.`);
+    return { record: options.known, deployedNow: false };
   }
 
   const signers = await hre.ethers.getSigners();
@@ -208,27 +236,27 @@ export async function deploy(args: DeployTaskArgs, hre: HardhatRuntimeEnvironmen
   }
   const deployer = getAddress(signers[0].address);
   const startBlock = await hre.ethers.provider.getBlockNumber();
-  const deploymentId = await prepareIgnitionJournal(hre, chainId);
-  console.log(
+  const deploymentId = await prepareIgnitionJournal(network, chainId, options.journalRoot);
+  log(
     `Deploying the PKP stack to network ${network} (chain ${chainId}) from ${deployer}` +
       (deploymentId === undefined ? "" : `, Ignition deployment ${deploymentId}`),
   );
 
   const parameters: Record<string, string | bigint> = {};
-  if (keyProvider !== undefined) parameters.keyProvider = keyProvider;
-  if (mintCost !== undefined) parameters.mintCost = mintCost;
-  const deployed = await hre.ignition.deploy(PKPModule, {
+  if (options.keyProvider !== undefined) parameters.keyProvider = options.keyProvider;
+  if (options.mintCost !== undefined) parameters.mintCost = options.mintCost;
+  const deployed = await deployIgnitionModule(hre, PKPModule, {
+    artifacts: options.artifacts,
     parameters: { PKP: parameters },
     deploymentId,
-    // Ignition's live UI redraws with ANSI escapes: on a terminal only. Elsewhere (CI, tests) the
-    // lines below report each contract once it is deployed and confirmed.
-    displayUi: process.stdout.isTTY === true,
+    journalRoot: options.journalRoot,
+    displayUi: options.displayUi,
   });
 
   const receipts = await creationReceipts(hre, deployer, startBlock);
   const contracts: Partial<Record<ContractName, DeployedContract>> = {};
   for (const name of CONTRACT_NAMES) {
-    const address = getAddress(await deployed[FUTURE_OF[name]].getAddress());
+    const address = getAddress(deployed[FUTURE_OF[name]]);
     const receipt = receipts.get(address);
     if (receipt === undefined) {
       throw new Error(
@@ -243,7 +271,7 @@ export async function deploy(args: DeployTaskArgs, hre: HardhatRuntimeEnvironmen
       blockNumber: receipt.blockNumber,
       runtimeBytecodeHash: keccak256(code),
     };
-    console.log(`  ✓ ${name} ${address} (tx ${receipt.hash}, block ${receipt.blockNumber})`);
+    log(`  ✓ ${name} ${address} (tx ${receipt.hash}, block ${receipt.blockNumber})`);
   }
 
   const record: DeploymentRecord = {
@@ -251,11 +279,62 @@ export async function deploy(args: DeployTaskArgs, hre: HardhatRuntimeEnvironmen
     chainId,
     deployer,
     deployedAt: new Date().toISOString(),
-    compiler: await compilerInfo(hre),
+    compiler: await compilerInfo(options.artifacts),
     contracts: contracts as Record<ContractName, DeployedContract>,
   };
-  const file = await writeDeployment({ record, dir });
-  console.log(`Deployed the PKP stack; recorded in ${file}`);
+  if (dir === null) {
+    log("Deployed the PKP stack (on the in-process network: no record written)");
+  } else {
+    const file = await writeDeployment({ record, dir });
+    log(`Deployed the PKP stack; recorded in ${file}`);
+  }
+  return { record, deployedNow: true };
+}
+
+/** Whether the contracts of `record` are still on hre's chain (not reverted, not restarted). */
+async function isLive(
+  record: DeploymentRecord,
+  hre: HardhatRuntimeEnvironment,
+  chainId: number,
+): Promise<boolean> {
+  if (record.chainId !== chainId) return false;
+  try {
+    await verifyDeploymentOnChain(record, hre.ethers.provider);
+    return true;
+  } catch (error) {
+    if (error instanceof DeploymentError) return false;
+    throw error;
+  }
+}
+
+/**
+ * pkp:deploy: deploys and wires the stack, or finds it deployed already, and writes the record.
+ * Refusals are DeployTaskError or DeploymentError (the task runner prints them as one line).
+ */
+export async function deploy(args: DeployTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
+  const keyProvider = parseKeyProvider(args.keyProvider);
+  const mintCost = parseMintCost(args.mintCost);
+  const missing = missingNetworkVarsOf(hre);
+  if (missing.length > 0) throw new DeployTaskError("MISSING_CONFIG", missing.join("\n"));
+  const dir = deploymentsDirOf(hre, args.deploymentsDir);
+  const { record, deployedNow } = await deployStack(hre, {
+    keyProvider,
+    mintCost,
+    deploymentsDir: dir,
+    // With --deployments-dir, Ignition's journal goes next to the records (tests: out of the tree).
+    journalRoot: args.deploymentsDir === undefined ? ignitionRoot(hre) : path.join(dir, "ignition"),
+    artifacts: contractArtifacts(hre),
+    log: (line) => console.log(line),
+    // Ignition's live UI redraws with ANSI escapes: on a terminal only. Elsewhere (CI, tests) the
+    // lines of deployStack report each contract once it is deployed and confirmed.
+    displayUi: process.stdout.isTTY === true,
+  });
+  if (!deployedNow && (keyProvider !== undefined || mintCost !== undefined)) {
+    console.log(
+      "  (--key-provider and --mint-cost apply to a new deployment only; the deployed stack " +
+        "was left as it is)",
+    );
+  }
   printTable(record);
 }
 
@@ -266,13 +345,14 @@ export async function deploy(args: DeployTaskArgs, hre: HardhatRuntimeEnvironmen
  * `pkp-<chainId>-<time>` journal per deployment, kept for `ignition verify` and auditing.
  */
 async function prepareIgnitionJournal(
-  hre: HardhatRuntimeEnvironment,
+  network: string,
   chainId: number,
+  journalRoot: string,
 ): Promise<string | undefined> {
-  if (hre.network.name === "hardhat") return undefined;
+  if (network === "hardhat") return undefined;
   if (LOCAL_CHAIN_IDS.has(chainId)) {
     const id = `chain-${chainId}`;
-    await fs.rm(path.join(hre.config.paths.ignition, "deployments", id), {
+    await fs.rm(path.join(journalRoot, "deployments", id), {
       recursive: true,
       force: true,
     });

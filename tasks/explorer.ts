@@ -1,7 +1,7 @@
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ExplorerTaskArgs } from "./args";
-import { missingNetworkVars } from "./networkVars";
+import { missingNetworkVarsOf } from "./networkVars";
 import { runTask } from "./runner";
 import { ExplorerTaskError } from "./taskErrors";
 
@@ -76,7 +76,7 @@ function checkExplorerTask(args: ExplorerTaskArgs, hre: HardhatRuntimeEnvironmen
     }
   }
   // Only the RPC URL matters: the explorer reads, so it needs no deployer key.
-  const missingUrl = missingNetworkVars(network).filter((problem) => problem.includes("RPC URL"));
+  const missingUrl = missingNetworkVarsOf(hre).filter((problem) => problem.includes("RPC URL"));
   if (missingUrl.length > 0) throw new ExplorerTaskError("MISSING_CONFIG", missingUrl.join("\n"));
   return hre.network.config.url;
 }

@@ -6,6 +6,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { startExplorerService } from "../src/explorer/service";
 import type { ExplorerTaskArgs } from "./args";
+import { contractArtifacts, deploymentsDirOf } from "./project";
 import { ExplorerTaskError } from "./taskErrors";
 
 export async function serveExplorer(
@@ -16,8 +17,8 @@ export async function serveExplorer(
   const server = await startExplorerService({
     network: hre.network.name,
     rpcUrl,
-    artifacts: hre.artifacts,
-    deploymentsDir: args.deploymentsDir,
+    artifacts: contractArtifacts(hre),
+    deploymentsDir: deploymentsDirOf(hre, args.deploymentsDir),
     oracleUrl: args.oracle,
     host: args.host,
     port: args.port,

@@ -1,4 +1,6 @@
 import { vars } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { isThisRepository } from "./project";
 
 /**
  * The configuration variables each network needs. Hardhat reads `hardhat.config.ts` for every
@@ -86,4 +88,12 @@ export function missingNetworkVars(network: string): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * missingNetworkVars for the network `hre` runs on, in this repository only: a project that
+ * installed the package configures its networks itself, whatever their names.
+ */
+export function missingNetworkVarsOf(hre: HardhatRuntimeEnvironment): string[] {
+  return isThisRepository(hre) ? missingNetworkVars(hre.network.name) : [];
 }

@@ -1,6 +1,7 @@
 import { task, types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { OracleTaskArgs } from "./args";
-import { missingNetworkVars } from "./networkVars";
+import { missingNetworkVarsOf } from "./networkVars";
 import { runTask } from "./runner";
 import { OracleTaskError } from "./taskErrors";
 
@@ -56,7 +57,7 @@ task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<
     runTask({
       name: "pkp:oracle",
       hre,
-      prepare: () => checkOracleTask(args, hre.network.name),
+      prepare: () => checkOracleTask(args, hre),
       load: () => import("./oracleAction"),
       run: (impl, passphrase) => impl.serveOracle(args, hre, passphrase),
     }),
@@ -66,7 +67,11 @@ task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<
  * What can be checked before compiling: the network, the options, the network's configuration
  * variables. Resolves to the keystore passphrase.
  */
-async function checkOracleTask(args: OracleTaskArgs, network: string): Promise<string> {
+async function checkOracleTask(
+  args: OracleTaskArgs,
+  hre: HardhatRuntimeEnvironment,
+): Promise<string> {
+  const network = hre.network.name;
   if (network === "hardhat") {
     // The in-process chain lives and dies with this command: nothing else could mint on it.
     throw new OracleTaskError(
@@ -78,7 +83,7 @@ async function checkOracleTask(args: OracleTaskArgs, network: string): Promise<s
     );
   }
   checkArgs(args);
-  const missing = missingNetworkVars(network);
+  const missing = missingNetworkVarsOf(hre);
   if (missing.length > 0) throw new OracleTaskError("MISSING_CONFIG", missing.join("\n"));
   return passphraseFor(network);
 }

@@ -7,6 +7,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { messageOf } from "../src/errorText";
 import { defaultDataDir, startOracleService } from "../src/oracle/http/service";
 import type { OracleTaskArgs } from "./args";
+import { deploymentsDirOf } from "./project";
 import { OracleTaskError } from "./taskErrors";
 
 export async function serveOracle(
@@ -36,7 +37,7 @@ export async function serveOracle(
     network,
     provider: hre.ethers.provider,
     keyProvider: signers[0],
-    deploymentsDir: args.deploymentsDir && path.resolve(args.deploymentsDir),
+    deploymentsDir: deploymentsDirOf(hre, args.deploymentsDir),
     keystoreDir,
     actionsBaseDir: dataDir,
     passphrase,

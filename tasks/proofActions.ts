@@ -3,11 +3,10 @@
  * cause or fix is a CodedError (ProofTaskError here), which the task runner prints as one line.
  */
 import { promises as fs } from "node:fs";
-import * as path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { KEY_TYPE_ECDSA } from "../src/protocol";
 import { cidOfCode, cidToBytes } from "../src/cid";
-import { DEFAULT_DEPLOYMENTS_DIR, loadDeployment, type DeploymentRecord } from "../src/deployments";
+import { loadDeployment, type DeploymentRecord } from "../src/deployments";
 import { messageOf, oneLine } from "../src/errorText";
 import {
   DEFAULT_ORACLE_URL,
@@ -24,6 +23,7 @@ import {
 } from "../src/proof";
 import type { PubkeyRouter } from "../typechain-types";
 import type { ExecuteTaskArgs, MintGrantBurnTaskArgs, VerifyProofTaskArgs } from "./args";
+import { contractArtifacts, deploymentsDirOf } from "./project";
 import { ProofTaskError } from "./taskErrors";
 
 /** How long pkp:mint-grant-burn waits for the oracle to refill an empty key pool. */
@@ -42,10 +42,6 @@ async function readAction(file: string): Promise<{ code: string; ipfsId: string 
   if (code.trim() === "")
     throw new ProofTaskError("ACTION_UNREADABLE", `the action ${file} is empty`);
   return { code, ipfsId: await cidOfCode(code) };
-}
-
-function deploymentsDir(dir: string | undefined): string {
-  return path.resolve(dir ?? DEFAULT_DEPLOYMENTS_DIR);
 }
 
 /** Refuses an oracle that serves another chain or another deployment than the record's. */
@@ -134,7 +130,7 @@ export async function mintGrantBurn(
   const { record, contracts } = await loadDeployment({
     network,
     runner: signers[0],
-    dir: deploymentsDir(args.deploymentsDir),
+    dir: deploymentsDirOf(hre, args.deploymentsDir),
   });
   const oracle = await connectOracle(args.oracle, record);
   const stored = await oracle.storeAction(code);
@@ -233,7 +229,7 @@ export async function executeAndWriteProof(
   const { record, contracts } = await loadDeployment({
     network,
     runner: provider,
-    dir: deploymentsDir(args.deploymentsDir),
+    dir: deploymentsDirOf(hre, args.deploymentsDir),
   });
   const publicKey = (await contracts.pubkeyRouter.getPubkey(tokenId)).toLowerCase();
   if (publicKey === "0x") {
@@ -292,7 +288,7 @@ export async function verifyProofTask(
   if (args.logChunkBlocks !== undefined && args.logChunkBlocks < 1) {
     throw new ProofTaskError("INVALID_OPTION", "--log-chunk-blocks must be at least 1");
   }
-  const compiled = await loadCompiledContracts(hre.artifacts);
+  const compiled = await loadCompiledContracts(contractArtifacts(hre));
   const provider = hre.ethers.provider;
   try {
     await provider.getBlockNumber();

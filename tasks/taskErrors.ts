@@ -27,6 +27,8 @@ export type TaskErrorCode =
   | "ORACLE_MISMATCH"
   /** The router's pool of unminted keys stayed empty (no oracle provisioning it). */
   | "KEY_POOL_EMPTY"
+  /** Ignition could not deploy the stack (its report says which step and why). */
+  | "DEPLOYMENT_FAILED"
   /** A transaction failed or did not do what it should have. */
   | "TRANSACTION_FAILED"
   /** The oracle refused to run the action. */

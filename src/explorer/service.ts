@@ -14,7 +14,7 @@ import { redactedOrigin } from "./upstream";
 export interface ExplorerServiceOptions {
   network: string;
   rpcUrl: string;
-  artifacts: Artifacts;
+  artifacts: Pick<Artifacts, "readArtifact" | "getBuildInfo">;
   deploymentsDir?: string;
   oracleUrl?: string;
   host?: string;

@@ -37,7 +37,9 @@ interface SolcContractOutput {
  * The result is plain JSON data: the explorer ships it with its page, so the browser compares the
  * chain with the same build as `pkp:verify-proof`.
  */
-export async function loadCompiledContracts(artifacts: Artifacts): Promise<CompiledContracts> {
+export async function loadCompiledContracts(
+  artifacts: Pick<Artifacts, "readArtifact" | "getBuildInfo">,
+): Promise<CompiledContracts> {
   const entries = await Promise.all(
     PROOF_CONTRACT_NAMES.map(async (name) => {
       const fullyQualifiedName = `contracts/${name}.sol:${name}`;

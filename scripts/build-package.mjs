@@ -18,6 +18,7 @@
 //
 //   node scripts/build-package.mjs
 import { spawnSync } from "node:child_process";
+import { performance } from "node:perf_hooks";
 import { promises as fs } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";

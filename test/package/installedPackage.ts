@@ -53,7 +53,7 @@ export function packedPackage(): Promise<PackedPackage> {
 
 async function pack(): Promise<PackedPackage> {
   const dir = await makeTempDir("pkp-pack-");
-  temporary.push(dir.remove);
+  temporary.push(() => dir.remove());
   const { stdout } = await run(
     "npm",
     ["pack", "--json", "--foreground-scripts", "--pack-destination", dir.path],
@@ -96,7 +96,7 @@ export async function installedProject(opts: {
 }): Promise<InstalledProject> {
   const packed = await packedPackage();
   const dir = await makeTempDir("pkp-project-");
-  temporary.push(dir.remove);
+  temporary.push(() => dir.remove());
   const root = path.join(dir.path, "project");
   if (opts.source !== undefined) {
     await fs.cp(opts.source, root, {

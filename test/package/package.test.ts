@@ -136,6 +136,21 @@ describe("a project that imports lit-pkp-local/hardhat and uses no PKP", functio
 });
 `,
   "scripts/list-pkp-tasks.js": TASK_LISTING,
+  // The explorer's page is bundled at run time from dist/explorer/ and the compiled modules.
+  "scripts/explorer-page.js": `
+const path = require("node:path");
+const { ArtifactsDirectory, PACKAGE_ARTIFACTS_DIR, loadCompiledContracts } = require("lit-pkp-local");
+const installed = path.dirname(require.resolve("lit-pkp-local/package.json"));
+const { buildExplorerAssets } = require(path.join(installed, "dist/src/explorer/assets.js"));
+(async () => {
+  const compiled = await loadCompiledContracts(new ArtifactsDirectory(PACKAGE_ARTIFACTS_DIR));
+  const { files } = await buildExplorerAssets({ compiled });
+  console.log("EXPLORER_FILES " + JSON.stringify([...files.keys()]));
+})().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
+`,
 };
 
 describe("the npm package (npm pack, installed in other projects)", function () {
@@ -211,8 +226,18 @@ describe("the npm package (npm pack, installed in other projects)", function () 
     it("passes its own test (npx hardhat test): 7919 signed and recorded, 7918 refused", async function () {
       const result = await project.run("npx", ["--no-install", "hardhat", "test"]);
       expectSuccess(result, "npx hardhat test");
-      expect(result.output).to.match(/\b5 passing\b/);
+      expect(result.output).to.match(/\b6 passing\b/);
       expect(result.output).not.to.match(/failing/);
+    });
+
+    it("holds README.md's ten-line test, verbatim", async function () {
+      const readme = await fs.readFile(path.join(PROJECT_ROOT, "README.md"), "utf8");
+      const test = await fs.readFile(
+        path.join(PROJECT_ROOT, "examples", "prime-registry", "test", "quickstart.test.ts"),
+        "utf8",
+      );
+      const body = test.replace(/^\/\/.*\n/gm, "");
+      expect(readme).to.include("```ts\n" + body + "```");
     });
 
     it("type-checks against the package's declarations (hre.pkp is typed)", async function () {
@@ -249,6 +274,21 @@ describe("the npm package (npm pack, installed in other projects)", function () 
       const line = /^PKP_TASKS (.*)$/m.exec(result.output);
       expect(line, result.output).not.to.equal(null);
       expect(JSON.parse(line?.[1] ?? "[]")).to.deep.equal(ourTasks());
+    });
+
+    it("builds the explorer's page from the installed package", async function () {
+      const result = await project.run("node", ["scripts/explorer-page.js"]);
+      expectSuccess(result, "node scripts/explorer-page.js");
+      const files = JSON.parse(
+        /^EXPLORER_FILES (.*)$/m.exec(result.output)?.[1] ?? "[]",
+      ) as string[];
+      expect(files).to.include.members([
+        "/",
+        "/app/app.js",
+        "/app/sandbox-worker.js",
+        "/app/quickjs.wasm",
+        "/app/compiled.json",
+      ]);
     });
 
     it("pkp:deploy deploys the stack from the package's artifacts and records it under the project's root", async function () {

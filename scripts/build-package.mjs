@@ -17,7 +17,7 @@
 // reads at run time goes into RUNTIME_DIRS; test/package/layout.test.ts fails until it does.
 //
 //   node scripts/build-package.mjs
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { promises as fs } from "node:fs";
 import { createRequire } from "node:module";
@@ -35,16 +35,41 @@ const COMPILED_TREES = ["src", "tasks", "plugin"];
 const CONTRACTS = ["PubkeyRouter", "PKPNFTMetadata", "PKPNFT", "PKPPermissions", "PKPHelper"];
 /** Where generated sources are staged before compiling (git-ignored, removed afterwards). */
 const STAGE = path.join(ROOT, ".build");
+/** Where the trimmed TypeChain is compiled, while the main compilation writes dist/. */
+const STAGE_DIST = path.join(STAGE, "dist");
 
+function fail(command, args, status) {
+  console.error(`build-package: \`${path.basename(command)} ${args.join(" ")}\` failed`);
+  process.exit(status ?? 1);
+}
+
+/** Runs a command to its end; resolves to its wall time in ms. Exits the build if it fails. */
 function run(command, args) {
   const started = performance.now();
   const result = spawnSync(command, args, { cwd: ROOT, stdio: "inherit" });
-  if (result.status !== 0) {
-    console.error(`build-package: \`${path.basename(command)} ${args.join(" ")}\` failed`);
-    process.exit(result.status ?? 1);
-  }
+  if (result.status !== 0) fail(command, args, result.status);
   return performance.now() - started;
 }
+
+/** The same, without blocking: two single-threaded compilers use both cores of a small machine. */
+function runConcurrently(command, args) {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: "inherit" });
+    child.on("error", () => fail(command, args, 1));
+    child.on("exit", (status) => {
+      if (status !== 0) fail(command, args, status);
+      resolve(performance.now() - started);
+    });
+  });
+}
+
+/**
+ * tsc options of both compilations. `--noCheck`: emit (declarations included) without checking
+ * the whole program again — `npm test` type-checks these sources (`tsc --noEmit`), and the
+ * package test type-checks a project against the emitted declarations. It saves about a third.
+ */
+const EMIT_ONLY = ["--noCheck"];
 
 async function copyTree(from, to, keep = () => true) {
   for (const entry of await fs.readdir(from, { withFileTypes: true })) {
@@ -149,6 +174,7 @@ async function writeTypechain(bin) {
   for (const name of CONTRACTS)
     files.push(path.join(artifacts, `contracts/${name}.sol/${name}.json`));
   for (const entry of await fs.readdir(path.join(ROOT, "contracts", "interfaces"))) {
+    if (!entry.endsWith(".sol")) continue; // e.g. the folder's .solhint.json
     const name = path.basename(entry, ".sol");
     files.push(path.join(artifacts, `contracts/interfaces/${entry}/${name}.json`));
   }
@@ -163,14 +189,13 @@ async function writeTypechain(bin) {
     target: "ethers-v6",
     flags: { alwaysGenerateOverloads: false, discriminateTypes: false, environment: undefined },
   });
-  await fs.rm(path.join(DIST, "typechain-types"), { recursive: true, force: true });
-  const ms = run(bin("tsc"), [
-    ...["--outDir", path.join(DIST, "typechain-types"), "--rootDir", outDir, "--declaration"],
+  const ms = await runConcurrently(bin("tsc"), [
+    ...EMIT_ONLY,
+    ...["--outDir", path.join(STAGE_DIST, "typechain-types"), "--rootDir", outDir, "--declaration"],
     ...["--module", "commonjs", "--target", "es2022", "--moduleResolution", "node"],
     ...["--esModuleInterop", "--skipLibCheck", "--strict", "--types", "node"],
     path.join(outDir, "index.ts"),
   ]);
-  await fs.rm(STAGE, { recursive: true, force: true });
   return ms;
 }
 
@@ -179,8 +204,15 @@ async function main() {
   await fs.rm(DIST, { recursive: true, force: true });
   const bin = (name) => path.join(ROOT, "node_modules", ".bin", name);
   const compileMs = run(bin("hardhat"), ["compile", "--quiet"]);
-  const tscMs = run(bin("tsc"), ["-p", "tsconfig.build.json"]);
-  const typechainMs = await writeTypechain(bin);
+  // The main compilation also emits the checkout's typechain-types/ (src/ imports it; it has the
+  // test contracts' types too): the trimmed one, compiled alongside, replaces it afterwards.
+  const [tscMs, typechainMs] = await Promise.all([
+    runConcurrently(bin("tsc"), ["-p", "tsconfig.build.json", ...EMIT_ONLY]),
+    writeTypechain(bin),
+  ]);
+  await fs.rm(path.join(DIST, "typechain-types"), { recursive: true, force: true });
+  await fs.rename(path.join(STAGE_DIST, "typechain-types"), path.join(DIST, "typechain-types"));
+  await fs.rm(STAGE, { recursive: true, force: true });
   for (const tree of COMPILED_TREES) {
     await copyTree(path.join(ROOT, tree), path.join(DIST, tree), (name) => !name.endsWith(".ts"));
   }

@@ -34,6 +34,18 @@ const tasks = Object.values(require("hardhat").tasks)
   }))
   .sort((a, b) => a.name.localeCompare(b.name));
 console.log("PKP_TASKS " + JSON.stringify(tasks));
+
+// Every task's implementation (loaded only when the task runs) and hre.pkp's: their imports
+// resolve in the installed package (native modules, WASM, data files read at load time).
+const fs = require("node:fs");
+const path = require("node:path");
+const dist = path.join(path.dirname(require.resolve("lit-pkp-local/package.json")), "dist");
+const implementations = [
+  ...fs.readdirSync(path.join(dist, "tasks")).filter((f) => /Actions?\\.js$/.test(f)).map((f) => path.join(dist, "tasks", f)),
+  ...fs.readdirSync(path.join(dist, "plugin")).filter((f) => f.endsWith(".js")).map((f) => path.join(dist, "plugin", f)),
+];
+for (const file of implementations) require(file);
+console.log("PKP_IMPLEMENTATIONS " + JSON.stringify(implementations.map((f) => path.relative(dist, f)).sort()));
 `;
 
 function ourTasks(): unknown {
@@ -50,6 +62,18 @@ function ourTasks(): unknown {
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
   return JSON.parse(JSON.stringify(listing));
+}
+
+/** This checkout's task implementations (tasks/*Action(s).ts) and plugin modules, as dist/ paths. */
+async function ourImplementations(): Promise<string[]> {
+  const tasks = (await fs.readdir(path.join(PROJECT_ROOT, "tasks")))
+    .filter((file) => /Actions?\.ts$/.test(file))
+    .map((file) => path.join("tasks", file.replace(/\.ts$/, ".js")));
+  const plugin = (await fs.readdir(path.join(PROJECT_ROOT, "plugin")))
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => path.join("plugin", file.replace(/\.ts$/, ".js")));
+  expect(tasks).to.include.members([path.join("tasks", "streamsAction.js")]);
+  return [...tasks, ...plugin];
 }
 
 /**
@@ -262,7 +286,7 @@ describe("the npm package (npm pack, installed in other projects)", function () 
       }
     });
 
-    it("has the pkp:* tasks of this repository, with the same flags and defaults", async function () {
+    it("has the pkp:* tasks of this repository, with the same flags and defaults, and every task's implementation loads", async function () {
       const result = await project.run("npx", [
         "--no-install",
         "hardhat",
@@ -274,6 +298,10 @@ describe("the npm package (npm pack, installed in other projects)", function () 
       const line = /^PKP_TASKS (.*)$/m.exec(result.output);
       expect(line, result.output).not.to.equal(null);
       expect(JSON.parse(line?.[1] ?? "[]")).to.deep.equal(ourTasks());
+      const loaded = JSON.parse(
+        /^PKP_IMPLEMENTATIONS (.*)$/m.exec(result.output)?.[1] ?? "[]",
+      ) as string[];
+      expect(loaded).to.include.members(await ourImplementations());
     });
 
     it("builds the explorer's page from the installed package", async function () {

@@ -1,10 +1,14 @@
 import { HardhatUserConfig, subtask, vars } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import {
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_TEST_GET_TEST_FILES,
+} from "hardhat/builtin-tasks/task-names";
 import type { SolcBuild } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
 // The pkp:* tasks and hre.pkp: the entry users import as "<package>/hardhat" (plugin/index.ts).
 import "./plugin";
 import { deployerAccounts, rpcUrl } from "./tasks/networkVars";
+import { slowFirst } from "./test/support/testOrder";
 
 // Hardhat 2 downloads native solc from a host this machine cannot reach. We compile with the
 // WASM build shipped in the npm `solc` package instead (Hardhat's documented "custom solc"
@@ -24,6 +28,11 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(
       longVersion: solc.version().replace(/\.Emscripten.*$/, ""),
     };
   },
+);
+
+// Slow end-to-end test files first, so that in parallel mode none runs alone at the end.
+subtask(TASK_TEST_GET_TEST_FILES).setAction(async (args, hre, runSuper) =>
+  slowFirst((await runSuper(args)) as string[], hre.config.paths.root),
 );
 
 const config: HardhatUserConfig = {
@@ -48,7 +57,15 @@ const config: HardhatUserConfig = {
   etherscan: { apiKey: vars.has("ETHERSCAN_API_KEY") ? vars.get("ETHERSCAN_API_KEY") : "" },
   gasReporter: { enabled: process.env.REPORT_GAS === "true", offline: true, noColors: true },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
-  mocha: { timeout: 120_000 },
+  // The spec reporter plus a table of test files by wall time (test/support/fileTimesReporter.ts).
+  // `npm run test:mocha` runs files in two worker processes (`--parallel`, one per core); each
+  // worker loads Hardhat first, then the hook that times its files.
+  mocha: {
+    timeout: 120_000,
+    reporter: "test/support/fileTimesReporter.ts",
+    jobs: 2,
+    require: ["hardhat/register", "test/support/parallelHooks.ts"],
+  },
 };
 
 export default config;

@@ -80,6 +80,8 @@ export class ExecutionHost implements ActionHost {
           request.userId,
           request.maxScopeId,
         );
+      default:
+        throw new Error(`${request.method} is not implemented yet`);
     }
   }
 

@@ -3,13 +3,13 @@
  * size, jsParams), borrows a sandbox worker from the pool, lets a RunSession drive the execution,
  * returns the worker (or replaces it) and assembles the outcome with timings.
  */
-import type { AuthContext } from "../auth/authContext";
+import { basicAuthContext, type AuthContext } from "../auth/authContext";
 import { ActionFailure } from "./actionFailure";
 import type { HostValue } from "./hostRequest";
 import { type ActionLimits, DEFAULT_LIMITS, resolveLimits } from "./limits";
 import type { ActionTimings } from "./protocol";
 import { type ActionHost, RunSession } from "./runSession";
-import { checkRunInput } from "./runInput";
+import { checkRunInput, headerPairs } from "./runInput";
 import { WorkerPool, type WorkerPoolStats } from "./workerPool";
 import { availableParallelism } from "node:os";
 
@@ -35,10 +35,15 @@ export interface ActionRunInput {
   host: ActionHost;
   limits?: Partial<ActionLimits>;
   /**
-   * Who is asking (Lit's AuthContext), to be shown to the action as the frozen `Lit.Auth`.
-   * Not yet passed into the sandbox (issue 14 does that).
+   * Who is asking (Lit's AuthContext), shown to the action as the frozen `Lit.Auth` / `LitAuth`.
+   * Default: no credentials, the action's own CID on the stack.
    */
   auth?: AuthContext;
+  /**
+   * The client's request headers, shown to the action as `Lit.Headers` / `LitHeaders` (a
+   * read-only Headers object). Names are matched case-insensitively, as HTTP's.
+   */
+  headers?: Record<string, string | string[] | undefined> | Array<[string, string]>;
 }
 
 export interface ActionOutcome {
@@ -115,6 +120,8 @@ export class ActionRuntime {
       host: input.host,
       limits,
       watchdogGraceMs: this.watchdogGraceMs,
+      auth: input.auth ?? basicAuthContext(input.ipfsId, undefined),
+      headers: headerPairs(input.headers),
     });
     try {
       const result = await session.run();

@@ -33,14 +33,22 @@ export {
   type RuntimeFailureCode,
 } from "./actionFailure";
 export { type ActionLimits, DEFAULT_LIMITS } from "./limits";
-export type { ActionHost } from "./runSession";
+export { type ActionHost, MAX_CALL_DEPTH, MAX_CHILD_ACTIONS } from "./runSession";
 export {
+  type DecryptRequest,
+  type EcdsaSigningScheme,
+  type HostCallContext,
   type HostRequest,
   type HostMethod,
   type HostValue,
   type Hex,
+  type RedirectMode,
   type SigningRequest,
+  CONDITION_KINDS,
+  ECDSA_DIGEST_BYTES,
+  ECDSA_SIGNING_SCHEMES,
   InvalidArgumentError,
+  LIT_SIGNING_SCHEMES,
   isSigningRequest,
   pubkeyToTokenId,
 } from "./hostRequest";

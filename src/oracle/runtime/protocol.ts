@@ -37,6 +37,8 @@ export interface RunMessage {
   ipfsId: string;
   /** JSON object text of jsParams. */
   paramsJson: string;
+  /** JSON text of the sandbox context: `{ auth, headers }` (Lit.Auth and the request headers). */
+  contextJson: string;
   limits: ActionLimits;
 }
 
@@ -65,9 +67,28 @@ export interface HostCallMessage {
   type: "host-call";
   runId: number;
   callId: number;
+  /**
+   * Which action of the run asks: 0 is the action the run started with; `Lit.Actions.call`
+   * starts others, each numbered by the main thread (see ChildAction).
+   */
+  frame: number;
   method: string;
   /** JSON text of the single argument object. */
   argsJson: string;
+}
+
+/**
+ * The host's answer to a `call` host call (JSON in HostResultMessage.json): the child action
+ * the worker starts in a new context of the same sandbox runtime (same time and memory budget).
+ */
+export interface ChildAction {
+  frame: number;
+  ipfsId: string;
+  code: string;
+  /** JSON object text: the child's jsParams (Lit's `params`). */
+  paramsJson: string;
+  /** As RunMessage.contextJson, with the child's CID on the stack. */
+  contextJson: string;
 }
 
 export type RunResult =

@@ -54,3 +54,20 @@ function encodeJsParams(jsParams: Record<string, unknown> | undefined, maxBytes:
   }
   return json;
 }
+
+/**
+ * The client's request headers (Lit.Headers) as [name, value] pairs: a repeated header's values
+ * joined with ", ", as Node joins them; undefined values left out.
+ */
+export function headerPairs(
+  headers: Record<string, string | string[] | undefined> | Array<[string, string]> | undefined,
+): Array<[string, string]> {
+  if (headers === undefined) return [];
+  const entries = Array.isArray(headers) ? headers : Object.entries(headers);
+  const pairs: Array<[string, string]> = [];
+  for (const [name, value] of entries) {
+    if (value === undefined) continue;
+    pairs.push([String(name), Array.isArray(value) ? value.join(", ") : String(value)]);
+  }
+  return pairs;
+}

@@ -7,16 +7,20 @@
  * The session's verdict wins over the worker's: once it has decided the run failed (fatal host
  * error, limit, watchdog), nothing the worker reports afterwards changes that.
  */
+import type { AuthContext } from "../auth/authContext";
 import { ActionFailure } from "./actionFailure";
 import {
+  type HostCallContext,
   type HostRequest,
   type HostValue,
   InvalidArgumentError,
   isSigningRequest,
   parseSandboxRequest,
+  signsIntoOutcome,
 } from "./hostRequest";
 import type { ActionLimits } from "./limits";
 import type {
+  ChildAction,
   DoneMessage,
   FromWorkerMessage,
   HostCallMessage,
@@ -44,8 +48,26 @@ export interface ActionHost {
    * Resolve with plain JSON data. Reject with an error carrying `fatal: true` and a string `code`
    * (see FatalHostError) to end the whole execution with that code, even if the action would catch
    * it; any other rejection becomes an ordinary catchable error inside the action.
+   *
+   * `context` names the action asking (a child of `Lit.Actions.call` has its own CID). Answers
+   * with a shape of their own:
+   * - `call` resolves `{ code }`: the stored code of `request.ipfsId` (the session starts it);
+   * - `signAsAction` resolves `{ signOutput, signature }`: the string the action gets and the
+   *   signature the outcome gets under `sigName`;
+   * - `signEcdsa`, `ethPersonalSignMessageEcdsa` and `sign` resolve the outcome's signature (the
+   *   action gets "success"); the combining calls resolve what the action gets.
    */
-  call(request: HostRequest): Promise<HostValue>;
+  call(request: HostRequest, context: HostCallContext): Promise<HostValue>;
+}
+
+/** Lit's limit on nested `Lit.Actions.call`s (datil's max_call_depth). */
+export const MAX_CALL_DEPTH = 5;
+/** Child actions one run may start in all (each is a context kept until the run ends). */
+export const MAX_CHILD_ACTIONS = 100;
+
+interface Frame extends HostCallContext {
+  /** 0 for the action the run started with, +1 per nested call. */
+  depth: number;
 }
 
 export interface SessionResult {
@@ -63,6 +85,10 @@ export interface SessionInput {
   host: ActionHost;
   limits: ActionLimits;
   watchdogGraceMs: number;
+  /** Lit.Auth of the action the run starts with. */
+  auth: AuthContext;
+  /** The client's request headers (Lit.Headers), name → value. */
+  headers: Array<[string, string]>;
 }
 
 export class RunSession {
@@ -73,11 +99,20 @@ export class RunSession {
   private readonly sigValues = new Map<string, HostValue>();
   private finish: ((done: DoneMessage | undefined) => void) | undefined;
   private replaceWorker = false;
+  /** The actions of this run by frame number (0: the one it started with). */
+  private readonly frames = new Map<number, Frame>();
+  private childActions = 0;
 
   constructor(
     private readonly worker: SessionWorker,
     private readonly input: SessionInput,
-  ) {}
+  ) {
+    this.frames.set(0, {
+      ipfsId: input.ipfsId,
+      actionIpfsIdStack: [...input.auth.actionIpfsIdStack],
+      depth: 0,
+    });
+  }
 
   /** Runs to completion; throws ActionFailure. Never leaves listeners or timers behind. */
   async run(): Promise<SessionResult> {
@@ -112,6 +147,7 @@ export class RunSession {
         code: input.code,
         ipfsId: input.ipfsId,
         paramsJson: input.paramsJson,
+        contextJson: this.contextJson(input.auth),
         limits: input.limits,
       });
       done = await finished;
@@ -152,14 +188,20 @@ export class RunSession {
 
   private async answerHostCall(message: HostCallMessage): Promise<void> {
     if (this.failure) return;
+    const frame = this.frames.get(message.frame);
+    if (frame === undefined) {
+      this.failOnce(new ActionFailure("RUNTIME_ERROR", `host call from unknown frame ${message.frame}`));
+      return;
+    }
     let request: HostRequest;
     try {
       const parsed = parseSandboxRequest(message.method, JSON.parse(message.argsJson) as unknown);
-      if (parsed.method === "pubkeyToTokenId") {
-        throw new InvalidArgumentError("pubkeyToTokenId is answered inside the sandbox");
+      if (parsed.method === "pubkeyToTokenId" || parsed.method === "aesDecrypt") {
+        throw new InvalidArgumentError(`${parsed.method} is answered inside the sandbox`);
       }
       request = parsed;
       this.reserveSignature(request);
+      if (request.method === "call") this.reserveChild(frame);
     } catch (error) {
       if (error instanceof ActionFailure) this.failOnce(error);
       else this.reject(message, error);
@@ -168,7 +210,10 @@ export class RunSession {
 
     let value: HostValue;
     try {
-      value = await this.input.host.call(request);
+      value = await this.input.host.call(request, {
+        ipfsId: frame.ipfsId,
+        actionIpfsIdStack: [...frame.actionIpfsIdStack],
+      });
     } catch (error) {
       if (isFatalHostError(error)) {
         this.failOnce(new ActionFailure(error.code, errorMessage(error)));
@@ -179,9 +224,24 @@ export class RunSession {
     }
     if (this.failure) return;
 
+    if (request.method === "call") {
+      this.startChild(message, request, frame, value);
+      return;
+    }
+    let toSandbox: HostValue = value;
+    if (request.method === "signAsAction") {
+      const answer = value as { signOutput?: HostValue; signature?: HostValue } | null;
+      this.sigValues.set(request.sigName, answer?.signature ?? null);
+      toSandbox = answer?.signOutput ?? null;
+    } else if (signsIntoOutcome(request)) {
+      // Lit's signEcdsa/ethPersonalSignMessageEcdsa/sign give the action "success"; the signature
+      // goes to the caller. The combining calls hand the combined signature to the action instead.
+      this.sigValues.set(request.sigName, value);
+      toSandbox = "success";
+    }
     let json: string;
     try {
-      json = JSON.stringify(value === undefined ? null : value);
+      json = JSON.stringify(toSandbox === undefined ? null : toSandbox);
     } catch (error) {
       this.failOnce(
         new ActionFailure(
@@ -191,17 +251,71 @@ export class RunSession {
       );
       return;
     }
+    this.reply(message, true, json);
+  }
 
-    if (request.method === "signEcdsa" || request.method === "ethPersonalSignMessageEcdsa") {
-      this.sigValues.set(request.sigName, value);
+  /** Depth and count limits of Lit.Actions.call. */
+  private reserveChild(frame: Frame): void {
+    if (frame.depth + 1 > MAX_CALL_DEPTH) {
+      throw new InvalidArgumentError(
+        `call: more than ${MAX_CALL_DEPTH} nested Lit.Actions.call levels (Lit's limit)`,
+      );
     }
-    // Lit's signEcdsa/ethPersonalSignMessageEcdsa give the action "success"; the signature goes
-    // to the caller. signAndCombineEcdsa hands the combined signature to the action instead.
-    const toSandbox =
-      request.method === "signEcdsa" || request.method === "ethPersonalSignMessageEcdsa"
-        ? JSON.stringify("success")
-        : json;
-    this.reply(message, true, toSandbox);
+    if (this.childActions >= MAX_CHILD_ACTIONS) {
+      throw new ActionFailure(
+        "LIMIT_EXCEEDED",
+        `more than ${MAX_CHILD_ACTIONS} Lit.Actions.call child actions in one execution`,
+      );
+    }
+    this.childActions++;
+  }
+
+  /** Answers a `call` with the child action the worker starts (see ChildAction). */
+  private startChild(
+    message: HostCallMessage,
+    request: Extract<HostRequest, { method: "call" }>,
+    parent: Frame,
+    value: HostValue,
+  ): void {
+    const code = (value as { code?: unknown } | null)?.code;
+    if (typeof code !== "string") {
+      this.failOnce(new ActionFailure("HOST_ERROR", "the host answered Lit.Actions.call without code"));
+      return;
+    }
+    const codeBytes = Buffer.byteLength(code, "utf8");
+    if (codeBytes > this.input.limits.codeBytes) {
+      this.failOnce(
+        new ActionFailure(
+          "LIMIT_EXCEEDED",
+          `Lit.Actions.call: action ${request.ipfsId} is ${codeBytes} bytes, more than the limit of ${this.input.limits.codeBytes}`,
+        ),
+      );
+      return;
+    }
+    const id = this.frames.size;
+    const frame: Frame = {
+      ipfsId: request.ipfsId,
+      actionIpfsIdStack: [...parent.actionIpfsIdStack, request.ipfsId],
+      depth: parent.depth + 1,
+    };
+    this.frames.set(id, frame);
+    const auth: AuthContext = {
+      ...this.input.auth,
+      actionIpfsIds: [request.ipfsId],
+      actionIpfsIdStack: frame.actionIpfsIdStack,
+    };
+    const child: ChildAction = {
+      frame: id,
+      ipfsId: request.ipfsId,
+      code,
+      paramsJson: JSON.stringify(request.params),
+      contextJson: this.contextJson(auth),
+    };
+    this.reply(message, true, JSON.stringify(child));
+  }
+
+  private contextJson(auth: AuthContext): string {
+    return JSON.stringify({ auth, headers: this.input.headers });
   }
 
   /** Counts a signing call against maxSignatures and claims its sigName. */
@@ -213,7 +327,7 @@ export class RunSession {
         `more than ${this.input.limits.maxSignatures} signatures requested in one execution`,
       );
     }
-    if (request.method !== "signAndCombineEcdsa") {
+    if (signsIntoOutcome(request)) {
       if (this.sigNames.includes(request.sigName)) {
         throw new InvalidArgumentError(
           `${request.method}: sigName "${request.sigName}" is already used in this execution`,

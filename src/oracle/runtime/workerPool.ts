@@ -10,7 +10,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { ActionFailure } from "./actionFailure";
+import { ensureEthersBundleSafely } from "./ethers/bundleFile";
 import type { FromWorkerMessage, ToWorkerMessage } from "./protocol";
+import type { SandboxWorkerData } from "./worker/sandboxWorker";
 import { messageOf } from "../../errorText";
 
 export interface WorkerEvents {
@@ -243,5 +245,8 @@ function startWorkerThread(): Worker {
           `require(${JSON.stringify(entry)});`,
         ]
       : [`require(${JSON.stringify(entry)});`];
-  return new Worker(lines.join("\n"), { eval: true, stdout: false, stderr: false });
+  // The sandbox's ethers, built from the npm package the first time a process needs it (≈ 1 s
+  // on a fresh clone, then cached on disk); a build failure only makes `ethers` unavailable.
+  const workerData: SandboxWorkerData = { ethersBundle: ensureEthersBundleSafely() };
+  return new Worker(lines.join("\n"), { eval: true, stdout: false, stderr: false, workerData });
 }

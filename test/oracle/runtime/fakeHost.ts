@@ -44,6 +44,40 @@ export function defaultResponse(request: HostRequest): HostValue {
       return [{ auth_method_type: "0x1", id: "0xabcd", user_pubkey: "0x" }];
     case "getPermittedAuthMethodScopes":
       return [false, true];
+    case "sign":
+      return { signature: `sig-of-${request.sigName}`, publicKey: request.publicKey };
+    case "signAndCombine":
+      return JSON.stringify({ r: "aa", s: "bb", v: 0 });
+    case "signAsAction":
+      return { signOutput: JSON.stringify({ signature: "cc" }), signature: { by: "action" } };
+    case "getActionPublicKey":
+      return "02" + "ab".repeat(32);
+    case "verifyActionSignature":
+      return true;
+    case "getLatestNonce":
+      return "0x0";
+    case "callContract":
+      return "0x";
+    case "getRpcUrl":
+      return `http://rpc.test/${request.chain}`;
+    case "call":
+      return { code: 'Lit.Actions.setResponse({ response: "child of " + Lit.Auth.actionIpfsIdStack.length });' };
+    case "checkConditions":
+      return true;
+    case "encrypt":
+      return { ciphertext: "Y2lwaGVy", dataToEncryptHash: "ab".repeat(32) };
+    case "decryptAndCombine":
+    case "decryptToSingleNode":
+      return "plaintext";
+    case "fetch":
+      return {
+        status: 200,
+        statusText: "OK",
+        url: request.url,
+        redirected: false,
+        headers: [["content-type", "application/json"]],
+        body: JSON.stringify({ echo: request.url, method: request.httpMethod }),
+      };
   }
 }
 

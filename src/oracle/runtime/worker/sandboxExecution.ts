@@ -1,20 +1,25 @@
 /**
- * One Lit Action execution inside a FRESH QuickJS runtime + context (worker side).
+ * One Lit Action execution inside a FRESH QuickJS runtime (worker side).
  *
- * Lifecycle: create runtime (interrupt handler) → context → natives → prelude (Lit.Actions,
- * console, timers) — all of which `prepare()` may do before the run is known, so the worker
- * builds its next sandbox while idle — then, when the run starts: the run's memory/stack limits
- * → jsParams → evaluate the code → drive the event loop
- * (drain QuickJS jobs; while host calls or timers are in flight, wait for them) → read the
- * result → dispose every deferred, drain leftover jobs, dispose context and runtime.
+ * Lifecycle: create runtime (interrupt handler) → the root context → natives → prelude (Lit's
+ * globals, console, timers) — all of which `prepare()` may do before the run is known, so the
+ * worker builds its next sandbox while idle — then, when the run starts: the run's memory/stack
+ * limits → Lit.Auth, headers and jsParams → evaluate the code → drive the event loop (drain
+ * QuickJS jobs; while host calls, timers or child actions are in flight, wait for them) → read
+ * the result → dispose every deferred, drain leftover jobs, dispose contexts and runtime.
  *
  * A prepared sandbox is exactly what a sandbox created at run start would be (no action code,
  * no parameters, nothing of any other run), and it serves one run only.
  *
- * The execution is over when the top-level code, every job it queued, and every host call and
- * timer it started have finished. If the code's completion value is a promise (the usual
- * `(async () => { ... })()` / `go();` forms), its rejection is the action's error. Code using
- * top-level `await` is a SyntaxError as a script; it is then run wrapped in an async function.
+ * `Lit.Actions.call` runs a child action in a new context of the same runtime (SandboxFrame):
+ * its own globals, the run's budget. The main thread answers the `call` host call with the
+ * child's code (ChildAction); the child's response settles the parent's promise.
+ *
+ * The execution is over when the top-level code, every job it queued, and every host call,
+ * timer and child action it started have finished. If the code's completion value is a promise
+ * (the usual `(async () => { ... })()` / `go();` forms), its rejection is the action's error.
+ * Code using top-level `await` is a SyntaxError as a script; it is then run wrapped in an async
+ * function.
  *
  * If anything leaves the QuickJS module possibly damaged (a host exception escaping the WASM
  * code, a failing dispose, jobs that cannot be drained), the report says `recycle` and the
@@ -27,10 +32,24 @@ import type {
   QuickJSRuntime,
   QuickJSWASMModule,
 } from "quickjs-emscripten";
-import { InvalidArgumentError, parseSandboxRequest, pubkeyToTokenId } from "../hostRequest";
+import {
+  InvalidArgumentError,
+  aesDecrypt,
+  parseSandboxRequest,
+  pubkeyToTokenId,
+} from "../hostRequest";
 import { LIMIT_BOUNDS } from "../limits";
-import type { HostCallMessage, RunMessage, RunResult, WorkerTimings } from "../protocol";
+import type {
+  ChildAction,
+  HostCallMessage,
+  RunMessage,
+  RunResult,
+  WorkerTimings,
+} from "../protocol";
+import type { EthersModules } from "./ethersModules";
+import { installPureNatives } from "./pureNatives";
 import { LAZY_PRELUDE_SOURCES, PRELUDE_SOURCE } from "./sandboxPrelude";
+import { SandboxFrame } from "./sandboxFrame";
 
 export interface ExecutionReport {
   result: RunResult;
@@ -41,6 +60,12 @@ export interface ExecutionReport {
 interface Failure {
   code: string;
   message: string;
+}
+
+interface PendingHostCall {
+  frame: SandboxFrame;
+  deferred: QuickJSDeferredPromise;
+  method: string;
 }
 
 /** Host calls + timers one action may have in flight at once; more is a runaway action. */
@@ -63,18 +88,19 @@ export class SandboxExecution {
   /** No deadline before the run starts: no action code runs before then. */
   private deadline = Number.POSITIVE_INFINITY;
   private runMessage: RunMessage | undefined;
-  /** The prelude's start(paramsJson), called when the run begins. */
-  private start: QuickJSHandle | undefined;
-  private readonly pendingHostCalls = new Map<number, QuickJSDeferredPromise>();
+  private readonly pendingHostCalls = new Map<number, PendingHostCall>();
   private readonly pendingSleeps = new Map<
-    number,
-    { deferred: QuickJSDeferredPromise; timer: ReturnType<typeof setTimeout> }
+    string,
+    { frame: SandboxFrame; deferred: QuickJSDeferredPromise; timer: ReturnType<typeof setTimeout> }
   >();
+  /** Every frame created, root first; contexts are disposed in reverse order. */
+  private readonly frames: SandboxFrame[] = [];
+  /** Child frames not done yet, oldest first. */
+  private readonly activeChildren: SandboxFrame[] = [];
   private nextCallId = 1;
   private failure: Failure | undefined;
   private tearingDown = false;
   private recycle = false;
-  private response = "";
   private logs = "";
   private logBytes = 0;
   private wake: (() => void) | undefined;
@@ -87,17 +113,21 @@ export class SandboxExecution {
   };
 
   private runtime: QuickJSRuntime | undefined;
-  private context: QuickJSContext | undefined;
 
   constructor(
     private readonly quickjs: QuickJSWASMModule,
     private readonly postHostCall: (message: HostCallMessage) => void,
+    private readonly ethers: EthersModules,
   ) {}
 
   /** The run being executed (only natives and the event loop use it, i.e. after execute()). */
   private get run(): RunMessage {
     if (this.runMessage === undefined) throw new Error("the sandbox has no run yet");
     return this.runMessage;
+  }
+
+  private get root(): SandboxFrame | undefined {
+    return this.frames[0];
   }
 
   /**
@@ -126,37 +156,48 @@ export class SandboxExecution {
     this.startedAt = performance.now();
     this.timings.startedAtEpochMs = performance.timeOrigin + this.startedAt;
     this.deadline = this.startedAt + run.limits.timeoutMs;
-    let completion: QuickJSHandle | undefined;
     try {
       const createStart = performance.now();
-      const context = this.context ?? this.createSandbox();
-      this.startRun(context);
+      const root = this.root ?? this.createSandbox();
+      const runtime = this.runtime as QuickJSRuntime;
+      runtime.setMemoryLimit(run.limits.memoryBytes);
+      runtime.setMaxStackSize(run.limits.stackBytes);
+      this.startFrame(root, run.paramsJson, run.contextJson);
       this.timings.sandboxCreateMs = performance.now() - createStart;
-      if (!this.failure) completion = this.timed(() => this.evaluateAction(context));
+      if (!this.failure) this.timed(() => this.evaluateAction(root, run.code));
       await this.driveEventLoop();
-      if (!this.failure && completion) this.checkCompletion(context, completion);
+      if (!this.failure) this.checkRootCompletion(root);
     } catch (error) {
       // A host exception escaped QuickJS (e.g. RangeError from the WASM stack): the module's
       // state is unknown, so this worker must not run anything else.
       this.recycle = true;
       this.fail("ACTION_ERROR", `sandbox failure: ${describeHostError(error)}`, true);
     } finally {
-      if (completion?.alive) completion.dispose();
       this.teardown();
     }
     const result: RunResult = this.failure
       ? { ok: false, ...this.failure, logs: this.logs }
-      : { ok: true, response: this.response, logs: this.logs };
+      : { ok: true, response: this.root?.response ?? "", logs: this.logs };
     return { result, timings: this.timings, recycle: this.recycle };
   }
 
   /** The main thread answered a host call. */
   onHostResult(callId: number, ok: boolean, json: string): void {
-    const deferred = this.pendingHostCalls.get(callId);
-    const context = this.context;
-    if (!deferred || !context || this.failure) return;
+    const entry = this.pendingHostCalls.get(callId);
+    if (!entry || this.failure) return;
     this.pendingHostCalls.delete(callId);
-    this.settle(context, deferred, ok, json);
+    const { frame, deferred } = entry;
+    if (frame.done) {
+      // The frame was abandoned (its action failed): nobody waits for this answer.
+      deferred.dispose();
+      return;
+    }
+    if (entry.method === "call" && ok) {
+      this.startChild(entry, json);
+    } else {
+      frame.pending--;
+      this.settle(frame.context, deferred, ok, json);
+    }
   }
 
   /** The main thread decided the run is over (fatal host error or limit it enforces). */
@@ -166,7 +207,7 @@ export class SandboxExecution {
 
   // ---- setup -----------------------------------------------------------------------------------
 
-  private createSandbox(): QuickJSContext {
+  private createSandbox(): SandboxFrame {
     const runtime = this.quickjs.newRuntime();
     this.runtime = runtime;
     // The smallest limits any run may have: whatever run gets this sandbox, its setup fit in
@@ -179,54 +220,66 @@ export class SandboxExecution {
     runtime.setInterruptHandler(
       () => this.tearingDown || this.failure !== undefined || performance.now() > this.deadline,
     );
-    const context = runtime.newContext();
-    this.context = context;
+    return this.createFrame(0, "");
+  }
 
+  /** A new context with natives and the prelude, in the run's runtime. */
+  private createFrame(
+    id: number,
+    ipfsId: string,
+    parentCall?: SandboxFrame["parentCall"],
+  ): SandboxFrame {
+    const runtime = this.runtime as QuickJSRuntime;
+    const context = runtime.newContext();
+    const frame = new SandboxFrame(id, ipfsId, context, parentCall);
+    this.frames.push(frame);
     const natives = context.newObject();
     const lazySources = context.newObject();
     try {
-      this.installNatives(context, natives);
+      this.installNatives(frame, natives);
       for (const [name, source] of Object.entries(LAZY_PRELUDE_SOURCES)) {
         const handle = context.newString(source);
         context.setProp(lazySources, name, handle);
         handle.dispose();
       }
       const prelude = context.evalCode(PRELUDE_SOURCE, "lit-actions-prelude.js");
-      const installer = context.unwrapResult(prelude);
+      if (prelude.error) {
+        this.failFrame(frame, prelude.error, "prelude failed");
+        return frame;
+      }
+      const installer = prelude.value;
       const installed = context.callFunction(installer, context.undefined, natives, lazySources);
       installer.dispose();
-      if (installed.error) {
-        this.failWith(context, installed.error, "prelude failed");
-      } else {
-        this.start = installed.value;
-      }
+      if (installed.error) this.failFrame(frame, installed.error, "prelude failed");
+      else frame.start = installed.value;
     } finally {
       natives.dispose();
       lazySources.dispose();
     }
-    return context;
+    return frame;
   }
 
-  /** The run's limits, then its jsParams (the prelude's start). */
-  private startRun(context: QuickJSContext): void {
-    const start = this.start;
-    this.start = undefined;
-    if (this.failure || start === undefined) {
+  /** Lit.Auth, the headers and the jsParams (the prelude's start). */
+  private startFrame(frame: SandboxFrame, paramsJson: string, contextJson: string): void {
+    const start = frame.start;
+    frame.start = undefined;
+    if (this.failure || frame.failure !== undefined || start === undefined) {
       start?.dispose();
       return;
     }
-    const { limits, paramsJson } = this.run;
-    this.runtime?.setMemoryLimit(limits.memoryBytes);
-    this.runtime?.setMaxStackSize(limits.stackBytes);
+    const { context } = frame;
     const params = context.newString(paramsJson);
-    const started = context.callFunction(start, context.undefined, params);
+    const contextHandle = context.newString(contextJson);
+    const started = context.callFunction(start, context.undefined, params, contextHandle);
     start.dispose();
     params.dispose();
-    if (started.error) this.failWith(context, started.error, "prelude failed");
+    contextHandle.dispose();
+    if (started.error) this.failFrame(frame, started.error, "prelude failed");
     else started.value.dispose();
   }
 
-  private installNatives(context: QuickJSContext, natives: QuickJSHandle): void {
+  private installNatives(frame: SandboxFrame, natives: QuickJSHandle): void {
+    const { context } = frame;
     const define = (
       name: string,
       fn: (...args: QuickJSHandle[]) => QuickJSHandle | { error: QuickJSHandle } | void,
@@ -246,12 +299,22 @@ export class SandboxExecution {
         );
         return { error: context.newError("host call arguments too large") };
       }
-      if (!this.reserveOperationSlot()) return { error: context.newError("run is over") };
+      if (frame.done || !this.reserveOperationSlot()) {
+        return { error: context.newError("run is over") };
+      }
       const callId = this.nextCallId++;
       const deferred = context.newPromise();
-      this.pendingHostCalls.set(callId, deferred);
+      this.pendingHostCalls.set(callId, { frame, deferred, method });
+      frame.pending++;
       this.timings.hostCalls++;
-      this.postHostCall({ type: "host-call", runId: this.run.runId, callId, method, argsJson });
+      this.postHostCall({
+        type: "host-call",
+        runId: this.run.runId,
+        callId,
+        frame: frame.id,
+        method,
+        argsJson,
+      });
       return deferred.handle;
     });
 
@@ -260,8 +323,13 @@ export class SandboxExecution {
       const argsJson = context.getString(argsHandle);
       try {
         const request = parseSandboxRequest(method, JSON.parse(argsJson));
-        if (request.method !== "pubkeyToTokenId") throw new InvalidArgumentError("not local");
-        return context.newString(JSON.stringify(pubkeyToTokenId(request.publicKey)));
+        if (request.method === "pubkeyToTokenId") {
+          return context.newString(JSON.stringify(pubkeyToTokenId(request.publicKey)));
+        }
+        if (request.method === "aesDecrypt") {
+          return context.newString(JSON.stringify(aesDecrypt(request)));
+        }
+        throw new InvalidArgumentError("not local");
       } catch (error) {
         const code = error instanceof InvalidArgumentError ? error.code : "ACTION_ERROR";
         const message = error instanceof Error ? error.message : String(error);
@@ -279,7 +347,7 @@ export class SandboxExecution {
         );
         return { error: context.newError("response limit exceeded") };
       }
-      this.response = response;
+      frame.response = response;
     });
 
     define("log", (lineHandle) => {
@@ -294,32 +362,42 @@ export class SandboxExecution {
     });
 
     define("sleep", (idHandle, msHandle) => {
-      const id = context.getNumber(idHandle);
+      const id = `${frame.id}:${context.getNumber(idHandle)}`;
       const ms = Math.min(Math.max(context.getNumber(msHandle) || 0, 0), MAX_TIMER_MS);
-      if (!this.reserveOperationSlot()) return { error: context.newError("run is over") };
+      if (frame.done || !this.reserveOperationSlot()) {
+        return { error: context.newError("run is over") };
+      }
       const deferred = context.newPromise();
+      frame.pending++;
       const timer = setTimeout(() => {
         this.pendingSleeps.delete(id);
+        frame.pending--;
         if (!this.failure) this.settle(context, deferred, true, undefined);
         else deferred.dispose();
       }, ms);
-      this.pendingSleeps.set(id, { deferred, timer });
+      this.pendingSleeps.set(id, { frame, deferred, timer });
       return deferred.handle;
     });
 
     define("cancelSleep", (idHandle) => {
-      const id = context.getNumber(idHandle);
+      const id = `${frame.id}:${context.getNumber(idHandle)}`;
       const sleep = this.pendingSleeps.get(id);
       if (!sleep) return;
       clearTimeout(sleep.timer);
       sleep.deferred.dispose(); // the sandbox promise simply never settles
       this.pendingSleeps.delete(id);
+      frame.pending--;
+      this.wake?.();
     });
 
     define("fail", (messageHandle) => {
-      this.fail("ACTION_ERROR", truncate(context.getString(messageHandle)));
+      const message = truncate(context.getString(messageHandle));
+      if (frame.isRoot) this.fail("ACTION_ERROR", message);
+      else if (frame.failure === undefined) frame.failure = message;
       return { error: context.newError("execution failed") };
     });
+
+    installPureNatives(context, define, this.ethers);
   }
 
   /** false (and a failure) when the action has too many host calls/timers in flight. */
@@ -337,35 +415,71 @@ export class SandboxExecution {
 
   // ---- running ---------------------------------------------------------------------------------
 
-  private evaluateAction(context: QuickJSContext): QuickJSHandle | undefined {
-    const filename = `lit-action-${this.run.ipfsId || "inline"}.js`;
-    const asScript = context.evalCode(this.run.code, filename, { type: "global" });
-    if (!asScript.error) return asScript.value;
-
-    if (!this.failure && isTopLevelAwaitCandidate(context, asScript.error, this.run.code)) {
+  /** Evaluates the frame's code; its completion value is kept on the frame. */
+  private evaluateAction(frame: SandboxFrame, code: string): void {
+    const { context } = frame;
+    const ipfsId = frame.isRoot ? this.run.ipfsId : frame.ipfsId;
+    const filename = `lit-action-${ipfsId || "inline"}.js`;
+    const asScript = context.evalCode(code, filename, { type: "global" });
+    frame.evaluated = true;
+    if (!asScript.error) {
+      frame.completion = asScript.value;
+      return;
+    }
+    if (!this.failure && isTopLevelAwaitCandidate(context, asScript.error, code)) {
       // Top-level await: same code as the body of an async arrow function. The prefix shares the
       // first line so reported line numbers stay those of the action.
-      const wrapped = `(async () => {${this.run.code}\n})()`;
+      const wrapped = `(async () => {${code}\n})()`;
       const asAsync = context.evalCode(wrapped, filename, { type: "global" });
       if (!asAsync.error) {
         asScript.error.dispose();
-        return asAsync.value;
+        frame.completion = asAsync.value;
+        return;
       }
       asAsync.error.dispose();
     }
-    this.failWith(context, asScript.error);
-    return undefined;
+    this.failFrame(frame, asScript.error);
+  }
+
+  /** A child action, started in a new context when the host answered its parent's `call`. */
+  private startChild(entry: PendingHostCall, json: string): void {
+    const parent = entry.frame;
+    let child: ChildAction;
+    try {
+      child = JSON.parse(json) as ChildAction;
+    } catch {
+      this.fail("HOST_ERROR", "the host's answer to Lit.Actions.call is not JSON");
+      entry.deferred.dispose();
+      return;
+    }
+    const frame = this.createFrame(child.frame, child.ipfsId, {
+      frame: parent,
+      deferred: entry.deferred,
+    });
+    this.activeChildren.push(frame);
+    this.startFrame(frame, child.paramsJson, child.contextJson);
+    if (!this.failure && frame.failure === undefined) {
+      this.timed(() => this.evaluateAction(frame, child.code));
+    }
+    frame.evaluated = true;
+    this.wake?.();
   }
 
   /** Runs queued jobs; waits for host results/timers while any are in flight. */
   private async driveEventLoop(): Promise<void> {
     const runtime = this.runtime;
-    const context = this.context;
-    if (!runtime || !context) return;
+    if (!runtime) return;
     while (!this.failure) {
-      this.timed(() => this.drainJobs(runtime, context));
+      this.timed(() => this.drainJobs(runtime));
       if (this.failure) return;
-      if (this.pendingHostCalls.size === 0 && this.pendingSleeps.size === 0) return;
+      if (this.settleFinishedChildren()) continue;
+      if (
+        this.pendingHostCalls.size === 0 &&
+        this.pendingSleeps.size === 0 &&
+        this.activeChildren.length === 0
+      ) {
+        return;
+      }
       if (performance.now() > this.deadline) {
         this.fail("ACTION_TIMEOUT", this.timeoutMessage());
         return;
@@ -376,13 +490,13 @@ export class SandboxExecution {
     }
   }
 
-  private drainJobs(runtime: QuickJSRuntime, context: QuickJSContext): void {
+  private drainJobs(runtime: QuickJSRuntime): void {
     while (!this.failure && runtime.hasPendingJob()) {
       const result = runtime.executePendingJobs(JOB_BATCH);
       if (result.error) {
         // Promise jobs turn ordinary exceptions into rejections; what reaches us here is an
         // uncatchable one: interrupted (deadline/abort) or out of memory.
-        this.failWith(context, result.error);
+        this.failRun(result.error.context, result.error);
         return;
       }
       if (performance.now() > this.deadline) {
@@ -390,6 +504,89 @@ export class SandboxExecution {
         return;
       }
     }
+  }
+
+  /**
+   * Settles the parent's `call` of every child that is done (its code and everything it started
+   * finished, or it failed). True if any was settled: their parents have new jobs to run.
+   */
+  private settleFinishedChildren(): boolean {
+    let settled = false;
+    // Newest first: a grandchild settles (and frees its parent's pending slot) before its parent.
+    for (let i = this.activeChildren.length - 1; i >= 0; i--) {
+      const child = this.activeChildren[i];
+      let outcome: { ok: true; response: string } | { ok: false; message: string } | undefined;
+      if (child.failure !== undefined) {
+        outcome = { ok: false, message: child.failure };
+      } else if (child.evaluated && child.pending === 0) {
+        outcome = this.childOutcome(child);
+      }
+      if (outcome === undefined) continue;
+      this.activeChildren.splice(i, 1);
+      this.finishChild(child, outcome);
+      settled = true;
+      if (this.failure) return true;
+    }
+    return settled;
+  }
+
+  private childOutcome(
+    child: SandboxFrame,
+  ): { ok: true; response: string } | { ok: false; message: string } | undefined {
+    const completion = child.completion;
+    if (completion === undefined) return { ok: true, response: child.response };
+    const { context } = child;
+    const state = context.getPromiseState(completion);
+    if (state.type === "fulfilled") {
+      if (!state.notAPromise) state.value.dispose();
+      return { ok: true, response: child.response };
+    }
+    if (state.type === "rejected") {
+      const { name, message } = describeSandboxError(context, state.error);
+      state.error.dispose();
+      return { ok: false, message: truncate(name ? `${name}: ${message}` : message) };
+    }
+    return {
+      ok: false,
+      message: "the child action's top-level promise never settled (it awaits something that cannot finish)",
+    };
+  }
+
+  private finishChild(
+    child: SandboxFrame,
+    outcome: { ok: true; response: string } | { ok: false; message: string },
+  ): void {
+    this.abandon(child);
+    const parentCall = child.parentCall;
+    if (!parentCall || !parentCall.deferred.alive) return;
+    parentCall.frame.pending--;
+    const json = outcome.ok
+      ? JSON.stringify(outcome.response)
+      : JSON.stringify({
+          message: `Lit.Actions.call: the action ${child.ipfsId} failed: ${outcome.message}`,
+          code: "ACTION_ERROR",
+        });
+    this.settle(parentCall.frame.context, parentCall.deferred, outcome.ok, json);
+  }
+
+  /** Marks a frame done and cancels what it still has in flight (its children included). */
+  private abandon(frame: SandboxFrame): void {
+    frame.done = true;
+    for (const [id, sleep] of this.pendingSleeps) {
+      if (sleep.frame !== frame) continue;
+      clearTimeout(sleep.timer);
+      sleep.deferred.dispose();
+      this.pendingSleeps.delete(id);
+    }
+    for (let i = this.activeChildren.length - 1; i >= 0; i--) {
+      const child = this.activeChildren[i];
+      if (child.parentCall?.frame !== frame) continue;
+      this.activeChildren.splice(i, 1);
+      this.abandon(child);
+      if (child.parentCall.deferred.alive) child.parentCall.deferred.dispose();
+    }
+    if (frame.completion?.alive) frame.completion.dispose();
+    frame.completion = undefined;
   }
 
   private nextWake(): Promise<void> {
@@ -426,12 +623,15 @@ export class SandboxExecution {
     this.wake?.();
   }
 
-  private checkCompletion(context: QuickJSContext, completion: QuickJSHandle): void {
+  private checkRootCompletion(root: SandboxFrame): void {
+    const completion = root.completion;
+    if (completion === undefined) return;
+    const { context } = root;
     const state = context.getPromiseState(completion);
     if (state.type === "fulfilled") {
       if (!state.notAPromise) state.value.dispose();
     } else if (state.type === "rejected") {
-      this.failWith(context, state.error, "Uncaught (in promise)");
+      this.failRun(context, state.error, "Uncaught (in promise)");
     } else {
       this.fail(
         "ACTION_ERROR",
@@ -448,12 +648,33 @@ export class SandboxExecution {
     this.wake?.();
   }
 
-  /** Classifies a QuickJS exception (and disposes its handle). */
-  private failWith(context: QuickJSContext, errorHandle: QuickJSHandle, prefix?: string): void {
+  /**
+   * A frame's code (or prelude) threw: the run fails if the frame is the root or the error is
+   * uncatchable (deadline, memory); a child frame fails alone, which rejects its parent's call.
+   */
+  private failFrame(frame: SandboxFrame, errorHandle: QuickJSHandle, prefix?: string): void {
+    if (frame.isRoot) {
+      this.failRun(frame.context, errorHandle, prefix);
+      return;
+    }
+    const classified = this.classify(frame.context, errorHandle);
+    if (classified.code !== "ACTION_ERROR") this.fail(classified.code, classified.message);
+    else if (frame.failure === undefined) {
+      frame.failure = truncate(prefix ? `${prefix} ${classified.message}` : classified.message);
+    }
+  }
+
+  /** Classifies a QuickJS exception as the run's failure (and disposes its handle). */
+  private failRun(context: QuickJSContext, errorHandle: QuickJSHandle, prefix?: string): void {
     if (this.failure) {
       errorHandle.dispose();
       return;
     }
+    const { code, message } = this.classify(context, errorHandle);
+    this.fail(code, code === "ACTION_ERROR" && prefix ? truncate(`${prefix} ${message}`) : message);
+  }
+
+  private classify(context: QuickJSContext, errorHandle: QuickJSHandle): Failure {
     // When QuickJS cannot even allocate the InternalError for "out of memory", it throws null
     // instead. An action that literally throws null is therefore reported as out of memory too.
     const isNull = context.sameValue(errorHandle, context.null);
@@ -463,18 +684,17 @@ export class SandboxExecution {
       performance.now() > this.deadline ||
       (name === "InternalError" && message === "interrupted")
     ) {
-      this.fail("ACTION_TIMEOUT", this.timeoutMessage());
-    } else if (isNull || (name === "InternalError" && message === "out of memory")) {
-      this.fail(
-        "ACTION_MEMORY_LIMIT",
-        `out of memory: the action exceeded its ${this.runMessage?.limits.memoryBytes ?? LIMIT_BOUNDS.memoryBytes[0]}-byte heap limit`,
-      );
-    } else {
-      // Stack overflow ("InternalError: stack overflow") deliberately lands here: it is a bug in
-      // the action (usually unbounded recursion), not resource exhaustion of the oracle.
-      const text = name ? `${name}: ${message}` : message;
-      this.fail("ACTION_ERROR", truncate(prefix ? `${prefix} ${text}` : text));
+      return { code: "ACTION_TIMEOUT", message: this.timeoutMessage() };
     }
+    if (isNull || (name === "InternalError" && message === "out of memory")) {
+      return {
+        code: "ACTION_MEMORY_LIMIT",
+        message: `out of memory: the action exceeded its ${this.runMessage?.limits.memoryBytes ?? LIMIT_BOUNDS.memoryBytes[0]}-byte heap limit`,
+      };
+    }
+    // Stack overflow ("InternalError: stack overflow") deliberately lands here: it is a bug in
+    // the action (usually unbounded recursion), not resource exhaustion of the oracle.
+    return { code: "ACTION_ERROR", message: truncate(name ? `${name}: ${message}` : message) };
   }
 
   private timeoutMessage(): string {
@@ -485,19 +705,21 @@ export class SandboxExecution {
 
   private teardown(): void {
     this.wake = undefined;
-    if (this.start?.alive) this.start.dispose();
-    this.start = undefined;
-    // Every deferred must be disposed before its context, or freeing the context aborts.
-    for (const deferred of this.pendingHostCalls.values()) deferred.dispose();
+    // Every deferred and handle must be disposed before its context, or freeing the context
+    // aborts.
+    for (const entry of this.pendingHostCalls.values()) {
+      if (entry.deferred.alive) entry.deferred.dispose();
+    }
     this.pendingHostCalls.clear();
     for (const { deferred, timer } of this.pendingSleeps.values()) {
       clearTimeout(timer);
-      deferred.dispose();
+      if (deferred.alive) deferred.dispose();
     }
     this.pendingSleeps.clear();
+    for (const frame of this.frames) frame.releaseHandles();
+    this.activeChildren.length = 0;
 
     const runtime = this.runtime;
-    const context = this.context;
     if (!runtime) return;
     try {
       // Leftover jobs keep objects alive and make JS_FreeRuntime abort. With tearingDown set,
@@ -512,7 +734,7 @@ export class SandboxExecution {
         this.recycle = true;
         return;
       }
-      context?.dispose();
+      for (let i = this.frames.length - 1; i >= 0; i--) this.frames[i].context.dispose();
       runtime.dispose();
     } catch {
       this.recycle = true;

@@ -1,56 +1,62 @@
 /**
- * JavaScript that runs INSIDE the QuickJS sandbox before the action: it builds the Lit.Actions /
- * LitActions API, console, bounded timers, and the jsParams globals on top of a few native
- * functions the worker provides.
+ * JavaScript that runs INSIDE the QuickJS sandbox before the action: it builds Lit's globals
+ * (`Lit.Actions`/`LitActions`, `Lit.Auth`/`LitAuth`, `Lit.Headers`/`LitHeaders`), console,
+ * bounded timers, the web APIs of Lit's Deno runtime, `ethers`, `jwt`, and the jsParams globals, on
+ * top of a few native functions the worker provides.
  *
  * The source is a function expression; the worker calls it once with (natives, lazySources) and
- * gets back `start(paramsJson)`, which it calls when the run begins (so a sandbox can be built
- * before its request arrives; it is still used by one run only). The natives object is only ever
- * a closure variable here, never a global, so action code reaches the host exclusively through
- * the API below.
+ * gets back `start(paramsJson, contextJson)`, which it calls when the run begins (so a sandbox
+ * can be built before its request arrives; it is still used by one run only). The natives object
+ * is only ever a closure variable here, never a global, so action code reaches the host
+ * exclusively through the API below.
  *
- * Compiling this source is most of a sandbox's cost (QuickJS compiles every function eagerly, at
- * ~0.08 ms per KB in WASM), so it is kept lean: comments and indentation are stripped before it
- * is compiled (`compact`), and the parts few actions use — the uint8array codecs and the timers —
- * are separate sources, compiled inside the sandbox (indirect eval, captured before the action
- * runs) the first time the action calls them. Everything crossing to the natives is a string (JSON),
- * and errors coming back are turned into Error objects created here, inside the sandbox.
- * Built-ins are captured up front so an action that overwrites JSON/Array/etc. only breaks itself.
+ * Compiling this source is most of a sandbox's cost (QuickJS compiles every function eagerly),
+ * so it is kept lean: comments and indentation are stripped before it is compiled (`compact`),
+ * and everything few actions use — the uint8array codecs, the timers, the web APIs, fetch,
+ * ethers, jwt — is a separate source, compiled inside the sandbox (indirect eval, captured
+ * before the action runs) the first time the action touches it. A global such as `TextEncoder`
+ * is an accessor until then. Everything crossing to the natives is a string (JSON) or an
+ * ArrayBuffer, and errors coming back are turned into Error objects created here, inside the
+ * sandbox. Built-ins are captured up front so an action that overwrites JSON/Array/etc. only
+ * breaks itself.
  *
- * Natives (see sandboxExecution.ts):
+ * Lit's own globals are frozen and non-writable, as on Lit (`Lit`, `LitActions`, `LitAuth`,
+ * `LitHeaders`; `Lit.Actions` and `Lit.Auth` deeply frozen). The web APIs, `ethers` and `jwt`
+ * are ordinary writable globals, as in Deno.
+ *
+ * Natives (see sandboxExecution.ts, sandboxFrame.ts and pureNatives.ts):
  *   hostCall(method, argsJson) -> Promise<json>   rejects with JSON { message, code }
  *   localCall(method, argsJson) -> json           sync; throws JSON { message, code }
  *   setResponse(string), log(string)              sync; may end the run on a limit
  *   sleep(id, ms) -> Promise<void>, cancelSleep(id)
- *   fail(message)                                 ends the run with ACTION_ERROR
+ *   fail(message)                                 ends the action with ACTION_ERROR
+ *   pure helpers (no host, no state): utf8Encode/utf8Decode, base64Encode/base64Decode,
+ *   digest/hmac, randomBytes, url/urlSet, jwtVerify/jwtSign, ethersManifest/ethersModule
  */
+import { ETHERS_SOURCE } from "./prelude/ethers";
+import { FETCH_SOURCE } from "./prelude/fetch";
+import { HTTP_SOURCE } from "./prelude/http";
+import { JWT_SOURCE } from "./prelude/jwt";
+import { TEXT_SOURCE } from "./prelude/text";
+import { URL_SOURCE } from "./prelude/url";
+import { WEBCRYPTO_SOURCE } from "./prelude/webcrypto";
 
-/** Lit.Actions functions this oracle deliberately does not implement. */
-export const UNSUPPORTED_LIT_ACTIONS: readonly string[] = [
-  "checkConditions",
-  "decryptAndCombine",
-  "decryptToSingleNode",
-  "encrypt",
-  "callContract",
-  "call",
-  "claimKey",
-  "broadcastAndCollect",
-  "runOnce",
-  "getRpcUrl",
-  "getLatestNonce",
-  "signAsAction",
-  "sign",
-  "signAndCombine",
-  "aesDecrypt",
-  "getActionPublicKey",
-  "verifyActionSignature",
-];
+/**
+ * Lit.Actions functions this oracle does not implement here. `claimKey` belongs to the wallet
+ * engineer's issue (claimed keys, issue 13); until it lands it rejects with this message.
+ */
+export const UNSUPPORTED_LIT_ACTIONS: readonly string[] = ["claimKey"];
 
 /** Async Lit.Actions functions answered by the host (main thread). */
 const HOST_METHODS = [
   "signEcdsa",
   "ethPersonalSignMessageEcdsa",
   "signAndCombineEcdsa",
+  "sign",
+  "signAndCombine",
+  "signAsAction",
+  "getActionPublicKey",
+  "verifyActionSignature",
   "isPermittedAction",
   "isPermittedAddress",
   "isPermittedAuthMethod",
@@ -58,16 +64,48 @@ const HOST_METHODS = [
   "getPermittedAddresses",
   "getPermittedAuthMethods",
   "getPermittedAuthMethodScopes",
+  "getLatestNonce",
+  "callContract",
+  "getRpcUrl",
+  "call",
+  "checkConditions",
+  "encrypt",
+  "decryptAndCombine",
+  "decryptToSingleNode",
 ];
 
+/** Lit's limit on broadcastAndCollect per execution (datil's default). */
+const MAX_BROADCASTS = 30;
+
 /** Names jsParams may not overwrite, so the API itself stays reachable. */
-const RESERVED_GLOBALS = ["Lit", "LitActions", "jsParams"];
+const RESERVED_GLOBALS = ["Lit", "LitActions", "LitAuth", "LitHeaders", "jsParams"];
+
+/** Global name → the lazy part that defines it. */
+const LAZY_GLOBALS: Readonly<Record<string, string>> = {
+  TextEncoder: "text",
+  TextDecoder: "text",
+  atob: "text",
+  btoa: "text",
+  URL: "url",
+  URLSearchParams: "url",
+  Headers: "http",
+  Request: "http",
+  Response: "http",
+  DOMException: "webcrypto",
+  crypto: "webcrypto",
+  structuredClone: "webcrypto",
+  fetch: "fetch",
+  ethers: "ethers",
+  jwt: "jwt",
+};
 
 const CORE_SOURCE = String.raw`(function installLitActionsPrelude(natives, lazySources) {
   "use strict";
   const parse = JSON.parse;
   const stringify = JSON.stringify;
   const objectKeys = Object.keys;
+  const defineProperty = Object.defineProperty;
+  const freeze = Object.freeze;
   const isArray = Array.isArray;
   const fromCharCode = String.fromCharCode;
   const ErrorCtor = Error;
@@ -76,13 +114,18 @@ const CORE_SOURCE = String.raw`(function installLitActionsPrelude(natives, lazyS
   const ArrayBufferCtor = ArrayBuffer;
   const isView = ArrayBuffer.isView;
   const SetCtor = Set;
+  const PromiseCtor = Promise;
   const evalGlobal = eval; // indirect: lazy parts compile in the global scope, not in this one
   const defineGlobal = (name, value) =>
-    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-  // A part few actions use, compiled the first time it is needed.
-  function lazy(source, deps) {
-    let part;
-    return () => part || (part = evalGlobal(source)(deps));
+    defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  const defineFrozenGlobal = (name, value) =>
+    defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
+  function deepFreeze(value) {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+      freeze(value);
+      for (const key of objectKeys(value)) deepFreeze(value[key]);
+    }
+    return value;
   }
 
   // ---- converting action values to plain JSON data -------------------------------------------
@@ -149,11 +192,23 @@ const CORE_SOURCE = String.raw`(function installLitActionsPrelude(natives, lazyS
     return parse(json);
   }
 
+  // A part few actions use, compiled the first time it is needed. Parts may use each other.
+  const parts = {};
+  const partDeps = {
+    natives, evalGlobal, stringify, parse, isArray, isView, fromCharCode, Uint8ArrayCtor,
+    ArrayBufferCtor, TypeErrorCtor, ErrorCtor, SetCtor, PromiseCtor, callHost, toError, part,
+    formatLogArg,
+  };
+  function part(name) {
+    return parts[name] || (parts[name] = evalGlobal(lazySources[name])(partDeps));
+  }
+
   const api = {};
   for (const method of ${JSON.stringify(HOST_METHODS)}) {
     api[method] = (args) => callHost(method, args);
   }
   api.pubkeyToTokenId = (args) => callLocal("pubkeyToTokenId", args);
+  api.aesDecrypt = async (args) => callLocal("aesDecrypt", args);
   api.setResponse = (args) => {
     const response = args === null || typeof args !== "object" ? undefined : args.response;
     if (typeof response !== "string") {
@@ -161,18 +216,41 @@ const CORE_SOURCE = String.raw`(function installLitActionsPrelude(natives, lazyS
     }
     natives.setResponse(response);
   };
+  // One node here, the leader of every election: fn runs, its result as a string (Lit's rules).
+  api.runOnce = async (params, fn) => {
+    if (typeof fn !== "function") throw new TypeErrorCtor("Lit.Actions.runOnce: the second argument must be an async function");
+    let response = "";
+    try {
+      response = await fn();
+    } catch (e) {
+      console.error("Error running function:", e);
+      response = "[ERROR]";
+    }
+    try {
+      response = response.toString();
+    } catch (e) {
+      console.error("Error converting response to string:", e);
+      response = "";
+    }
+    return response;
+  };
+  let broadcasts = 0;
+  api.broadcastAndCollect = async (args) => {
+    const value = args === null || typeof args !== "object" ? undefined : args.value;
+    if (typeof value !== "string") throw new TypeErrorCtor("Lit.Actions.broadcastAndCollect: { value } must be a string");
+    if (++broadcasts > ${MAX_BROADCASTS}) {
+      throw new ErrorCtor("You may not use broadcast and collect functionality more than ${MAX_BROADCASTS} times per session and you have attempted to exceed that limit.");
+    }
+    return [value]; // every node's value: here, this node's only
+  };
   for (const method of ${JSON.stringify(UNSUPPORTED_LIT_ACTIONS)}) {
     api[method] = async () => {
       throw new ErrorCtor("Lit.Actions." + method + " is not supported by this oracle");
     };
   }
-
-  // ---- uint8arrayToString / uint8arrayFromString: compiled on first use (CODECS_SOURCE) -----
-  const codecs = lazy(lazySources.codecs, {
-    stringify, isArray, isView, fromCharCode, Uint8ArrayCtor, ArrayBufferCtor, TypeErrorCtor,
-  });
-  api.uint8arrayToString = (bytes, encoding) => codecs().toString(bytes, encoding);
-  api.uint8arrayFromString = (str, encoding) => codecs().fromString(str, encoding);
+  api.uint8arrayToString = (bytes, encoding) => part("codecs").toString(bytes, encoding);
+  api.uint8arrayFromString = (str, encoding) => part("codecs").fromString(str, encoding);
+  freeze(api);
 
   // ---- console --------------------------------------------------------------------------------
   function formatLogArg(value) {
@@ -194,23 +272,52 @@ const CORE_SOURCE = String.raw`(function installLitActionsPrelude(natives, lazyS
       natives.log(line + "\n");
     };
   }
-  defineGlobal("console", {
+  const console = {
     log: logger(), info: logger(), warn: logger(), error: logger(), debug: logger(), trace: logger(),
-  });
+  };
+  defineGlobal("console", console);
 
   // ---- timers: bounded by the run's deadline; compiled on first use (TIMERS_SOURCE) -----------
-  const timers = lazy(lazySources.timers, { natives, TypeErrorCtor, SetCtor, formatLogArg });
-  defineGlobal("setTimeout", (callback, ms, ...args) => timers().startTimer(callback, ms, args, false));
-  defineGlobal("setInterval", (callback, ms, ...args) => timers().startTimer(callback, ms, args, true));
-  defineGlobal("clearTimeout", (id) => timers().stopTimer(id));
-  defineGlobal("clearInterval", (id) => timers().stopTimer(id));
+  defineGlobal("setTimeout", (callback, ms, ...args) => part("timers").startTimer(callback, ms, args, false));
+  defineGlobal("setInterval", (callback, ms, ...args) => part("timers").startTimer(callback, ms, args, true));
+  defineGlobal("clearTimeout", (id) => part("timers").stopTimer(id));
+  defineGlobal("clearInterval", (id) => part("timers").stopTimer(id));
 
-  // ---- globals --------------------------------------------------------------------------------
-  defineGlobal("LitActions", api);
-  defineGlobal("Lit", { Actions: api });
+  // ---- web APIs, fetch, ethers, jwt: accessors until first use ---------------------------------
+  const lazyGlobals = ${JSON.stringify(LAZY_GLOBALS)};
+  for (const name of objectKeys(lazyGlobals)) {
+    defineProperty(globalThis, name, {
+      configurable: true,
+      enumerable: false,
+      get() {
+        const value = part(lazyGlobals[name])[name];
+        defineGlobal(name, value);
+        return value;
+      },
+      set(value) {
+        defineGlobal(name, value);
+      },
+    });
+  }
+  defineGlobal("global", globalThis);
+
+  // ---- Lit's frozen globals and the jsParams, when the run begins ------------------------------
   const reserved = ${JSON.stringify(RESERVED_GLOBALS)};
-  // Called once, when the run begins.
-  return function start(paramsJson) {
+  return function start(paramsJson, contextJson) {
+    const context = parse(contextJson);
+    const auth = deepFreeze(context.auth);
+    let headers;
+    // Lit's LitHeaders is a Headers object of the client's request headers (read-only here).
+    const litHeaders = () => headers || (headers = part("http").immutableHeaders(context.headers));
+    const lit = {};
+    defineProperty(lit, "Actions", { value: api, enumerable: true });
+    defineProperty(lit, "Auth", { value: auth, enumerable: true });
+    defineProperty(lit, "Headers", { get: litHeaders, enumerable: true });
+    freeze(lit);
+    defineFrozenGlobal("Lit", lit);
+    defineFrozenGlobal("LitActions", api);
+    defineFrozenGlobal("LitAuth", auth);
+    defineProperty(globalThis, "LitHeaders", { get: litHeaders, configurable: false, enumerable: false });
     const params = parse(paramsJson);
     defineGlobal("jsParams", params);
     for (const key of objectKeys(params)) {
@@ -377,10 +484,11 @@ const TIMERS_SOURCE = String.raw`(function timers(deps) {
 })`;
 
 /**
- * Strips whole-line comments, indentation and blank lines. Safe for the sources above only: none
- * of their strings, regexes or template parts spans lines, and line breaks stay (ASI unchanged).
+ * Strips whole-line comments, indentation and blank lines. Safe for the sources of the prelude
+ * only: none of their strings, regexes or template parts spans lines, and line breaks stay (ASI
+ * unchanged).
  */
-function compact(source: string): string {
+export function compact(source: string): string {
   return source
     .split("\n")
     .map((line) => line.trim())
@@ -388,11 +496,30 @@ function compact(source: string): string {
     .join("\n");
 }
 
-/** Evaluates to installLitActionsPrelude(natives, lazySources) → start(paramsJson). */
+/** Evaluates to installLitActionsPrelude(natives, lazySources) → start(paramsJson, contextJson). */
 export const PRELUDE_SOURCE = compact(CORE_SOURCE);
 
+/** Names of the parts compiled on first use. */
+export type LazyPart =
+  | "codecs"
+  | "timers"
+  | "text"
+  | "url"
+  | "http"
+  | "webcrypto"
+  | "fetch"
+  | "ethers"
+  | "jwt";
+
 /** Sources of the parts compiled on first use, passed to the prelude as `lazySources`. */
-export const LAZY_PRELUDE_SOURCES: Readonly<Record<"codecs" | "timers", string>> = {
+export const LAZY_PRELUDE_SOURCES: Readonly<Record<LazyPart, string>> = {
   codecs: compact(CODECS_SOURCE),
   timers: compact(TIMERS_SOURCE),
+  text: compact(TEXT_SOURCE),
+  url: compact(URL_SOURCE),
+  http: compact(HTTP_SOURCE),
+  webcrypto: compact(WEBCRYPTO_SOURCE),
+  fetch: compact(FETCH_SOURCE),
+  ethers: compact(ETHERS_SOURCE),
+  jwt: compact(JWT_SOURCE),
 };

@@ -3,7 +3,7 @@
  * performs) and executes one action at a time, each in a fresh runtime + context. It holds no keys
  * and no chain access: host calls are forwarded to the main thread as messages.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import {
   type CustomizeVariantOptions,
   RELEASE_SYNC,
@@ -11,7 +11,13 @@ import {
   newVariant,
 } from "quickjs-emscripten";
 import type { DoneMessage, FromWorkerMessage, ToWorkerMessage } from "../protocol";
+import { EthersModules, type EthersBundleLocation } from "./ethersModules";
 import { SandboxExecution } from "./sandboxExecution";
+
+/** What the pool passes to every worker (workerPool.ts). */
+export interface SandboxWorkerData {
+  ethersBundle?: EthersBundleLocation;
+}
 
 /**
  * Emscripten prints "Aborted(...)" when QuickJS hits an internal assertion, e.g. freeing a runtime
@@ -31,12 +37,14 @@ async function main(): Promise<void> {
   if (!port) throw new Error("sandboxWorker must run in a worker thread");
   const post = (message: FromWorkerMessage) => port.postMessage(message);
   const quickjs = await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { emscriptenModule }));
+  // Read on the first action that touches `ethers`, then kept for every run of this worker.
+  const ethers = new EthersModules((workerData as SandboxWorkerData | undefined)?.ethersBundle);
   let current: { runId: number; execution: SandboxExecution } | undefined;
   /** The next run's sandbox, built while this worker is idle (fresh; it serves one run). */
   let next: SandboxExecution | undefined;
   const prepareNext = () => {
     if (next !== undefined) return;
-    const execution = new SandboxExecution(quickjs, post);
+    const execution = new SandboxExecution(quickjs, post, ethers);
     if (execution.prepare()) {
       next = execution;
     } else if (!execution.discard()) {
@@ -50,7 +58,7 @@ async function main(): Promise<void> {
     switch (message.type) {
       case "run": {
         if (current) throw new Error(`run ${message.runId} sent while ${current.runId} is running`);
-        const execution = next ?? new SandboxExecution(quickjs, post);
+        const execution = next ?? new SandboxExecution(quickjs, post, ethers);
         next = undefined;
         current = { runId: message.runId, execution };
         void execution.execute(message).then((report) => {

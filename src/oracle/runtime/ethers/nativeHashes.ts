@@ -7,6 +7,7 @@ import { createHash, createHmac } from "node:crypto";
 import { keccak_256 } from "@noble/hashes/sha3";
 import { ripemd160 } from "@noble/hashes/ripemd160";
 import { hmac } from "@noble/hashes/hmac";
+import { secp256k1Op } from "./nativeCurve";
 
 export const HASH_ALGORITHMS = [
   "keccak256",
@@ -49,6 +50,7 @@ export function hmacBytes(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8
 
 /** What the shims' `require("#native")` returns (Node side; the worker passes the same functions). */
 export const nativeHashes = {
+  secp256k1: secp256k1Op,
   digest: (algorithm: string, data: Uint8Array): string => {
     if (!isHashAlgorithm(algorithm)) throw new TypeError(`unknown hash ${algorithm}`);
     return hex(digestBytes(algorithm, data));

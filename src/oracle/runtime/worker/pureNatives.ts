@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { TextDecoder as NodeTextDecoder } from "node:util";
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten";
+import { secp256k1Op } from "../ethers/nativeCurve";
 import { isHashAlgorithm, nativeHashes } from "../ethers/nativeHashes";
 import type { EthersModules } from "./ethersModules";
 import { jwtSign, jwtVerify, type JwtKeyMaterial } from "./jwtCrypto";
@@ -149,6 +150,23 @@ export function installPureNatives(
       (url as unknown as Record<string, string>)[name] = string(value);
       return context.newString(JSON.stringify(partsOf(url)));
     }),
+  );
+  define(
+    "secp256k1",
+    guarded((op, ...args) =>
+      context.newString(
+        secp256k1Op(
+          string(op),
+          ...args.map((arg) => {
+            const type = context.typeof(arg);
+            if (type === "number") return context.getNumber(arg);
+            if (type === "boolean") return context.dump(arg) === true;
+            if (type === "undefined") return false;
+            return bytes(arg);
+          }),
+        ),
+      ),
+    ),
   );
   define(
     "jwtVerify",

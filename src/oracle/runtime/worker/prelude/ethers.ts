@@ -25,9 +25,11 @@ export const ETHERS_SOURCE = String.raw`(function ethersPart(deps) {
     }
     return info;
   }
+  const asNative = (value) => (value instanceof Uint8Array || value instanceof ArrayBuffer ? text.bufferOf(value, "secp256k1") : value);
   const native = Object.freeze({
     digest: (algorithm, bytes) => natives.digest(algorithm, text.bufferOf(bytes, "digest")),
     hmac: (algorithm, key, data) => natives.hmac(algorithm, text.bufferOf(key, "hmac"), text.bufferOf(data, "hmac")),
+    secp256k1: (op, a, b, c, d) => natives.secp256k1(op, asNative(a), asNative(b), asNative(c), asNative(d)),
   });
   const cache = {};
   function load(id) {

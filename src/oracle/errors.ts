@@ -4,6 +4,8 @@
  * library and the HTTP service report exactly the same thing.
  */
 import { CodedError } from "../codedError";
+import { ConditionsError } from "./conditions/canonical";
+import { DecryptionError } from "./conditions/encryption";
 import { ActionFailure } from "./runtime/actionFailure";
 import { AuthSigError } from "./authSig";
 import { InvalidCidError } from "../cid";
@@ -25,6 +27,10 @@ export const ORACLE_ERROR_STATUS = {
   ACTION_TIMEOUT: 422,
   ACTION_MEMORY_LIMIT: 422,
   ACTION_ERROR: 422,
+  INVALID_CONDITIONS: 400,
+  DECRYPTION_FAILED: 400,
+  CONDITIONS_NOT_MET: 403,
+  NOT_REPRODUCIBLE: 422,
   CHAIN_UNAVAILABLE: 503,
   BUSY: 503,
   INTERNAL: 500,
@@ -55,6 +61,9 @@ export function toOracleError(error: unknown): OracleError {
   if (error instanceof InvalidCidError) return new OracleError("INVALID_CID", error.message);
   // A digest or public key the caller gave that is not one (e.g. /pkp/sign's toSign, pubKey).
   if (error instanceof SigningError) return new OracleError("INVALID_REQUEST", error.message);
+  if (error instanceof ConditionsError || error instanceof DecryptionError) {
+    return new OracleError(error.code, error.message);
+  }
   if (error instanceof ActionFailure) {
     // jsParams that are not JSON data: the caller's fault, not the runtime's.
     if (error.code === "INVALID_INPUT") return new OracleError("INVALID_REQUEST", error.message);

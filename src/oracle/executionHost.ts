@@ -1,52 +1,126 @@
 /**
- * Answers one execution's Lit.Actions calls: permission reads from the pinned chain view, and
- * signatures — made only after authorization, with the keystore, which is the only holder of keys.
- * A refused or impossible signature ends the whole execution (FatalHostError): no partial results.
+ * Answers one execution's Lit.Actions calls: permission reads from the pinned chain view,
+ * signatures — made only after authorization, with the keystore, which is the only holder of keys
+ * —, the action's own key (signAsAction), the network (fetch, RPC, nonces, contract reads:
+ * ./hostNetwork.ts), child actions (`call`) and encryption under access-control conditions
+ * (./conditions/). A refused or impossible signature ends the whole execution (FatalHostError):
+ * no partial results.
+ *
+ * Every call names the action asking (`context.ipfsId`): a child of `Lit.Actions.call` signs with
+ * its own CID's permissions, never its parent's, and `:currentActionIpfsId` is its CID.
  */
 import { ethers } from "ethers";
 import { cidFromBytes, cidToBytes } from "../cid";
 import { AUTH_METHOD_ACTION, SCOPE_PERSONAL_SIGN, SCOPE_SIGN_ANYTHING } from "../protocol";
+import * as actionKeys from "./actionKeys";
 import { authorizeHeldKey } from "./authorization";
+import type { Chains } from "./chains";
 import type { PinnedChainView } from "./chainView";
+import { ConditionalEncryption, type CallerIdentity } from "./conditions/caller";
 import { toOracleError } from "./errors";
+import type { FetchLimits } from "./fetch/policy";
+import { HostNetwork } from "./hostNetwork";
 import type { Keystore } from "./keystore";
 // From the modules, not ./runtime's index: this host also runs in the explorer's browser bundle,
 // which must not pull in the worker-thread pool.
 import { FatalHostError } from "./runtime/actionFailure";
-import type { HostRequest, HostValue } from "./runtime/hostRequest";
+import {
+  InvalidArgumentError,
+  type HostCallContext,
+  type HostRequest,
+  type HostValue,
+} from "./runtime/hostRequest";
 import type { ActionHost } from "./runtime/runSession";
 import { ethPersonalMessageDigest, type LitSignature, tokenIdFromPublicKey } from "./signing";
+import { ReplayMismatchError, type World } from "./world";
 
 /** Signs a digest for an authorized request; the default signs with the keystore. */
 export type DigestSigner = (tokenId: bigint, digest: string) => LitSignature;
 
+/** Inside actions, conditions are read as Lit's nodes read them: as unified conditions. */
+const ACTION_CONDITIONS = "unifiedAccessControlConditions";
+
 export interface ExecutionHostOptions {
   view: PinnedChainView;
   keystore: Keystore;
-  /** The running action's CID as 34 on-chain bytes. */
-  actionCidBytes: string;
-  authSigAddress?: string;
+  chainId: bigint;
+  /** The request's verified authSig: its address and SIWE message. */
+  caller?: CallerIdentity;
   /** Replaces signing (the proof verifier records requests instead of signing). */
   signer?: DigestSigner;
+  /** Where fetch, RPC and stored actions come from (live, or a bundle's recordings). */
+  world: World;
+  chains: Chains;
+  fetchLimits: FetchLimits;
 }
 
 export class ExecutionHost implements ActionHost {
-  constructor(private readonly options: ExecutionHostOptions) {}
+  private readonly network: HostNetwork;
+  private readonly encryption: ConditionalEncryption;
 
-  async call(request: HostRequest): Promise<HostValue> {
+  constructor(private readonly options: ExecutionHostOptions) {
+    this.network = new HostNetwork(options.world, options.chains, options.view, options.fetchLimits);
+    this.encryption = new ConditionalEncryption(
+      options.keystore,
+      this.network.conditionReads(),
+      options.caller ?? {},
+      options.chainId,
+    );
+  }
+
+  async call(request: HostRequest, context: HostCallContext): Promise<HostValue> {
+    try {
+      return await this.answer(request, context);
+    } catch (error) {
+      if (error instanceof ReplayMismatchError) throw new FatalHostError(error.code, error.message);
+      throw error;
+    }
+  }
+
+  private async answer(request: HostRequest, context: HostCallContext): Promise<HostValue> {
+    const cid = context.ipfsId;
     switch (request.method) {
       case "signEcdsa":
-        return asHostValue(await this.sign(request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING));
+        return { ...(await this.sign(cid, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING)) };
       case "signAndCombineEcdsa":
-        return JSON.stringify(
-          await this.sign(request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING),
-        );
+        return combinedDatil(await this.sign(cid, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING));
       case "ethPersonalSignMessageEcdsa":
-        return asHostValue(
-          await this.sign(
+        return {
+          ...(await this.sign(
+            cid,
             request.publicKey,
             ethPersonalMessageDigest(ethers.getBytes(request.message)),
             SCOPE_PERSONAL_SIGN,
+          )),
+        };
+      case "sign":
+      case "signAndCombine": {
+        if (request.signingScheme !== "EcdsaK256Sha256") {
+          throw new InvalidArgumentError(
+            `${request.method}: this oracle's PKPs are secp256k1 keys, so signingScheme must be EcdsaK256Sha256, not ${request.signingScheme}`,
+          );
+        }
+        const signature = await this.sign(cid, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING);
+        return request.method === "sign" ? { ...signature } : combinedNaga(signature);
+      }
+      case "signAsAction": {
+        const signed = this.secret(() =>
+          actionKeys.signAsAction(this.options.keystore, request.signingScheme, cid, ethers.getBytes(request.toSign)),
+        );
+        return { signOutput: signed.signOutput, signature: signed.signature };
+      }
+      case "getActionPublicKey":
+        return this.secret(() =>
+          actionKeys.actionPublicKey(this.options.keystore, request.signingScheme, request.actionIpfsCid),
+        );
+      case "verifyActionSignature":
+        return this.secret(() =>
+          actionKeys.verifyActionSignature(
+            this.options.keystore,
+            request.signingScheme,
+            request.actionIpfsCid,
+            ethers.getBytes(request.toSign),
+            request.signOutput,
           ),
         );
       case "isPermittedAction":
@@ -80,20 +154,76 @@ export class ExecutionHost implements ActionHost {
           request.userId,
           request.maxScopeId,
         );
-      default:
-        throw new Error(`${request.method} is not implemented yet`);
+      case "getRpcUrl":
+        return this.network.getRpcUrl(request.chain);
+      case "getLatestNonce":
+        return this.network.getLatestNonce(request.address, request.chain);
+      case "callContract":
+        return this.network.callContract(request.chain, request.txn);
+      case "fetch":
+        return this.network.fetch(request);
+      case "call": {
+        const code = await this.options.world.loadAction(request.ipfsId);
+        if (code === undefined) {
+          throw new InvalidArgumentError(
+            `call: no action ${request.ipfsId} is stored with this oracle (store it first: POST /actions, or oracle.storeAction)`,
+          );
+        }
+        return { code };
+      }
+      case "checkConditions":
+        return this.encryption.check(ACTION_CONDITIONS, request.conditions, {
+          authSig: request.authSig,
+          currentActionIpfsId: cid,
+        });
+      case "encrypt":
+        return { ...this.secret(() =>
+          this.encryption.encrypt(ACTION_CONDITIONS, request.accessControlConditions, ethers.getBytes(request.toEncrypt)),
+        ) };
+      case "decryptAndCombine":
+      case "decryptToSingleNode": {
+        const plaintext = await this.encryption.decrypt(
+          ACTION_CONDITIONS,
+          request.accessControlConditions,
+          request.ciphertext,
+          request.dataToEncryptHash,
+          { authSig: request.authSig, currentActionIpfsId: cid },
+        );
+        try {
+          return new TextDecoder("utf-8", { fatal: true }).decode(plaintext);
+        } catch {
+          throw new InvalidArgumentError(`${request.method}: Failed to convert decrypted bytes to string.`);
+        }
+      }
     }
   }
 
-  private async sign(publicKey: string, digest: string, scope: bigint): Promise<LitSignature> {
-    const { view, keystore, actionCidBytes, authSigAddress, signer } = this.options;
+  /** Runs something that needs the keystore's root secret (the verifier's keystore has none). */
+  private secret<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof InvalidArgumentError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      if (/holds no secrets/.test(message)) throw new FatalHostError("NOT_REPRODUCIBLE", message);
+      throw error;
+    }
+  }
+
+  private async sign(
+    cid: string,
+    publicKey: string,
+    digest: string,
+    scope: bigint,
+  ): Promise<LitSignature> {
+    const { view, keystore, caller, signer } = this.options;
     const tokenId = tokenIdFromPublicKey(publicKey);
     try {
       await authorizeHeldKey(view, keystore, {
         publicKey,
         tokenId,
-        actionCidBytes,
-        authSigAddress,
+        actionCidBytes: cidToBytes(cid),
+        authSigAddress: caller?.address,
         scope,
       });
       return signer ? signer(tokenId, digest) : keystore.signDigest(tokenId, digest);
@@ -104,8 +234,22 @@ export class ExecutionHost implements ActionHost {
   }
 }
 
-function asHostValue(signature: LitSignature): HostValue {
-  return { ...signature };
+/**
+ * datil's signAndCombineEcdsa answer: JSON `{ r, s, v }` with `r` the 33-byte compressed R point
+ * (`02`/`03` + x, 66 hex), `s` 64 hex, `v` the recovery id 0|1 (all without 0x). Lit's docs strip
+ * the prefix with `r.substring(2)` before `ethers.utils.joinSignature({ r, s, v })`.
+ */
+function combinedDatil(signature: LitSignature): string {
+  return JSON.stringify({
+    r: `${signature.recid === 1 ? "03" : "02"}${signature.r}`,
+    s: signature.s,
+    v: signature.recid,
+  });
+}
+
+/** naga's signAndCombine answer for ECDSA: `{ r, s, v }` with the 32-byte scalar r. */
+function combinedNaga(signature: LitSignature): string {
+  return JSON.stringify({ r: signature.r, s: signature.s, v: signature.recid });
 }
 
 /** On-chain action ids become CIDs where they are CIDv0 multihashes, else stay hex. */

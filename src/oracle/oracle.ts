@@ -10,18 +10,27 @@
  * stable code (see errors.ts), never a thrown exception.
  */
 import { ethers } from "ethers";
-import { cidToBytes, isCidV0 } from "../cid";
+import { isCidV0 } from "../cid";
 import { MemoryActionStore, VerifiedCodeCache, type ActionStore } from "./actionStore";
 import { basicAuthContext } from "./auth/authContext";
 import { SCOPE_SIGN_ANYTHING } from "../protocol";
 import { authorizeHeldKey } from "./authorization";
-import { verifyAuthSig, type AuthSig } from "./authSig";
+import { verifyAuthSig, type AuthSig, type VerifiedAuthSig } from "./authSig";
+import { Chains, type ChainsConfig, type RawRpc } from "./chains";
 import { ChainReader, type OracleContracts } from "./chainView";
+import { ConditionalEncryption } from "./conditions/caller";
+import { conditionListOf, type ConditionKind } from "./conditions/canonical";
 import { OracleError, toOracleError, type OracleErrorCode } from "./errors";
 import { ExecutionHost, type DigestSigner } from "./executionHost";
+import { HostFetcher, type Lookup } from "./fetch/hostFetch";
+import { DEFAULT_FETCH_LIMITS, parseAllowedOrigin, type FetchLimits } from "./fetch/policy";
+import { HostNetwork } from "./hostNetwork";
 import type { Keystore } from "./keystore";
+import { LiveWorld } from "./liveWorld";
+import type { ExternalRecord } from "./recordings";
 import { ActionRuntime, DEFAULT_LIMITS, type ActionLimits, type ActionTimings } from "./runtime";
 import { normalizeDigest, tokenIdFromPublicKey, type LitSignature } from "./signing";
+import { RecordingWorld, type World } from "./world";
 
 export interface ExecuteRequest {
   code?: string;
@@ -46,7 +55,36 @@ export interface ExecuteSuccess {
   signatures: Record<string, LitSignature>;
   response: string;
   logs: string;
+  /**
+   * What the action received from outside the chain's permission state (fetch responses,
+   * JSON-RPC answers, child actions' code), in the order it asked; absent when nothing. A proof
+   * bundle keeps them so the verifier can replay them (src/oracle/recordings.ts).
+   */
+  recordings?: ExternalRecord[];
 }
+
+/** How one execution runs, besides the request. */
+export interface ExecuteOptions {
+  /** Replaces signing with PKP keys (the proof verifier records what is asked instead). */
+  signer?: DigestSigner;
+  /** Replaces the live world (the proof verifier replays a bundle's recordings). */
+  world?: World;
+  /** The client's request headers, shown to the action as `Lit.Headers`. */
+  headers?: Record<string, string | string[] | undefined> | Array<[string, string]>;
+}
+
+/** `POST /encrypt`: one condition list (Lit's four keys) and the data. */
+export type EncryptRequest = Partial<Record<ConditionKind, unknown[]>> & {
+  dataToEncrypt: string | Uint8Array | number[];
+};
+
+/** `POST /decrypt`: one condition list, the ciphertext and its data hash, the caller's authSig. */
+export type DecryptRequest = Partial<Record<ConditionKind, unknown[]>> & {
+  ciphertext: string;
+  dataToEncryptHash: string;
+  chain: string;
+  authSig?: AuthSig;
+};
 
 export interface ExecuteTimings extends ActionTimings {
   /** Time to resolve the code, verify the authSig and pin the block, in ms. */
@@ -60,6 +98,13 @@ export interface PkpSignSuccess {
 
 export type ExecuteResult = ExecuteSuccess | OracleFailure;
 export type PkpSignResult = PkpSignSuccess | OracleFailure;
+export type EncryptResult =
+  | { success: true; ciphertext: string; dataToEncryptHash: string }
+  | OracleFailure;
+/** `decryptedData` is base64; `decryptedString` the same bytes as UTF-8 text when they are. */
+export type DecryptResult =
+  | { success: true; decryptedData: string; decryptedString: string | null }
+  | OracleFailure;
 
 export interface SigningOracleOptions {
   contracts: OracleContracts;
@@ -71,6 +116,17 @@ export interface SigningOracleOptions {
   runtime?: ActionRuntime;
   limits?: Partial<ActionLimits>;
   poolSize?: number;
+  /**
+   * Actions' `fetch`: the allowed origins (default none: fetch refuses everything), the limits
+   * (DEFAULT_FETCH_LIMITS) and, for tests, the DNS resolver.
+   */
+  fetch?: { allow?: string[]; limits?: Partial<FetchLimits>; lookup?: Lookup };
+  /** The own chain's name for getRpcUrl & co. (default "localhost"; its chain id also works). */
+  chainName?: string;
+  /** The own chain's RPC URL as getRpcUrl gives it (default: a placeholder only we answer). */
+  rpcUrl?: string;
+  /** More chains: name → RPC URL, or "self" for another name of the own chain. */
+  chains?: ChainsConfig;
 }
 
 export class SigningOracle {
@@ -85,6 +141,9 @@ export class SigningOracle {
   private readonly verifiedCode = new VerifiedCodeCache();
   /** Timings of the last execution (for benchmarks and logs). */
   lastTimings: ExecuteTimings | undefined;
+  readonly chains: Chains;
+  private readonly fetcher: HostFetcher;
+  private readonly fetchLimits: FetchLimits;
 
   constructor(private readonly options: SigningOracleOptions) {
     this.chainId = BigInt(options.chainId);
@@ -94,6 +153,21 @@ export class SigningOracle {
       options.runtime ?? new ActionRuntime({ poolSize: options.poolSize, limits: options.limits });
     this.codeBytesLimit = options.limits?.codeBytes ?? DEFAULT_LIMITS.codeBytes;
     this.chain = new ChainReader(options.contracts, options.provider);
+    this.chains = new Chains(
+      {
+        name: options.chainName ?? "localhost",
+        chainId: this.chainId,
+        rpc: rawRpcOf(options.provider),
+        rpcUrl: options.rpcUrl,
+      },
+      options.chains,
+    );
+    this.fetchLimits = { ...DEFAULT_FETCH_LIMITS, ...options.fetch?.limits };
+    this.fetcher = new HostFetcher({
+      allow: new Set((options.fetch?.allow ?? []).map(parseAllowedOrigin)),
+      limits: this.fetchLimits,
+      lookup: options.fetch?.lookup,
+    });
   }
 
   get contracts(): OracleContracts {
@@ -106,7 +180,12 @@ export class SigningOracle {
   }
 
   /** Runs a Lit Action (`code`, or `ipfsId` of stored code, or both if they agree). */
-  async execute(request: ExecuteRequest, signer?: DigestSigner): Promise<ExecuteResult> {
+  async execute(
+    request: ExecuteRequest,
+    options: ExecuteOptions | DigestSigner = {},
+  ): Promise<ExecuteResult> {
+    const { signer, world, headers } = typeof options === "function" ? { signer: options } : options;
+    let live: LiveWorld | undefined;
     try {
       const started = performance.now();
       checkExecuteRequest(request);
@@ -114,14 +193,19 @@ export class SigningOracle {
       const pinning = this.chain.pin();
       pinning.catch(() => undefined); // awaited below; a refusal before that must not go unhandled
       const { code, ipfsId } = await this.resolveCode(request);
-      const authSigAddress = this.verifiedAddress(request.authSig);
+      const verified = this.verified(request.authSig);
       const view = await pinning;
+      live = world === undefined ? new LiveWorld(this.fetcher, this.chains, this.actions) : undefined;
+      const recording = new RecordingWorld(world ?? live!, this.fetchLimits.recordBodyBytes);
       const host = new ExecutionHost({
         view,
         keystore: this.options.keystore,
-        actionCidBytes: cidToBytes(ipfsId),
-        authSigAddress,
+        chainId: this.chainId,
+        caller: verified && { address: verified.address, siwe: verified.message },
         signer,
+        world: recording,
+        chains: this.chains,
+        fetchLimits: this.fetchLimits,
       });
       const prepareMs = performance.now() - started;
       const outcome = await this.runtime.run({
@@ -129,14 +213,71 @@ export class SigningOracle {
         ipfsId,
         jsParams: request.jsParams ?? {},
         host,
-        auth: basicAuthContext(ipfsId, authSigAddress),
+        auth: basicAuthContext(ipfsId, verified?.address),
+        headers,
       });
       this.lastTimings = { ...outcome.timings, prepareMs };
+      const recordings = recording.records();
       return {
         success: true,
         signatures: outcome.signatures as unknown as Record<string, LitSignature>,
         response: outcome.response,
         logs: outcome.logs,
+        ...(recordings.length > 0 ? { recordings } : {}),
+      };
+    } catch (error) {
+      return failure(error);
+    } finally {
+      live?.close();
+    }
+  }
+
+  /** Lit's encrypt: `{ ciphertext, dataToEncryptHash }` under one list of conditions. */
+  encrypt(request: EncryptRequest): EncryptResult {
+    try {
+      const { kind, conditions } = conditionListOf(request as Record<string, unknown>);
+      const data = dataBytes(request.dataToEncrypt);
+      const encryption = new ConditionalEncryption(this.options.keystore, unusedReads, {}, this.chainId);
+      return { success: true, ...encryption.encrypt(kind, conditions, data) };
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  /** Lit's decrypt: the data, if the conditions hold for the authSig's address at a fresh block. */
+  async decrypt(request: DecryptRequest): Promise<DecryptResult> {
+    try {
+      const { kind, conditions } = conditionListOf(request as Record<string, unknown>);
+      const verified = this.verified(request.authSig);
+      const view = await this.chain.pin();
+      const network = new HostNetwork(
+        new LiveWorld(this.fetcher, this.chains, this.actions),
+        this.chains,
+        view,
+        this.fetchLimits,
+      );
+      const encryption = new ConditionalEncryption(
+        this.options.keystore,
+        network.conditionReads(),
+        verified ? { address: verified.address, siwe: verified.message } : {},
+        this.chainId,
+      );
+      const plaintext = await encryption.decrypt(
+        kind,
+        conditions,
+        request.ciphertext,
+        request.dataToEncryptHash,
+      );
+      let text: string | null;
+      try {
+        text = new TextDecoder("utf-8", { fatal: true }).decode(plaintext);
+      } catch {
+        text = null;
+      }
+      return {
+        success: true,
+        decryptedData: Buffer.from(plaintext).toString("base64"),
+        decryptedString: text,
       };
     } catch (error) {
       return failure(error);
@@ -251,8 +392,12 @@ export class SigningOracle {
   }
 
   private verifiedAddress(authSig: AuthSig | undefined): string | undefined {
+    return this.verified(authSig)?.address;
+  }
+
+  private verified(authSig: AuthSig | undefined): VerifiedAuthSig | undefined {
     if (authSig === undefined) return undefined;
-    return verifyAuthSig(authSig, { chainId: Number(this.chainId) }).address;
+    return verifyAuthSig(authSig, { chainId: Number(this.chainId) });
   }
 }
 
@@ -287,6 +432,36 @@ function digestBytes(toSign: PkpSignRequest["toSign"]): Uint8Array | string {
     throw new OracleError("INVALID_REQUEST", "toSign must hold byte values 0..255");
   }
   return Uint8Array.from(toSign);
+}
+
+/** The provider's raw JSON-RPC (for actions' RPC); a provider without one cannot serve it. */
+function rawRpcOf(provider: ethers.Provider): RawRpc {
+  const send = (provider as { send?: unknown }).send;
+  if (typeof send === "function") {
+    return { send: (method, params) => (send as RawRpc["send"]).call(provider, method, params) };
+  }
+  return {
+    send: () => Promise.reject(new Error("the oracle's provider cannot send raw JSON-RPC")),
+  };
+}
+
+/** encrypt reads no chain. */
+const unusedReads = {
+  call: () => Promise.reject(new Error("no chain reads while encrypting")),
+  balance: () => Promise.reject(new Error("no chain reads while encrypting")),
+  timestamp: () => Promise.reject(new Error("no chain reads while encrypting")),
+};
+
+function dataBytes(data: EncryptRequest["dataToEncrypt"]): Uint8Array {
+  if (typeof data === "string") return new TextEncoder().encode(data);
+  if (data instanceof Uint8Array) return data;
+  if (Array.isArray(data) && data.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
+    return Uint8Array.from(data);
+  }
+  throw new OracleError(
+    "INVALID_REQUEST",
+    "dataToEncrypt must be a string (UTF-8) or an array of byte values 0..255",
+  );
 }
 
 function failure(error: unknown): OracleFailure {

@@ -1,15 +1,22 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { Chains } from "../../src/oracle/chains";
 import { ChainReader } from "../../src/oracle/chainView";
 import { ExecutionHost } from "../../src/oracle/executionHost";
+import { DEFAULT_FETCH_LIMITS } from "../../src/oracle/fetch/policy";
+import { HostFetcher } from "../../src/oracle/fetch/hostFetch";
+import { LiveWorld } from "../../src/oracle/liveWorld";
+import { MemoryActionStore } from "../../src/oracle/actionStore";
+import { cidFromBytes } from "../../src/cid";
 import { MemoryKeystore } from "../../src/oracle/keystore";
 import { FatalHostError, type HostRequest } from "../../src/oracle/runtime";
 import { expectRejection } from "../helpers/expectRejection";
 import { KEY_TYPE_ECDSA, deployStack, mintTo, oracleContracts } from "../helpers/stack";
 
 const DIGEST = ethers.keccak256(ethers.toUtf8Bytes("digest")) as `0x${string}`;
-const CID_BYTES = `0x1220${"ab".repeat(32)}`;
+const CID = cidFromBytes(`0x1220${"ab".repeat(32)}`);
+const CONTEXT = { ipfsId: CID, actionIpfsIdStack: [CID] };
 
 describe("ExecutionHost", () => {
   async function executionHostFixture() {
@@ -22,12 +29,17 @@ describe("ExecutionHost", () => {
     ).wait();
     await mintTo(stack, stack.alice); // routed.tokenId now belongs to alice
     const chain = new ChainReader(oracleContracts(stack), ethers.provider);
+    const chains = new Chains({ name: "hardhat", chainId: 31337n, rpc: ethers.provider });
+    const fetcher = new HostFetcher({ allow: new Set(), limits: { ...DEFAULT_FETCH_LIMITS } });
     const host = async (authSigAddress?: string) =>
       new ExecutionHost({
         view: await chain.pin(),
         keystore,
-        actionCidBytes: CID_BYTES,
-        authSigAddress,
+        chainId: 31337n,
+        caller: authSigAddress === undefined ? undefined : { address: authSigAddress },
+        world: new LiveWorld(fetcher, chains, new MemoryActionStore()),
+        chains,
+        fetchLimits: { ...DEFAULT_FETCH_LIMITS },
       });
     return { stack, routed, unrouted, host };
   }
@@ -41,7 +53,7 @@ describe("ExecutionHost", () => {
 
   it("signs for the owner once both checks, read in parallel, say yes", async function () {
     const { stack, routed, host } = await loadFixture(executionHostFixture);
-    const signature = (await (await host(stack.alice.address)).call(sign(routed.publicKey))) as {
+    const signature = (await (await host(stack.alice.address)).call(sign(routed.publicKey), CONTEXT)) as {
       signature: string;
     };
     expect(ethers.recoverAddress(DIGEST, signature.signature)).to.equal(
@@ -52,7 +64,7 @@ describe("ExecutionHost", () => {
   it("refuses a held but unrouted PKP as UNKNOWN_PKP, even though it is also not permitted", async function () {
     const { unrouted, host } = await loadFixture(executionHostFixture);
     await expectRejection(
-      (await host()).call(sign(unrouted.publicKey)),
+      (await host()).call(sign(unrouted.publicKey), CONTEXT),
       FatalHostError,
       "UNKNOWN_PKP",
     );
@@ -61,7 +73,7 @@ describe("ExecutionHost", () => {
   it("refuses a routed PKP the request may not use as NOT_PERMITTED", async function () {
     const { stack, routed, host } = await loadFixture(executionHostFixture);
     await expectRejection(
-      (await host(stack.bob.address)).call(sign(routed.publicKey)),
+      (await host(stack.bob.address)).call(sign(routed.publicKey), CONTEXT),
       FatalHostError,
       "NOT_PERMITTED",
     );

@@ -427,9 +427,9 @@ describe("ActionRuntime: the Lit.Actions API inside the sandbox", function () {
 
     it("fails the run with the message when an unsupported call is not caught", async function () {
       await expectFailure(
-        run('await Lit.Actions.decryptAndCombine({ ciphertext: "x" })'),
+        run('await Lit.Actions.claimKey({ keyId: "x" })'),
         "ACTION_ERROR",
-        /decryptAndCombine is not supported by this oracle/,
+        /claimKey is not supported by this oracle/,
       );
     });
   });

@@ -14,9 +14,12 @@ const ALLOWED_GLOBALS = new Set([
   "Uint8ClampedArray", "Int8Array", "Uint8Array", "Int16Array", "Uint16Array", "Int32Array",
   "Uint32Array", "BigInt64Array", "BigUint64Array", "Float16Array", "Float32Array",
   "Float64Array", "DataView", "Promise", "WeakRef", "FinalizationRegistry",
-  // ours
-  "Lit", "LitActions", "jsParams", "console", "setTimeout", "setInterval", "clearTimeout",
-  "clearInterval",
+  // ours: Lit's globals, console, timers, jsParams
+  "Lit", "LitActions", "LitAuth", "LitHeaders", "jsParams", "console", "setTimeout",
+  "setInterval", "clearTimeout", "clearInterval",
+  // Lit's Deno runtime's web APIs and its ethers/jwt (compiled on first use; host-mediated fetch)
+  "TextEncoder", "TextDecoder", "atob", "btoa", "URL", "URLSearchParams", "Headers", "Request",
+  "Response", "DOMException", "crypto", "structuredClone", "fetch", "ethers", "jwt", "global",
 ]);
 
 describe("ActionRuntime: isolation of sandboxed code", function () {
@@ -39,12 +42,12 @@ describe("ActionRuntime: isolation of sandboxed code", function () {
     return outcome.response;
   }
 
-  it("has no process, require, module, Buffer, global, WebAssembly or fetch", async function () {
-    const names = ["process", "require", "module", "exports", "Buffer", "global", "WebAssembly"];
+  it("has no process, require, module, Buffer, WebAssembly or Deno (global is globalThis)", async function () {
+    const names = ["process", "require", "module", "exports", "Buffer", "WebAssembly", "Deno"];
     const response = await respond(
-      `LitActions.setResponse({ response: JSON.stringify(${JSON.stringify(names.concat(["fetch", "Deno", "__filename"]))}.map((n) => typeof globalThis[n])) });`,
+      `LitActions.setResponse({ response: JSON.stringify([${JSON.stringify(names.concat(["__filename", "__dirname"]))}.map((n) => typeof globalThis[n]), global === globalThis]) });`,
     );
-    expect(JSON.parse(response)).to.deep.equal(Array(10).fill("undefined"));
+    expect(JSON.parse(response)).to.deep.equal([Array(9).fill("undefined"), true]);
   });
 
   it("exposes only ES built-ins and the Lit API as globals", async function () {
@@ -86,6 +89,46 @@ describe("ActionRuntime: isolation of sandboxed code", function () {
       suspicious: string[];
     };
     expect(visited).to.be.greaterThan(100);
+    expect(suspicious).to.deep.equal([]);
+  });
+
+  it("finds no host object after loading every lazy global and all of ethers", async function () {
+    this.timeout(60_000);
+    const outcome = await runtime.run({
+      ipfsId: IPFS_ID,
+      host: new FakeHost(),
+      limits: { timeoutMs: 20_000 },
+      code: `
+      for (const name of ["TextEncoder", "URL", "Headers", "crypto", "fetch", "jwt", "ethers", "LitHeaders"]) globalThis[name];
+      for (const key of Object.keys(ethers)) ethers[key];
+      for (const key of Object.keys(ethers.utils)) ethers.utils[key];
+      const seen = new Set();
+      const suspicious = [];
+      const hostMarkers = ["process", "require", "Buffer", "mainModule", "binding", "dlopen", "_load", "natives", "hostCall"];
+      function walk(value, path, depth) {
+        if ((typeof value !== "object" && typeof value !== "function") || value === null) return;
+        if (seen.has(value) || depth > 5) return;
+        seen.add(value);
+        for (const key of Reflect.ownKeys(value)) {
+          const name = String(key);
+          if (hostMarkers.includes(name)) suspicious.push(path + "." + name);
+          let child;
+          try {
+            const d = Object.getOwnPropertyDescriptor(value, key);
+            child = d && ("value" in d ? d.value : d.get);
+          } catch (e) { continue; }
+          walk(child, path + "." + name, depth + 1);
+        }
+        walk(Object.getPrototypeOf(value), path + ".__proto__", depth + 1);
+      }
+      walk(globalThis, "globalThis", 0);
+      LitActions.setResponse({ response: JSON.stringify({ visited: seen.size, suspicious }) });`,
+    });
+    const { visited, suspicious } = JSON.parse(outcome.response) as {
+      visited: number;
+      suspicious: string[];
+    };
+    expect(visited).to.be.greaterThan(1000);
     expect(suspicious).to.deep.equal([]);
   });
 

@@ -19,6 +19,10 @@ export interface OracleTaskArgs {
   deploymentsDir?: string;
   poolTarget: number;
   maxConcurrent: number;
+  /** Origins actions may fetch from (`--fetch-allow`, repeatable). */
+  fetchAllow?: string[];
+  /** More chains for actions (`--chain <name>=<url>`, repeatable). */
+  chain?: string[];
 }
 
 export interface MintGrantBurnTaskArgs {

@@ -2,6 +2,9 @@ import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { OracleTaskArgs } from "./args";
 import { missingNetworkVarsOf } from "./networkVars";
+import { optionValues, repeatableOption } from "./repeatable";
+import { parseChainOption } from "../src/oracle/chains";
+import { parseAllowedOrigin } from "../src/oracle/fetch/policy";
 import { runTask } from "./runner";
 import { OracleTaskError } from "./taskErrors";
 
@@ -23,6 +26,10 @@ export const ORACLE_PASSPHRASE = "ORACLE_PASSPHRASE";
  */
 export const DEV_PASSPHRASE = "lit-pkp-local-dev-passphrase (localhost only, not a secret)";
 const DEV_NETWORKS = new Set(["localhost"]);
+
+/** `--fetch-allow <origin>` and `--chain <name>=<url>`, each repeatable. */
+const FETCH_ALLOW = repeatableOption("origin");
+const CHAIN = repeatableOption("name=url");
 
 task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<network>.json")
   .addOptionalParam("host", "Interface to listen on", "127.0.0.1", types.string)
@@ -53,15 +60,33 @@ task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<
     64,
     types.int,
   )
-  .setAction((args: OracleTaskArgs, hre) =>
-    runTask({
+  .addOptionalParam(
+    "fetchAllow",
+    "An origin actions may fetch from (scheme://host[:port]); repeatable. Default: none",
+    undefined,
+    FETCH_ALLOW.type,
+  )
+  .addOptionalParam(
+    "chain",
+    "A chain actions may name (getRpcUrl, conditions…): <name>=<rpc-url>, or <name>=self for " +
+      "another name of this network; repeatable",
+    undefined,
+    CHAIN.type,
+  )
+  .setAction((given: OracleTaskArgs, hre) => {
+    const args: OracleTaskArgs = {
+      ...given,
+      fetchAllow: optionValues(FETCH_ALLOW, given.fetchAllow),
+      chain: optionValues(CHAIN, given.chain),
+    };
+    return runTask({
       name: "pkp:oracle",
       hre,
       prepare: () => checkOracleTask(args, hre),
       load: () => import("./oracleAction"),
       run: (impl, passphrase) => impl.serveOracle(args, hre, passphrase),
-    }),
-  );
+    });
+  });
 
 /**
  * What can be checked before compiling: the network, the options, the network's configuration
@@ -129,5 +154,20 @@ function checkArgs(args: OracleTaskArgs): void {
       "INVALID_OPTION",
       `--max-concurrent ${args.maxConcurrent} must be a positive integer`,
     );
+  }
+  // Both parsers import nothing generated: safe before compiling.
+  for (const origin of args.fetchAllow ?? []) {
+    try {
+      parseAllowedOrigin(origin);
+    } catch (error) {
+      throw new OracleTaskError("INVALID_OPTION", (error as Error).message);
+    }
+  }
+  for (const chain of args.chain ?? []) {
+    try {
+      parseChainOption(chain, {});
+    } catch (error) {
+      throw new OracleTaskError("INVALID_OPTION", (error as Error).message);
+    }
   }
 }

@@ -45,6 +45,10 @@ export async function serveOracle(
     port: args.port,
     poolTarget: args.poolTarget,
     maxConcurrent: args.maxConcurrent,
+    fetchAllow: args.fetchAllow ?? [],
+    chains: args.chain ?? [],
+    // getRpcUrl gives actions this network's own URL (answered by the oracle, read-only).
+    rpcUrl: "url" in hre.network.config ? hre.network.config.url : undefined,
   });
 
   await new Promise<void>((resolve) => {

@@ -18,7 +18,7 @@ import type { Chains } from "./chains";
 import type { PinnedChainView } from "./chainView";
 import { ConditionalEncryption, type CallerIdentity } from "./conditions/caller";
 import { toOracleError } from "./errors";
-import type { FetchLimits } from "./fetch/policy";
+import type { FetchLimits } from "./fetch/limits";
 import { HostNetwork } from "./hostNetwork";
 import type { Keystore } from "./keystore";
 // From the modules, not ./runtime's index: this host also runs in the explorer's browser bundle,

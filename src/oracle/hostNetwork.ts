@@ -12,14 +12,14 @@
  *   block the execution pinned; other chains' reads are at their head.
  * - Limits: `maxFetches` fetches per execution (Lit's 50; RPC-URL fetches included) and 30
  *   `callContract`s (Lit's), each fatal (LIMIT_EXCEEDED) when passed; the response size and
- *   time per fetch (./fetch/policy.ts).
+ *   time per fetch (./fetch/limits.ts).
  */
 import { Transaction } from "ethers";
 import { ALLOWED_RPC_METHODS, type Chains } from "./chains";
 import type { PinnedChainView } from "./chainView";
 import type { ChainReads } from "./conditions/evaluate";
 import { ConditionsError } from "./conditions/canonical";
-import type { FetchLimits } from "./fetch/policy";
+import type { FetchLimits } from "./fetch/limits";
 import { FatalHostError } from "./runtime/actionFailure";
 import { InvalidArgumentError, type HostRequest, type HostValue } from "./runtime/hostRequest";
 import { FetchError, ReplayMismatchError, type FetchAnswer, type RpcAnswer, type World } from "./world";

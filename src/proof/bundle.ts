@@ -7,6 +7,7 @@
  * the chain, the code or the signatures.
  */
 import { CONTRACT_NAMES, type ContractName } from "../deploymentRecord";
+import type { ExternalRecord } from "../oracle/recordings";
 import type { LitSignature } from "../oracle/signing";
 
 /** The version this code writes and reads. A reader refuses any other. */
@@ -52,6 +53,12 @@ export interface ProofExecution {
   response: string;
   /** Lit's shape: sigName → signature. */
   signatures: Record<string, LitSignature>;
+  /**
+   * What the action received from outside the chain (fetch responses, JSON-RPC answers, child
+   * actions' code), in the order it asked: the verifier's `--reexecute` replays them instead of
+   * fetching. Absent when the action received nothing (src/oracle/recordings.ts).
+   */
+  recordings?: ExternalRecord[];
 }
 
 export interface ProofBundle {

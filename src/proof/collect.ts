@@ -86,6 +86,7 @@ export function buildProofBundle(input: {
       jsParams: input.jsParams,
       response: input.result.response,
       signatures: input.result.signatures,
+      ...(input.result.recordings === undefined ? {} : { recordings: input.result.recordings }),
     },
   };
 }

@@ -4,20 +4,26 @@
  * every Lit.Actions call is answered and authorized exactly as the oracle answers it), and a
  * keystore that "holds" only the bundle's PKP and signs nothing — the signer records instead.
  *
+ * What the action received from outside the chain — fetch responses, JSON-RPC answers, child
+ * actions' code — comes from the bundle's recordings (a ReplayWorld, ./replayWorld.ts), never
+ * from the network.
+ *
  * What differs between the CLI and the explorer's page is only what runs the sandbox, the
  * ActionRunner: the oracle's ActionRuntime (QuickJS on worker threads) in `pkp:verify-proof`, a
  * Web Worker with the same QuickJS sandbox in the browser. This module imports nothing node-only.
  */
 import type { Provider } from "ethers";
-import { cidOfCode, cidToBytes } from "../cid";
+import { cidOfCode } from "../cid";
 import { basicAuthContext } from "../oracle/auth/authContext";
 import { ChainReader, type OracleContracts } from "../oracle/chainView";
 import { OracleError, toOracleError } from "../oracle/errors";
 import { ExecutionHost, type DigestSigner } from "../oracle/executionHost";
+import { DEFAULT_FETCH_LIMITS } from "../oracle/fetch/limits";
 import type { Keystore, StoredKey } from "../oracle/keystore";
 import type { ExecuteResult } from "../oracle/oracle";
 import type { ActionOutcome, ActionRunInput } from "../oracle/runtime/actionRuntime";
 import type { LitSignature } from "../oracle/signing";
+import { replayChains, type ReplayWorld } from "./replayWorld";
 
 /** What runs an action's code in a sandbox: ActionRuntime satisfies it; so does the browser's. */
 export interface ActionRunner {
@@ -60,6 +66,8 @@ export interface ReplayInput {
   runner: ActionRunner;
   /** The bundle's PKP: the only key the replay "holds". */
   tokenId: bigint;
+  /** The bundle's chain id (the oracle's own chain in getRpcUrl, conditions, …). */
+  chainId: bigint;
   code: string;
   ipfsId: string;
   jsParams: Record<string, unknown>;
@@ -83,6 +91,7 @@ export class ActionReplayer {
   async execute(
     request: Pick<ReplayInput, "code" | "ipfsId" | "jsParams">,
     signer: DigestSigner,
+    world: ReplayWorld,
   ): Promise<ExecuteResult> {
     try {
       const computed = await cidOfCode(request.code);
@@ -96,8 +105,11 @@ export class ActionReplayer {
       const host = new ExecutionHost({
         view,
         keystore: new NoKeysKeystore(this.base.tokenId),
-        actionCidBytes: cidToBytes(request.ipfsId),
+        chainId: this.base.chainId,
         signer,
+        world,
+        chains: replayChains(this.base.chainId, world.records),
+        fetchLimits: { ...DEFAULT_FETCH_LIMITS },
       });
       const outcome = await this.base.runner.run({
         code: request.code,

@@ -17,6 +17,7 @@ import {
   type ProofContract,
   type ProofContractName,
 } from "./bundle";
+import { recordingsAt } from "./recordingsSchema";
 
 export type ProofBundleErrorCode = "PROOF_NOT_FOUND" | "PROOF_NOT_JSON" | "PROOF_MALFORMED";
 
@@ -213,10 +214,12 @@ export function parseProofBundle(value: unknown, source = "the proof bundle"): P
     p.bad("mintTxHash", "a transaction hash (0x + 32 bytes)", value.mintTxHash);
 
   const signatures: Record<string, LitSignature> = {};
+  let recordings: ReturnType<typeof recordingsAt>;
   const execution = value.execution;
   if (!isObject(execution)) p.bad("execution", "{ jsParams, response, signatures }", execution);
   else {
-    p.unknownFields("execution", execution, ["jsParams", "response", "signatures"]);
+    p.unknownFields("execution", execution, ["jsParams", "response", "signatures", "recordings"]);
+    recordings = recordingsAt(p, "execution.recordings", execution.recordings);
     if (!isObject(execution.jsParams)) {
       p.bad("execution.jsParams", "a JSON object", execution.jsParams);
     }
@@ -257,6 +260,7 @@ export function parseProofBundle(value: unknown, source = "the proof bundle"): P
       jsParams: v.execution.jsParams,
       response: v.execution.response,
       signatures,
+      ...(recordings === undefined ? {} : { recordings }),
     },
   };
 }

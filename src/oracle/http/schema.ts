@@ -6,7 +6,7 @@
  */
 import type { AuthSig } from "../authSig";
 import { OracleError } from "../errors";
-import type { ExecuteRequest, PkpSignRequest } from "../oracle";
+import type { DecryptRequest, EncryptRequest, ExecuteRequest, PkpSignRequest } from "../oracle";
 import { normalizeDigest, normalizePublicKey } from "../signing";
 
 /** Deeper jsParams are refused: they would only exercise recursion in JSON.stringify. */
@@ -133,4 +133,59 @@ export function parseStoreActionRequest(body: unknown): { code: string } {
   const object = requireObject(body, "the /actions body");
   onlyKeys(object, "/actions", ["code"]);
   return { code: requiredString(object, "code") };
+}
+
+/** Lit's four condition-list keys (exactly one per request; the oracle checks which). */
+const CONDITION_KEYS = [
+  "accessControlConditions",
+  "evmContractConditions",
+  "unifiedAccessControlConditions",
+  "solRpcConditions",
+] as const;
+
+function conditionFields(object: JsonObject): Partial<Record<(typeof CONDITION_KEYS)[number], unknown[]>> {
+  const out: Partial<Record<(typeof CONDITION_KEYS)[number], unknown[]>> = {};
+  for (const key of CONDITION_KEYS) {
+    const value = object[key];
+    if (value === undefined) continue;
+    if (!Array.isArray(value)) throw invalid(`${key} must be an array`);
+    if (depthOf(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+      throw invalid(`${key} is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** `POST /encrypt` `{ <conditions>, dataToEncrypt, chain? }`. */
+export function parseEncryptRequest(body: unknown): EncryptRequest {
+  const object = requireObject(body, "the /encrypt body");
+  onlyKeys(object, "/encrypt", [...CONDITION_KEYS, "dataToEncrypt", "chain"]);
+  optionalString(object, "chain");
+  const data = object.dataToEncrypt;
+  if (typeof data !== "string" && !Array.isArray(data)) {
+    throw invalid("dataToEncrypt must be a string (UTF-8) or an array of byte values");
+  }
+  return { ...conditionFields(object), dataToEncrypt: data as string | number[] };
+}
+
+/** `POST /decrypt` `{ <conditions>, ciphertext, dataToEncryptHash, chain, authSig? }`. */
+export function parseDecryptRequest(body: unknown): DecryptRequest {
+  const object = requireObject(body, "the /decrypt body");
+  onlyKeys(object, "/decrypt", [
+    ...CONDITION_KEYS,
+    "ciphertext",
+    "dataToEncryptHash",
+    "chain",
+    "authSig",
+  ]);
+  const request: DecryptRequest = {
+    ...conditionFields(object),
+    ciphertext: requiredString(object, "ciphertext"),
+    dataToEncryptHash: requiredString(object, "dataToEncryptHash"),
+    chain: requiredString(object, "chain"),
+  };
+  const authSig = optionalAuthSig(object, false);
+  if (authSig !== undefined) request.authSig = authSig;
+  return request;
 }

@@ -11,6 +11,7 @@ import { FileActionStore } from "../actionStore";
 import { FileKeystore } from "../keystore";
 import { KeyProvisioner, type PoolLevel, type ProvisioningEvent } from "../provisioning";
 import { SigningOracle } from "../oracle";
+import { parseChainOption, type ChainsConfig } from "../chains";
 import { ActionRuntime } from "../runtime";
 import { jsonLineLogger, type RequestLogger } from "./requestLog";
 import { startOracleServer, type OracleServer } from "./server";
@@ -37,6 +38,12 @@ export interface OracleServiceOptions {
   print?: (message: string) => void;
   /** Request log lines (default: JSON lines on stdout). */
   log?: RequestLogger;
+  /** Origins actions may fetch from (default none). */
+  fetchAllow?: string[];
+  /** More chains for actions: `<name>=<rpc-url>` or `<name>=self` each. */
+  chains?: string[];
+  /** This network's RPC URL, as getRpcUrl gives it to actions. */
+  rpcUrl?: string;
 }
 
 export interface OracleService {
@@ -46,6 +53,12 @@ export interface OracleService {
   server: OracleServer;
   /** Stops the provisioner, then the server, then the oracle and its worker threads. */
   stop(): Promise<void>;
+}
+
+function chainsConfig(values: string[]): ChainsConfig {
+  const config: ChainsConfig = {};
+  for (const value of values) parseChainOption(value, config);
+  return config;
 }
 
 /** Default data directory of a network's oracle: `.oracle/<network>` under `root`. */
@@ -119,7 +132,18 @@ export async function startOracleService(options: OracleServiceOptions): Promise
     keystore,
     actions: new FileActionStore(options.actionsBaseDir),
     runtime,
+    chainName: options.network,
+    rpcUrl: options.rpcUrl,
+    chains: chainsConfig(options.chains ?? []),
+    fetch: { allow: options.fetchAllow ?? [] },
   });
+  const fetchAllow = options.fetchAllow ?? [];
+  print(
+    fetchAllow.length === 0
+      ? "▸ Actions' fetch: no origin allowed (pkp:oracle --fetch-allow <origin> to allow one)"
+      : `▸ Actions' fetch allowed to: ${fetchAllow.join(", ")}`,
+  );
+  print(`▸ Chains for actions: ${oracle.chains.names().join(", ")}`);
   let server: OracleServer;
   try {
     server = await startOracleServer({

@@ -4,10 +4,16 @@
  * response. Instead of a key it has a signer that records what the action asks to sign. It runs
  * twice: runs that disagree with each other are reported as a non-deterministic action, never as
  * a pass (nothing recorded can then be reproduced).
+ *
+ * What the action received from outside the chain (fetch responses, JSON-RPC answers, child
+ * actions' code) is replayed from the bundle's recordings (../replayWorld.ts), never fetched again:
+ * a request the bundle has no recording for ends the run with NOT_REPRODUCIBLE and says which.
+ * Recordings the re-execution did not use are reported too.
  */
 import type { ExecuteResult } from "../../oracle/oracle";
 import type { LitSignature } from "../../oracle/signing";
 import { ActionReplayer } from "../replay";
+import { ReplayWorld } from "../replayWorld";
 import { CheckRecorder, reasonOf, type CheckContext, type CheckResult } from "./types";
 
 /** What one re-execution produced, in comparable form. */
@@ -19,6 +25,8 @@ interface Run {
   signed: Array<[string, string]>;
   /** Every digest asked for, in order. */
   requested: string[];
+  /** Recordings replayed, of how many. */
+  replayed: { used: number; recorded: number };
 }
 
 function signedOf(signatures: Record<string, LitSignature>): Array<[string, string]> {
@@ -57,9 +65,11 @@ async function runOnce(ctx: CheckContext, replayer: ActionReplayer): Promise<Run
       }
     );
   };
+  const world = new ReplayWorld(bundle.execution.recordings ?? []);
   const result: ExecuteResult = await replayer.execute(
     { code: bundle.action.code, ipfsId: bundle.action.ipfsId, jsParams: bundle.execution.jsParams },
     recorder,
+    world,
   );
   if (!result.success) {
     return {
@@ -68,9 +78,16 @@ async function runOnce(ctx: CheckContext, replayer: ActionReplayer): Promise<Run
       response: "",
       signed: [],
       requested,
+      replayed: world.usage(),
     };
   }
-  return { ok: true, response: result.response, signed: signedOf(result.signatures), requested };
+  return {
+    ok: true,
+    response: result.response,
+    signed: signedOf(result.signatures),
+    requested,
+    replayed: world.usage(),
+  };
 }
 
 export async function checkReproduction(ctx: CheckContext): Promise<CheckResult> {
@@ -93,6 +110,7 @@ export async function checkReproduction(ctx: CheckContext): Promise<CheckResult>
     provider: ctx.provider,
     runner: ctx.reexecute.runner,
     tokenId: ctx.tokenId,
+    chainId: BigInt(bundle.chainId),
   });
   let first: Run;
   let second: Run;
@@ -144,6 +162,15 @@ export async function checkReproduction(ctx: CheckContext): Promise<CheckResult>
       : `asks to sign ${show(first.signed)} (${first.requested.length} request(s)), ` +
           `but the bundle records ${show(recordedSigned)}`,
   );
+  const { used, recorded } = first.replayed;
+  if (recorded > 0) {
+    check.expect(
+      used === recorded,
+      used === recorded
+        ? `replays the ${recorded} recorded response(s) of fetch, JSON-RPC and child actions, in order`
+        : `uses ${used} of the ${recorded} recorded responses: the action asked for less than it did when the bundle was made`,
+    );
+  }
   const sameResponse = first.response === bundle.execution.response;
   check.expect(
     sameResponse,

@@ -100,7 +100,7 @@ describe("Oracle attacks: sandbox escapes", function () {
     await expectContained(a);
   });
 
-  it("S4: a poisoned Lit.Actions API (wrapped, redirected, frozen) still only signs what the chain permits", async function () {
+  it("S4: Lit.Actions cannot be poisoned: the API is frozen (neutralised; a strict-mode attempt throws)", async function () {
     const a = await arena(runtime);
     const result = await attack(
       a,
@@ -108,13 +108,21 @@ describe("Oracle attacks: sandbox escapes", function () {
         const real = Lit.Actions.signEcdsa;
         Lit.Actions.signEcdsa = (args) => real({ ...args, publicKey: jsParams.victim });
         LitActions.setResponse = () => { throw new Error("never"); };
-        Object.freeze(Lit.Actions);
         Object.freeze(Object.prototype);
         await LitActions.signEcdsa({ toSign: jsParams.toSign, publicKey: jsParams.own, sigName: "redirected" });
+        Lit.Actions.setResponse({ response: String(Lit.Actions.signEcdsa === real) });
       })();`,
       true,
     );
-    expectRefused(result, "NOT_PERMITTED");
+    if (!result.success) throw new Error(JSON.stringify(result.error));
+    expect(result.response).to.equal("true");
+    expect(result.signatures.redirected.publicKey).to.equal(a.own.publicKey.toLowerCase());
+    const strict = await attack(
+      a,
+      `"use strict"; Lit.Actions.signEcdsa = () => "poisoned";`,
+      true,
+    );
+    expectRefused(strict, "ACTION_ERROR", /read-only|not writable|frozen/i);
     await expectContained(a);
   });
 

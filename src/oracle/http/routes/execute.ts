@@ -43,7 +43,7 @@ export function executeRoute({ oracle }: RouteContext): Route {
     path: "/execute",
     bounded: true,
     handlers: {
-      POST: async ({ readJson, send, refuse, line }) => {
+      POST: async ({ request, readJson, send, refuse, line }) => {
         const parsed = parseExecuteRequest(await readJson());
         if (parsed.ipfsId !== undefined) line.actionCid = parsed.ipfsId;
         const self = { overlapped: executing.size > 0 };
@@ -52,7 +52,8 @@ export function executeRoute({ oracle }: RouteContext): Route {
         const started = performance.now();
         let result: Awaited<ReturnType<SigningOracle["execute"]>>;
         try {
-          result = await oracle.execute(parsed);
+          // The client's headers are the action's Lit.Headers, as on Lit's nodes.
+          result = await oracle.execute(parsed, { headers: request.headers });
         } finally {
           executing.delete(self);
         }

@@ -4,6 +4,7 @@
  */
 import type { Route, RouteContext } from "../router";
 import { getActionRoute, storeActionRoute } from "./actions";
+import { decryptRoute, encryptRoute } from "./encryption";
 import { executeRoute } from "./execute";
 import { healthRoute } from "./health";
 import { pkpSignRoute } from "./pkpSign";
@@ -15,5 +16,7 @@ export function oracleRoutes(context: RouteContext): Route[] {
     storeActionRoute(context),
     getActionRoute(context),
     healthRoute(context),
+    encryptRoute(context),
+    decryptRoute(context),
   ];
 }

@@ -507,11 +507,11 @@ export class SandboxExecution {
   }
 
   /**
-   * Settles the parent's `call` of every child that is done (its code and everything it started
-   * finished, or it failed). True if any was settled: their parents have new jobs to run.
+   * Settles the parent's `call` of one child that is done (its code and everything it started
+   * finished, or it failed). True if one was settled: its parent has new jobs to run, which must
+   * run before the parent can be judged done itself.
    */
   private settleFinishedChildren(): boolean {
-    let settled = false;
     // Newest first: a grandchild settles (and frees its parent's pending slot) before its parent.
     for (let i = this.activeChildren.length - 1; i >= 0; i--) {
       const child = this.activeChildren[i];
@@ -524,10 +524,9 @@ export class SandboxExecution {
       if (outcome === undefined) continue;
       this.activeChildren.splice(i, 1);
       this.finishChild(child, outcome);
-      settled = true;
-      if (this.failure) return true;
+      return true;
     }
-    return settled;
+    return false;
   }
 
   private childOutcome(
@@ -558,7 +557,7 @@ export class SandboxExecution {
   ): void {
     this.abandon(child);
     const parentCall = child.parentCall;
-    if (!parentCall || !parentCall.deferred.alive) return;
+    if (!parentCall || !parentCall.deferred.alive || parentCall.frame.done) return;
     parentCall.frame.pending--;
     const json = outcome.ok
       ? JSON.stringify(outcome.response)

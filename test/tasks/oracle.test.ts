@@ -15,7 +15,8 @@ import {
 } from "../helpers/hardhatNode";
 import { KEY_TYPE_ECDSA } from "../helpers/stack";
 import { makeTempDir } from "../helpers/tempDir";
-import { getPath, postJson, refusalOf } from "../oracle/http/client";
+import { getPath, postJson, rawRequest, refusalOf } from "../oracle/http/client";
+import { json, startTestServer, type TestServer } from "../helpers/testServer";
 import { spawnOracle, type OracleProcess } from "../oracle/http/oracleProcess";
 
 describe("pkp:oracle as a service against a hardhat node", function () {
@@ -29,9 +30,11 @@ describe("pkp:oracle as a service against a hardhat node", function () {
   let chainId: number;
   let env: NodeJS.ProcessEnv;
   let deploymentsDir: string;
+  let api: TestServer;
 
   before(async function () {
     dir = await makeTempDir("pkp-oracle-");
+    api = await startTestServer({ "/quote": json({ quote: "ok" }) });
     node = await startHardhatNode();
     env = { HARDHAT_VAR_LOCALHOST_RPC_URL: node.url };
     deploymentsDir = path.join(dir.path, "deployments");
@@ -50,6 +53,15 @@ describe("pkp:oracle as a service against a hardhat node", function () {
         path.join(dir.path, "oracle"),
         "--port",
         String(await freePort()),
+        // Repeatable options, each given twice (Hardhat refuses other repeated options).
+        "--fetch-allow",
+        api.origin,
+        "--fetch-allow",
+        "https://api.example.com",
+        "--chain",
+        "ethereum=self",
+        "--chain",
+        "remote=http://127.0.0.1:9/",
       ],
       { env: { ...env, HARDHAT_VAR_ORACLE_PASSPHRASE: "a passphrase for this test only" } },
     );
@@ -65,6 +77,7 @@ describe("pkp:oracle as a service against a hardhat node", function () {
   });
 
   after(async function () {
+    await api?.close();
     await oracle?.stop("SIGKILL");
     provider?.destroy();
     await node?.stop();
@@ -150,6 +163,37 @@ describe("pkp:oracle as a service against a hardhat node", function () {
     expect(refusalOf(stranger).code).to.equal("NOT_PERMITTED");
   });
 
+  it("gives actions the allowed origins, the configured chains and the client's headers (--fetch-allow, --chain)", async function () {
+    expect(oracle.output()).to.include(`fetch allowed to: ${api.origin}, https://api.example.com`);
+    expect(oracle.output()).to.match(/Chains for actions: .*localhost.*ethereum.*remote/);
+    const body = JSON.stringify({
+      code: `(async () => {
+        const quote = await (await fetch("${api.origin}/quote")).json();
+        const urls = await Promise.all(["localhost", "ethereum", "remote", "nope"].map((chain) => Lit.Actions.getRpcUrl({ chain })));
+        const blockNumber = await new ethers.providers.JsonRpcProvider(urls[1]).getBlockNumber();
+        Lit.Actions.setResponse({ response: JSON.stringify({ quote, urls, blockNumber, header: Lit.Headers.get("x-client") }) });
+      })();`,
+    });
+    const answer = await rawRequest(oracle.url, {
+      method: "POST",
+      path: "/execute",
+      headers: { "content-type": "application/json", "x-client": "lit-sdk-test" },
+      chunks: [body],
+    });
+    expect(answer.status, answer.text).to.equal(200);
+    const response = JSON.parse((answer.json as { response: string }).response) as {
+      quote: unknown;
+      urls: string[];
+      blockNumber: number;
+      header: string;
+    };
+    expect(response.quote).to.deep.equal({ quote: "ok" });
+    expect(response.urls.slice(0, 3)).to.deep.equal([`${node.url}/`, `${node.url}/`, "http://127.0.0.1:9/"]);
+    expect(response.urls[3]).to.match(/^Error getting RPC URL: unknown chain "nope"/);
+    expect(response.blockNumber).to.equal(await provider.getBlockNumber());
+    expect(response.header).to.equal("lit-sdk-test");
+  });
+
   it("refuses malformed requests with 400 and unknown routes with 404", async function () {
     const malformed = await postJson(oracle.url, "/execute", "{ not json");
     expect(malformed.status).to.equal(400);
@@ -194,6 +238,19 @@ describe("pkp:oracle as a service against a hardhat node", function () {
     expect(result.code, result.stdout + result.stderr).to.equal(1);
     expect(result.stderr).to.match(/^pkp:oracle: .*passphrase/im);
     expect(`${result.stdout}${result.stderr}`).not.to.match(/^\s+at /m);
+  });
+
+  it("refuses a --fetch-allow that is not an origin and a malformed --chain, in one line", async function () {
+    for (const [option, value, message] of [
+      ["--fetch-allow", "https://api.example.com/path", /origin only/],
+      ["--fetch-allow", "ftp://files.example.com", /only http and https/],
+      ["--chain", "ethereum", /<name>=<rpc-url>/],
+    ] as const) {
+      const result = await runHardhat(["pkp:oracle", "--network", "localhost", option, value], { env });
+      expect(result.code, result.stdout + result.stderr).to.equal(1);
+      expect(result.stderr).to.match(message);
+      expect(`${result.stdout}${result.stderr}`).not.to.match(/^\s+at /m);
+    }
   });
 
   it("tells the user to run pkp:deploy when there is no deployment record", async function () {

@@ -188,7 +188,11 @@ describe("pkp:oracle as a service against a hardhat node", function () {
       header: string;
     };
     expect(response.quote).to.deep.equal({ quote: "ok" });
-    expect(response.urls.slice(0, 3)).to.deep.equal([`${node.url}/`, `${node.url}/`, "http://127.0.0.1:9/"]);
+    expect(response.urls.slice(0, 3)).to.deep.equal([
+      `${node.url}/`,
+      `${node.url}/`,
+      "http://127.0.0.1:9/",
+    ]);
     expect(response.urls[3]).to.match(/^Error getting RPC URL: unknown chain "nope"/);
     expect(response.blockNumber).to.equal(await provider.getBlockNumber());
     expect(response.header).to.equal("lit-sdk-test");
@@ -246,7 +250,9 @@ describe("pkp:oracle as a service against a hardhat node", function () {
       ["--fetch-allow", "ftp://files.example.com", /only http and https/],
       ["--chain", "ethereum", /<name>=<rpc-url>/],
     ] as const) {
-      const result = await runHardhat(["pkp:oracle", "--network", "localhost", option, value], { env });
+      const result = await runHardhat(["pkp:oracle", "--network", "localhost", option, value], {
+        env,
+      });
       expect(result.code, result.stdout + result.stderr).to.equal(1);
       expect(result.stderr).to.match(message);
       expect(`${result.stdout}${result.stderr}`).not.to.match(/^\s+at /m);

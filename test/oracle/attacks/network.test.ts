@@ -27,7 +27,10 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
   let forbidden: TestServer;
 
   before(async function () {
-    forbidden = await startTestServer({ "/": json({ leaked: true }), "/data": json({ leaked: true }) });
+    forbidden = await startTestServer({
+      "/": json({ leaked: true }),
+      "/data": json({ leaked: true }),
+    });
     allowed = await startTestServer({
       "/data": json({ ok: true }),
       "/to-forbidden": (_request, response) => {
@@ -86,7 +89,11 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
     catch (e) { Lit.Actions.setResponse({ response: e.name + ": " + e.message + " (" + e.code + ")" }); }
   })();`;
 
-  async function responseOf(oracle: SigningOracle, code: string, jsParams: Record<string, unknown> = {}) {
+  async function responseOf(
+    oracle: SigningOracle,
+    code: string,
+    jsParams: Record<string, unknown> = {},
+  ) {
     const result = await oracle.execute({ code, jsParams });
     if (!result.success) throw new Error(`${result.error.code}: ${result.error.message}`);
     return result;
@@ -96,7 +103,9 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
     const a = await arena(runtime);
     const oracle = oracleOf(a);
     const result = await responseOf(oracle, caught(`fetch("${forbidden.origin}/data")`));
-    expect(result.response).to.match(/^TypeError: fetch to http:\/\/127\.0\.0\.1:\d+ is not allowed.*\(FETCH_REFUSED\)$/);
+    expect(result.response).to.match(
+      /^TypeError: fetch to http:\/\/127\.0\.0\.1:\d+ is not allowed.*\(FETCH_REFUSED\)$/,
+    );
     expect(forbidden.requests).to.deep.equal([]);
     // A plain oracle (no --fetch-allow) refuses everything, its own chain's node included.
     const plain = await responseOf(a.oracle, caught(`fetch("${allowed.origin}/data")`));
@@ -138,7 +147,10 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
 
   it("N4: a huge response is cut at the size limit (FETCH_FAILED, catchable); the oracle keeps serving", async function () {
     const a = await arena(runtime);
-    const oracle = oracleOf(a, { allow: [allowed.origin], limits: { maxResponseBytes: 256 * 1024 } });
+    const oracle = oracleOf(a, {
+      allow: [allowed.origin],
+      limits: { maxResponseBytes: 256 * 1024 },
+    });
     const result = await responseOf(oracle, caught(`fetch("${allowed.origin}/huge")`));
     expect(result.response).to.match(/larger than the limit of 262144 bytes \(FETCH_FAILED\)/);
     await expectContained(a);
@@ -148,7 +160,10 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
     const a = await arena(runtime);
     const oracle = oracleOf(a, { allow: [allowed.origin], limits: { timeoutMs: 300 } });
     const started = Date.now();
-    const result = await responseOf(oracle, caught(`fetch("${allowed.origin}/slow").then((r) => r.text())`));
+    const result = await responseOf(
+      oracle,
+      caught(`fetch("${allowed.origin}/slow").then((r) => r.text())`),
+    );
     expect(result.response).to.match(/timed out.*\(FETCH_FAILED\)/);
     expect(Date.now() - started).to.be.lessThan(1_400); // the attack runtime's own limit is 1.5 s
     await expectContained(a);
@@ -165,7 +180,9 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
     };
     const port = forbidden.port;
     const oracle = oracleOf(a, {
-      allow: Object.keys(answers).map((name) => `http://${name}:${port}`).concat(`http://localhost:${allowed.port}`),
+      allow: Object.keys(answers)
+        .map((name) => `http://${name}:${port}`)
+        .concat(`http://localhost:${allowed.port}`),
       lookup: async (hostname) => {
         const address = answers[hostname] ?? "127.0.0.1";
         return [{ address, family: address.includes(":") ? 6 : 4 }];
@@ -177,7 +194,10 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
     }
     expect(forbidden.requests).to.deep.equal([]);
     // `localhost` allowed as such must be loopback (and is reachable).
-    const local = await responseOf(oracle, caught(`fetch("http://localhost:${allowed.port}/data")`));
+    const local = await responseOf(
+      oracle,
+      caught(`fetch("http://localhost:${allowed.port}/data")`),
+    );
     expect(local.response).to.equal("reached 200");
     await expectContained(a);
   });
@@ -211,7 +231,12 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
         Lit.Actions.setResponse({ response: JSON.stringify(out) });
       })();`,
     );
-    expect(JSON.parse(result.response)).to.deep.equal(["refused", "refused", "refused", "undefined"]);
+    expect(JSON.parse(result.response)).to.deep.equal([
+      "refused",
+      "refused",
+      "refused",
+      "undefined",
+    ]);
     expect(forbidden.requests).to.deep.equal([]);
     await expectContained(a);
   });
@@ -294,7 +319,10 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
         returnValueTest: { comparator: "=", value: a.alice.address },
       },
     ];
-    const secret = oracle.encrypt({ accessControlConditions: aliceOnly, dataToEncrypt: "alice's secret" });
+    const secret = oracle.encrypt({
+      accessControlConditions: aliceOnly,
+      dataToEncrypt: "alice's secret",
+    });
     if (!secret.success) throw new Error(JSON.stringify(secret.error));
     const decrypt = (conditions: unknown, dataToEncryptHash = secret.dataToEncryptHash) =>
       oracle.execute({
@@ -307,15 +335,33 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
         authSig: a.mallorySig,
       });
     // (a) as is: the conditions do not hold for mallory.
-    expectRefused(await decrypt(aliceOnly), "ACTION_ERROR", /Access control conditions check failed/);
+    expectRefused(
+      await decrypt(aliceOnly),
+      "ACTION_ERROR",
+      /Access control conditions check failed/,
+    );
     // (b) conditions that hold for anyone (a literal address instead of :userAddress).
     const literal = [{ ...aliceOnly[0], parameters: [a.alice.address] }];
-    expectRefused(await decrypt(literal), "ACTION_ERROR", /was not encrypted under these conditions/);
+    expectRefused(
+      await decrypt(literal),
+      "ACTION_ERROR",
+      /was not encrypted under these conditions/,
+    );
     // (c) conditions that hold for mallory.
-    const mallorys = [{ ...aliceOnly[0], returnValueTest: { comparator: "=", value: a.mallory.address } }];
-    expectRefused(await decrypt(mallorys), "ACTION_ERROR", /was not encrypted under these conditions/);
+    const mallorys = [
+      { ...aliceOnly[0], returnValueTest: { comparator: "=", value: a.mallory.address } },
+    ];
+    expectRefused(
+      await decrypt(mallorys),
+      "ACTION_ERROR",
+      /was not encrypted under these conditions/,
+    );
     // (d) the data hash of other data.
-    expectRefused(await decrypt(aliceOnly, "00".repeat(32)), "ACTION_ERROR", /Access control conditions check failed/);
+    expectRefused(
+      await decrypt(aliceOnly, "00".repeat(32)),
+      "ACTION_ERROR",
+      /Access control conditions check failed/,
+    );
     // (e) over HTTP's library path, without an authSig: :userAddress cannot be evaluated.
     const anonymous = await oracle.decrypt({
       accessControlConditions: aliceOnly,
@@ -355,9 +401,16 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
         returnValueTest: { comparator: "=", value: readerCid },
       },
     ];
-    const secret = oracle.encrypt({ accessControlConditions: conditions, dataToEncrypt: "for the reader only" });
+    const secret = oracle.encrypt({
+      accessControlConditions: conditions,
+      dataToEncrypt: "for the reader only",
+    });
     if (!secret.success) throw new Error(JSON.stringify(secret.error));
-    const jsParams = { conditions, ciphertext: secret.ciphertext, dataToEncryptHash: secret.dataToEncryptHash };
+    const jsParams = {
+      conditions,
+      ciphertext: secret.ciphertext,
+      dataToEncryptHash: secret.dataToEncryptHash,
+    };
     const own = await responseOf(oracle, reader, jsParams);
     expect(own.response).to.equal("for the reader only");
     const other = await oracle.execute({ code: `${reader}\n// another action`, jsParams });
@@ -422,7 +475,9 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
     })();`;
     const { ipfsId } = await oracle.storeAction(recursive);
     const deep = await responseOf(oracle, recursive, { self: ipfsId });
-    expect(deep.response, deep.response).to.match(/^stopped at 5: .*more than 5 nested Lit\.Actions\.call levels/);
+    expect(deep.response, deep.response).to.match(
+      /^stopped at 5: .*more than 5 nested Lit\.Actions\.call levels/,
+    );
     await expectContained(a);
   });
 
@@ -454,7 +509,9 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
       const impersonated = await Lit.Actions.verifyActionSignature({ signingScheme: "EcdsaK256Sha256", actionIpfsCid: other, toSign: digest, signOutput: JSON.stringify(forged) });
       Lit.Actions.setResponse({ response: JSON.stringify([mine, theirs, impersonated]) });
     })();`;
-    const result = await responseOf(oracle, code, { other: "QmW6uH8p17DcfvZroULkdEDAKThWzEDeNtwi9oezURDeXN" });
+    const result = await responseOf(oracle, code, {
+      other: "QmW6uH8p17DcfvZroULkdEDAKThWzEDeNtwi9oezURDeXN",
+    });
     expect(JSON.parse(result.response)).to.deep.equal([true, false, false]);
     await expectContained(a);
   });
@@ -463,10 +520,14 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
     const a = await arena(runtime);
     const cookieServer = await startTestServer({
       "/login": (_request, response) => {
-        response.writeHead(302, { "set-cookie": "session=secret", location: `${forbidden.origin}/data` });
+        response.writeHead(302, {
+          "set-cookie": "session=secret",
+          location: `${forbidden.origin}/data`,
+        });
         response.end();
       },
-      "/echo": (request, response) => json({ cookie: request.headers.cookie ?? null })(request, response),
+      "/echo": (request, response) =>
+        json({ cookie: request.headers.cookie ?? null })(request, response),
     });
     try {
       const oracle = oracleOf(a, { allow: [cookieServer.origin, forbidden.origin] });

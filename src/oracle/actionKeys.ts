@@ -20,7 +20,8 @@ import type { EcdsaSigningScheme } from "./runtime/hostRequest";
 
 export const ACTION_KEY_PURPOSE = "action-key";
 
-type Curve = typeof secp256k1 | typeof p256 | typeof p384;
+/** The three curves share noble's curve type. */
+type Curve = typeof secp256k1;
 
 const CURVES: Record<EcdsaSigningScheme, { curve: Curve; name: string; scalarBytes: number }> = {
   EcdsaK256Sha256: { curve: secp256k1, name: "k256", scalarBytes: 32 },
@@ -46,7 +47,11 @@ function privateKey(keystore: Keystore, scheme: EcdsaSigningScheme, cid: string)
 }
 
 /** The action's public key for `scheme`: compressed SEC1, hex without 0x. */
-export function actionPublicKey(keystore: Keystore, scheme: EcdsaSigningScheme, cid: string): string {
+export function actionPublicKey(
+  keystore: Keystore,
+  scheme: EcdsaSigningScheme,
+  cid: string,
+): string {
   return hex(CURVES[scheme].curve.getPublicKey(privateKey(keystore, scheme, cid), true));
 }
 

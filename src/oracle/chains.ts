@@ -69,7 +69,9 @@ export function parseChainOption(text: string, into: ChainsConfig): void {
   const name = eq < 0 ? "" : text.slice(0, eq);
   const value = eq < 0 ? "" : text.slice(eq + 1);
   if (!CHAIN_NAME.test(name) || value === "") {
-    throw new ChainConfigError(`--chain ${JSON.stringify(text)} must be <name>=<rpc-url> (or <name>=self)`);
+    throw new ChainConfigError(
+      `--chain ${JSON.stringify(text)} must be <name>=<rpc-url> (or <name>=self)`,
+    );
   }
   if (value !== SELF_CHAIN) {
     let url: URL;
@@ -109,8 +111,11 @@ export class Chains {
       if (value === SELF_CHAIN) this.ownNames.add(name);
       else this.remote.set(name, new URL(value).href);
     }
-    const ownUrl = normalizeUrl(own.rpcUrl ?? `http://oracle-rpc.invalid/${encodeURIComponent(own.name)}`);
-    if (ownUrl === undefined) throw new ChainConfigError(`the chain's RPC URL ${own.rpcUrl} is not a URL`);
+    const ownUrl = normalizeUrl(
+      own.rpcUrl ?? `http://oracle-rpc.invalid/${encodeURIComponent(own.name)}`,
+    );
+    if (ownUrl === undefined)
+      throw new ChainConfigError(`the chain's RPC URL ${own.rpcUrl} is not a URL`);
     this.ownUrl = ownUrl;
     this.byUrl.set(ownUrl, own.name);
     for (const [name, url] of this.remote) if (!this.byUrl.has(url)) this.byUrl.set(url, name);
@@ -162,7 +167,10 @@ export class Chains {
       body: JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params }),
       signal: AbortSignal.timeout(RPC_TIMEOUT_MS),
     });
-    const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+    const body = (await response.json()) as {
+      result?: unknown;
+      error?: { code: number; message: string; data?: unknown };
+    };
     if (body.error !== undefined) return { error: body.error };
     return { result: body.result ?? null };
   }
@@ -170,10 +178,18 @@ export class Chains {
 
 /** A provider's failure as a JSON-RPC error object (ethers and Hardhat wrap them differently). */
 function rpcErrorOf(error: unknown): { code: number; message: string; data?: unknown } {
-  const e = error as { error?: { code?: unknown; message?: unknown; data?: unknown }; code?: unknown; data?: unknown };
+  const e = error as {
+    error?: { code?: unknown; message?: unknown; data?: unknown };
+    code?: unknown;
+    data?: unknown;
+  };
   const inner = e?.error;
   if (inner && typeof inner.code === "number" && typeof inner.message === "string") {
-    return { code: inner.code, message: inner.message, ...(inner.data === undefined ? {} : { data: inner.data }) };
+    return {
+      code: inner.code,
+      message: inner.message,
+      ...(inner.data === undefined ? {} : { data: inner.data }),
+    };
   }
   const code = typeof e?.code === "number" ? e.code : -32000;
   return { code, message: messageOf(error), ...(e?.data === undefined ? {} : { data: e.data }) };

@@ -59,7 +59,12 @@ export class ExecutionHost implements ActionHost {
   private readonly encryption: ConditionalEncryption;
 
   constructor(private readonly options: ExecutionHostOptions) {
-    this.network = new HostNetwork(options.world, options.chains, options.view, options.fetchLimits);
+    this.network = new HostNetwork(
+      options.world,
+      options.chains,
+      options.view,
+      options.fetchLimits,
+    );
     this.encryption = new ConditionalEncryption(
       options.keystore,
       this.network.conditionReads(),
@@ -81,9 +86,13 @@ export class ExecutionHost implements ActionHost {
     const cid = context.ipfsId;
     switch (request.method) {
       case "signEcdsa":
-        return { ...(await this.sign(cid, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING)) };
+        return {
+          ...(await this.sign(cid, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING)),
+        };
       case "signAndCombineEcdsa":
-        return combinedDatil(await this.sign(cid, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING));
+        return combinedDatil(
+          await this.sign(cid, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING),
+        );
       case "ethPersonalSignMessageEcdsa":
         return {
           ...(await this.sign(
@@ -100,18 +109,32 @@ export class ExecutionHost implements ActionHost {
             `${request.method}: this oracle's PKPs are secp256k1 keys, so signingScheme must be EcdsaK256Sha256, not ${request.signingScheme}`,
           );
         }
-        const signature = await this.sign(cid, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING);
+        const signature = await this.sign(
+          cid,
+          request.publicKey,
+          request.toSign,
+          SCOPE_SIGN_ANYTHING,
+        );
         return request.method === "sign" ? { ...signature } : combinedNaga(signature);
       }
       case "signAsAction": {
         const signed = this.secret(() =>
-          actionKeys.signAsAction(this.options.keystore, request.signingScheme, cid, ethers.getBytes(request.toSign)),
+          actionKeys.signAsAction(
+            this.options.keystore,
+            request.signingScheme,
+            cid,
+            ethers.getBytes(request.toSign),
+          ),
         );
         return { signOutput: signed.signOutput, signature: signed.signature };
       }
       case "getActionPublicKey":
         return this.secret(() =>
-          actionKeys.actionPublicKey(this.options.keystore, request.signingScheme, request.actionIpfsCid),
+          actionKeys.actionPublicKey(
+            this.options.keystore,
+            request.signingScheme,
+            request.actionIpfsCid,
+          ),
         );
       case "verifyActionSignature":
         return this.secret(() =>
@@ -177,9 +200,15 @@ export class ExecutionHost implements ActionHost {
           currentActionIpfsId: cid,
         });
       case "encrypt":
-        return { ...this.secret(() =>
-          this.encryption.encrypt(ACTION_CONDITIONS, request.accessControlConditions, ethers.getBytes(request.toEncrypt)),
-        ) };
+        return {
+          ...this.secret(() =>
+            this.encryption.encrypt(
+              ACTION_CONDITIONS,
+              request.accessControlConditions,
+              ethers.getBytes(request.toEncrypt),
+            ),
+          ),
+        };
       case "decryptAndCombine":
       case "decryptToSingleNode": {
         const plaintext = await this.encryption.decrypt(
@@ -192,7 +221,9 @@ export class ExecutionHost implements ActionHost {
         try {
           return new TextDecoder("utf-8", { fatal: true }).decode(plaintext);
         } catch {
-          throw new InvalidArgumentError(`${request.method}: Failed to convert decrypted bytes to string.`);
+          throw new InvalidArgumentError(
+            `${request.method}: Failed to convert decrypted bytes to string.`,
+          );
         }
       }
     }

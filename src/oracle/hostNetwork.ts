@@ -22,7 +22,13 @@ import { ConditionsError } from "./conditions/canonical";
 import type { FetchLimits } from "./fetch/limits";
 import { FatalHostError } from "./runtime/actionFailure";
 import { InvalidArgumentError, type HostRequest, type HostValue } from "./runtime/hostRequest";
-import { FetchError, ReplayMismatchError, type FetchAnswer, type RpcAnswer, type World } from "./world";
+import {
+  FetchError,
+  ReplayMismatchError,
+  type FetchAnswer,
+  type RpcAnswer,
+  type World,
+} from "./world";
 
 /** Lit's max_contract_call_count. */
 export const MAX_CONTRACT_CALLS = 30;
@@ -102,7 +108,9 @@ export class HostNetwork {
     try {
       tx = Transaction.from(txn);
     } catch (error) {
-      throw new InvalidArgumentError(`callContract: txn is not an RLP-encoded transaction (${(error as Error).message})`);
+      throw new InvalidArgumentError(
+        `callContract: txn is not an RLP-encoded transaction (${(error as Error).message})`,
+      );
     }
     if (tx.to === null) throw new InvalidArgumentError("callContract: the transaction has no `to`");
     const call: Record<string, string> = {
@@ -126,7 +134,8 @@ export class HostNetwork {
       }
     };
     return {
-      call: async (chain, to, data) => String(await read(chain, "eth_call", [{ to, data }, this.block(chain)])),
+      call: async (chain, to, data) =>
+        String(await read(chain, "eth_call", [{ to, data }, this.block(chain)])),
       balance: async (chain, address) =>
         BigInt(String(await read(chain, "eth_getBalance", [address, this.block(chain)]))),
       timestamp: async (chain) => {
@@ -135,7 +144,10 @@ export class HostNetwork {
           this.chains.isOwn(chain) ? "eth_getBlockByHash" : "eth_getBlockByNumber",
           [this.chains.isOwn(chain) ? this.view.blockHash : "latest", false],
         )) as { timestamp?: unknown } | null;
-        return BigInt(String(block?.timestamp ?? "0x0"));
+        const timestamp = block?.timestamp;
+        return BigInt(
+          typeof timestamp === "string" || typeof timestamp === "number" ? timestamp : 0,
+        );
       },
     };
   }
@@ -153,7 +165,8 @@ export class HostNetwork {
       );
     }
     const answer = await this.rpc(chain, method, params);
-    if ("error" in answer) throw new InvalidArgumentError(`${method} on ${chain} failed: ${answer.error.message}`);
+    if ("error" in answer)
+      throw new InvalidArgumentError(`${method} on ${chain} failed: ${answer.error.message}`);
     return answer.result;
   }
 
@@ -182,25 +195,40 @@ export class HostNetwork {
       body: new TextEncoder().encode(JSON.stringify(payload)),
     });
     if (httpMethod !== "POST") {
-      return reply(405, "Method Not Allowed", { jsonrpc: "2.0", id: null, error: { code: -32600, message: "JSON-RPC requests are POSTs" } });
+      return reply(405, "Method Not Allowed", {
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: -32600, message: "JSON-RPC requests are POSTs" },
+      });
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(new TextDecoder().decode(body ?? new Uint8Array()));
     } catch {
-      return reply(200, "OK", { jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } });
+      return reply(200, "OK", {
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: -32700, message: "Parse error" },
+      });
     }
     const batch = Array.isArray(parsed);
     const calls = (batch ? parsed : [parsed]) as JsonRpcCall[];
     if (calls.length === 0 || calls.length > MAX_RPC_BATCH) {
-      return reply(200, "OK", { jsonrpc: "2.0", id: null, error: { code: -32600, message: `a batch holds 1 to ${MAX_RPC_BATCH} calls` } });
+      return reply(200, "OK", {
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: -32600, message: `a batch holds 1 to ${MAX_RPC_BATCH} calls` },
+      });
     }
     const answers = [];
     for (const call of calls) answers.push(await this.answerRpc(chain, call));
     const payload = batch ? answers : answers[0];
     const size = JSON.stringify(payload).length;
     if (size > this.limits.maxResponseBytes) {
-      throw new FetchError("FETCH_FAILED", `fetch ${url}: the response is larger than the limit of ${this.limits.maxResponseBytes} bytes`);
+      throw new FetchError(
+        "FETCH_FAILED",
+        `fetch ${url}: the response is larger than the limit of ${this.limits.maxResponseBytes} bytes`,
+      );
     }
     return reply(200, "OK", payload);
   }

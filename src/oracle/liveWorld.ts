@@ -27,7 +27,10 @@ export class LiveWorld implements World {
     try {
       return await this.chains.send(chain, method, params);
     } catch (error) {
-      throw new OracleError("CHAIN_UNAVAILABLE", `cannot reach chain ${chain}: ${messageOf(error)}`);
+      throw new OracleError(
+        "CHAIN_UNAVAILABLE",
+        `cannot reach chain ${chain}: ${messageOf(error)}`,
+      );
     }
   }
 

@@ -99,12 +99,10 @@ export interface PkpSignSuccess {
 export type ExecuteResult = ExecuteSuccess | OracleFailure;
 export type PkpSignResult = PkpSignSuccess | OracleFailure;
 export type EncryptResult =
-  | { success: true; ciphertext: string; dataToEncryptHash: string }
-  | OracleFailure;
+  { success: true; ciphertext: string; dataToEncryptHash: string } | OracleFailure;
 /** `decryptedData` is base64; `decryptedString` the same bytes as UTF-8 text when they are. */
 export type DecryptResult =
-  | { success: true; decryptedData: string; decryptedString: string | null }
-  | OracleFailure;
+  { success: true; decryptedData: string; decryptedString: string | null } | OracleFailure;
 
 export interface SigningOracleOptions {
   contracts: OracleContracts;
@@ -184,7 +182,8 @@ export class SigningOracle {
     request: ExecuteRequest,
     options: ExecuteOptions | DigestSigner = {},
   ): Promise<ExecuteResult> {
-    const { signer, world, headers } = typeof options === "function" ? { signer: options } : options;
+    const { signer, world, headers } =
+      typeof options === "function" ? { signer: options } : options;
     let live: LiveWorld | undefined;
     try {
       const started = performance.now();
@@ -195,7 +194,8 @@ export class SigningOracle {
       const { code, ipfsId } = await this.resolveCode(request);
       const verified = this.verified(request.authSig);
       const view = await pinning;
-      live = world === undefined ? new LiveWorld(this.fetcher, this.chains, this.actions) : undefined;
+      live =
+        world === undefined ? new LiveWorld(this.fetcher, this.chains, this.actions) : undefined;
       const recording = new RecordingWorld(world ?? live!, this.fetchLimits.recordBodyBytes);
       const host = new ExecutionHost({
         view,
@@ -235,9 +235,14 @@ export class SigningOracle {
   /** Lit's encrypt: `{ ciphertext, dataToEncryptHash }` under one list of conditions. */
   encrypt(request: EncryptRequest): EncryptResult {
     try {
-      const { kind, conditions } = conditionListOf(request as Record<string, unknown>);
+      const { kind, conditions } = conditionListOf(request);
       const data = dataBytes(request.dataToEncrypt);
-      const encryption = new ConditionalEncryption(this.options.keystore, unusedReads, {}, this.chainId);
+      const encryption = new ConditionalEncryption(
+        this.options.keystore,
+        unusedReads,
+        {},
+        this.chainId,
+      );
       return { success: true, ...encryption.encrypt(kind, conditions, data) };
     } catch (error) {
       return failure(error);
@@ -247,7 +252,7 @@ export class SigningOracle {
   /** Lit's decrypt: the data, if the conditions hold for the authSig's address at a fresh block. */
   async decrypt(request: DecryptRequest): Promise<DecryptResult> {
     try {
-      const { kind, conditions } = conditionListOf(request as Record<string, unknown>);
+      const { kind, conditions } = conditionListOf(request);
       const verified = this.verified(request.authSig);
       const view = await this.chain.pin();
       const network = new HostNetwork(

@@ -36,8 +36,7 @@ export interface FetchAnswer {
 }
 
 export type RpcAnswer =
-  | { result: unknown }
-  | { error: { code: number; message: string; data?: unknown } };
+  { result: unknown } | { error: { code: number; message: string; data?: unknown } };
 
 export type FetchErrorCode =
   /** Not allowed: origin not in the allow-list, address not allowed, redirect refused. */

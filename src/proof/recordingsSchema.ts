@@ -39,37 +39,64 @@ function headerPairs(value: unknown): value is Array<[string, string]> {
   );
 }
 
-function fetchRequestAt(p: SchemaProblems, field: string, value: unknown): FetchRecordRequest | undefined {
+function fetchRequestAt(
+  p: SchemaProblems,
+  field: string,
+  value: unknown,
+): FetchRecordRequest | undefined {
   if (!isObject(value)) {
     p.bad(field, "{ url, method, headersHash, bodyHash? }", value);
     return undefined;
   }
   p.unknownFields(field, value, ["url", "method", "headersHash", "bodyHash"]);
-  let ok = true;
-  if (typeof value.url !== "string") (p.bad(`${field}.url`, "a URL", value.url), (ok = false));
-  if (typeof value.method !== "string") (p.bad(`${field}.method`, "an HTTP method", value.method), (ok = false));
-  if (!isHash(value.headersHash)) (p.bad(`${field}.headersHash`, "a sha256 hex", value.headersHash), (ok = false));
+  const before = problemsCount(p);
+  if (typeof value.url !== "string") p.bad(`${field}.url`, "a URL", value.url);
+  if (typeof value.method !== "string") p.bad(`${field}.method`, "an HTTP method", value.method);
+  if (!isHash(value.headersHash)) p.bad(`${field}.headersHash`, "a sha256 hex", value.headersHash);
   if (value.bodyHash !== undefined && !isHash(value.bodyHash)) {
     p.bad(`${field}.bodyHash`, "a sha256 hex", value.bodyHash);
-    ok = false;
   }
-  return ok ? (value as unknown as FetchRecordRequest) : undefined;
+  return problemsCount(p) === before ? (value as unknown as FetchRecordRequest) : undefined;
 }
 
-function fetchResponseAt(p: SchemaProblems, field: string, value: unknown): FetchRecordResponse | undefined {
+function fetchResponseAt(
+  p: SchemaProblems,
+  field: string,
+  value: unknown,
+): FetchRecordResponse | undefined {
   if (!isObject(value)) {
-    p.bad(field, "{ status, statusText, url, redirected, headers, bodyHash, bodyBytes, body? }", value);
+    p.bad(
+      field,
+      "{ status, statusText, url, redirected, headers, bodyHash, bodyBytes, body? }",
+      value,
+    );
     return undefined;
   }
-  p.unknownFields(field, value, ["status", "statusText", "url", "redirected", "headers", "bodyHash", "bodyBytes", "body"]);
+  p.unknownFields(field, value, [
+    "status",
+    "statusText",
+    "url",
+    "redirected",
+    "headers",
+    "bodyHash",
+    "bodyBytes",
+    "body",
+  ]);
   const before = problemsCount(p);
-  if (!Number.isInteger(value.status) || (value.status as number) < 0 || (value.status as number) > 999) {
+  if (
+    !Number.isInteger(value.status) ||
+    (value.status as number) < 0 ||
+    (value.status as number) > 999
+  ) {
     p.bad(`${field}.status`, "an HTTP status", value.status);
   }
-  if (typeof value.statusText !== "string") p.bad(`${field}.statusText`, "a string", value.statusText);
+  if (typeof value.statusText !== "string")
+    p.bad(`${field}.statusText`, "a string", value.statusText);
   if (typeof value.url !== "string") p.bad(`${field}.url`, "a URL", value.url);
-  if (typeof value.redirected !== "boolean") p.bad(`${field}.redirected`, "a boolean", value.redirected);
-  if (!headerPairs(value.headers)) p.bad(`${field}.headers`, "[name, value] pairs of strings", value.headers);
+  if (typeof value.redirected !== "boolean")
+    p.bad(`${field}.redirected`, "a boolean", value.redirected);
+  if (!headerPairs(value.headers))
+    p.bad(`${field}.headers`, "[name, value] pairs of strings", value.headers);
   if (!isHash(value.bodyHash)) p.bad(`${field}.bodyHash`, "a sha256 hex", value.bodyHash);
   if (!Number.isInteger(value.bodyBytes) || (value.bodyBytes as number) < 0) {
     p.bad(`${field}.bodyBytes`, "a byte count", value.bodyBytes);
@@ -90,7 +117,11 @@ function problemsCount(p: SchemaProblems): number {
 }
 
 /** The recordings of a bundle, checked; undefined if absent (or when problems were found). */
-export function recordingsAt(p: SchemaProblems, field: string, value: unknown): ExternalRecord[] | undefined {
+export function recordingsAt(
+  p: SchemaProblems,
+  field: string,
+  value: unknown,
+): ExternalRecord[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) {
     p.bad(field, "an array of records", value);
@@ -114,21 +145,30 @@ export function recordingsAt(p: SchemaProblems, field: string, value: unknown): 
         p.bad(at, "either a response or an error", record);
       } else if (record.response !== undefined) {
         fetchResponseAt(p, `${at}.response`, record.response);
-      } else if (!isObject(record.error) || typeof record.error.code !== "string" || typeof record.error.message !== "string") {
+      } else if (
+        !isObject(record.error) ||
+        typeof record.error.code !== "string" ||
+        typeof record.error.message !== "string"
+      ) {
         p.bad(`${at}.error`, "{ code, message }", record.error);
       }
     } else if (record.kind === "rpc") {
       p.unknownFields(at, record, ["kind", "chain", "method", "params", "result", "error"]);
       if (typeof record.chain !== "string") p.bad(`${at}.chain`, "a chain name", record.chain);
-      if (typeof record.method !== "string") p.bad(`${at}.method`, "a JSON-RPC method", record.method);
+      if (typeof record.method !== "string")
+        p.bad(`${at}.method`, "a JSON-RPC method", record.method);
       if (!Array.isArray(record.params)) p.bad(`${at}.params`, "an array", record.params);
-      if (record.error !== undefined && (!isObject(record.error) || typeof record.error.message !== "string")) {
+      if (
+        record.error !== undefined &&
+        (!isObject(record.error) || typeof record.error.message !== "string")
+      ) {
         p.bad(`${at}.error`, "{ code, message }", record.error);
       }
     } else if (record.kind === "action") {
       p.unknownFields(at, record, ["kind", "ipfsId", "code"]);
       if (typeof record.ipfsId !== "string") p.bad(`${at}.ipfsId`, "a CID", record.ipfsId);
-      if (record.code !== undefined && typeof record.code !== "string") p.bad(`${at}.code`, "the action's code", record.code);
+      if (record.code !== undefined && typeof record.code !== "string")
+        p.bad(`${at}.code`, "the action's code", record.code);
     } else {
       p.bad(`${at}.kind`, '"fetch", "rpc" or "action"', record.kind);
     }

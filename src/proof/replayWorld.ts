@@ -46,7 +46,7 @@ function withoutPinnedBlock(params: unknown[]): unknown[] {
 
 /**
  * The chains the replayed action may name: the bundle's chain under the names the oracle gives
- * its own chain by default (\`localhost\`, the chain id) and every chain the recordings name — as
+ * its own chain by default (`localhost`, the chain id) and every chain the recordings name — as
  * the own chain where the oracle read it at its pinned block, else as another chain (whose URL
  * is a placeholder: the replay never reaches it, its answers are the recorded ones).
  */
@@ -56,7 +56,7 @@ export function replayChains(chainId: bigint, records: readonly ExternalRecord[]
   for (const record of records) {
     if (record.kind !== "rpc" || own.has(record.chain)) continue;
     if (record.params.some(isPinnedBlock)) config[record.chain] = "self";
-    else config[record.chain] ??= \`http://oracle-rpc.invalid/\${encodeURIComponent(record.chain)}\`;
+    else config[record.chain] ??= `http://oracle-rpc.invalid/${encodeURIComponent(record.chain)}`;
   }
   const offline = {
     send: () => Promise.reject(new Error("a replay reads nothing live: its answers are recorded")),
@@ -97,7 +97,10 @@ export class ReplayWorld implements World {
       );
     }
     if ("error" in record) {
-      throw new FetchError(record.error.code === "FETCH_REFUSED" ? "FETCH_REFUSED" : "FETCH_FAILED", record.error.message);
+      throw new FetchError(
+        record.error.code === "FETCH_REFUSED" ? "FETCH_REFUSED" : "FETCH_FAILED",
+        record.error.message,
+      );
     }
     const { response } = record;
     const body = response.body === undefined ? undefined : fromBase64(response.body);
@@ -120,7 +123,12 @@ export class ReplayWorld implements World {
   async rpc(chain: string, method: string, params: unknown[]): Promise<RpcAnswer> {
     const what = `${method} on ${chain}`;
     const record = this.take(what);
-    if (record.kind !== "rpc" || record.chain !== chain || record.method !== method || !same(record.params, params)) {
+    if (
+      record.kind !== "rpc" ||
+      record.chain !== chain ||
+      record.method !== method ||
+      !same(record.params, params)
+    ) {
       throw new ReplayMismatchError(
         `the action asked for ${what} ${JSON.stringify(params).slice(0, 200)}, but the bundle's next recording is ${describe(record)}`,
       );
@@ -132,10 +140,14 @@ export class ReplayWorld implements World {
     const what = `the code of action ${ipfsId} (Lit.Actions.call)`;
     const record = this.take(what);
     if (record.kind !== "action" || record.ipfsId !== ipfsId) {
-      throw new ReplayMismatchError(`the action asked for ${what}, but the bundle's next recording is ${describe(record)}`);
+      throw new ReplayMismatchError(
+        `the action asked for ${what}, but the bundle's next recording is ${describe(record)}`,
+      );
     }
     if (record.code !== undefined && (await cidOfCode(record.code)) !== ipfsId) {
-      throw new ReplayMismatchError(`the bundle's code for action ${ipfsId} does not hash to that CID`);
+      throw new ReplayMismatchError(
+        `the bundle's code for action ${ipfsId} does not hash to that CID`,
+      );
     }
     return record.code;
   }

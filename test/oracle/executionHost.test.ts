@@ -53,7 +53,9 @@ describe("ExecutionHost", () => {
 
   it("signs for the owner once both checks, read in parallel, say yes", async function () {
     const { stack, routed, host } = await loadFixture(executionHostFixture);
-    const signature = (await (await host(stack.alice.address)).call(sign(routed.publicKey), CONTEXT)) as {
+    const signature = (await (
+      await host(stack.alice.address)
+    ).call(sign(routed.publicKey), CONTEXT)) as {
       signature: string;
     };
     expect(ethers.recoverAddress(DIGEST, signature.signature)).to.equal(

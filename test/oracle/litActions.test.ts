@@ -226,10 +226,10 @@ describe("SigningOracle: the rest of the Lit.Actions API", function () {
       expect(p256Sig.sigType).to.equal("EcdsaP256Sha256");
       expect(
         p256.verify(
-          `${p256Sig.r}${p256Sig.s}`,
-          p256Sig.dataSigned.slice(2),
-          a.EcdsaP256Sha256.publicKey,
-          { prehash: false },
+          ethers.getBytes(`0x${p256Sig.r}${p256Sig.s}`),
+          ethers.getBytes(p256Sig.dataSigned),
+          ethers.getBytes(`0x${a.EcdsaP256Sha256.publicKey}`),
+          { prehash: false, format: "compact" },
         ),
       ).to.equal(true);
     });

@@ -24,6 +24,8 @@ import {
   type ProofContracts,
 } from "../../src/proof";
 import { ReplayWorld } from "../../src/proof/replay";
+import { ReplayMismatchError } from "../../src/oracle/world";
+import { expectRejection } from "../helpers/expectRejection";
 import {
   deployStack,
   mintGrantAndBurn,
@@ -153,18 +155,23 @@ describe("proofs of actions that fetch: recordings and replay", function () {
     const world = new ReplayWorld([
       { kind: "rpc", chain: "localhost", method: "eth_chainId", params: [], result: "0x7a69" },
     ]);
-    await expect(world.rpc("localhost", "eth_chainId", [])).to.eventually.deep.equal({
-      result: "0x7a69",
-    });
-    await expect(world.rpc("localhost", "eth_blockNumber", [])).to.be.rejectedWith(
+    expect(await world.rpc("localhost", "eth_chainId", [])).to.deep.equal({ result: "0x7a69" });
+    const missing = await expectRejection(
+      world.rpc("localhost", "eth_blockNumber", []),
+      ReplayMismatchError,
+      "NOT_REPRODUCIBLE",
+    );
+    expect(missing.message).to.match(
       /eth_blockNumber on localhost \(request #2\), but the bundle records only 1/,
     );
     const other = new ReplayWorld([
       { kind: "rpc", chain: "localhost", method: "eth_chainId", params: [], result: "0x1" },
     ]);
-    await expect(
+    const mismatch = await expectRejection(
       other.fetch({ url: "https://x.example/", method: "GET", headers: [], redirect: "follow" }),
-    ).to.be.rejectedWith(
+      ReplayMismatchError,
+    );
+    expect(mismatch.message).to.match(
       /asked for GET https:\/\/x\.example\/, but the bundle's next recording is eth_chainId on localhost/,
     );
   });

@@ -65,7 +65,8 @@ export class ConditionalEncryption {
     options: { authSig?: unknown; currentActionIpfsId?: string } = {},
   ): Promise<Uint8Array> {
     const identity = encryptionIdentity(kind, conditions, dataToEncryptHash);
-    if (!(await this.check(kind, conditions, options))) throw new ConditionsError(CONDITIONS_NOT_MET, "CONDITIONS_NOT_MET");
+    if (!(await this.check(kind, conditions, options)))
+      throw new ConditionsError(CONDITIONS_NOT_MET, "CONDITIONS_NOT_MET");
     return decryptForIdentity(this.keystore, identity, ciphertext, dataToEncryptHash);
   }
 

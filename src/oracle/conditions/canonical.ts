@@ -30,7 +30,10 @@ export type ConditionKind = (typeof CONDITION_KIND_NAMES)[number];
 
 /** Malformed or unevaluable conditions, or (CONDITIONS_NOT_MET) conditions that do not hold. */
 export class ConditionsError extends CodedError<"INVALID_CONDITIONS" | "CONDITIONS_NOT_MET"> {
-  constructor(message: string, code: "INVALID_CONDITIONS" | "CONDITIONS_NOT_MET" = "INVALID_CONDITIONS") {
+  constructor(
+    message: string,
+    code: "INVALID_CONDITIONS" | "CONDITIONS_NOT_MET" = "INVALID_CONDITIONS",
+  ) {
     super(code, message);
   }
 }
@@ -48,9 +51,7 @@ type JsonObject = { [key: string]: Json };
 export type ConditionType = "evmBasic" | "evmContract" | "solRpc" | "cosmos";
 
 export type CanonicalItem =
-  | { operator: string }
-  | CanonicalItem[]
-  | (JsonObject & { __type?: never });
+  { operator: string } | CanonicalItem[] | (JsonObject & { __type?: never });
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -67,9 +68,7 @@ function pick(source: Record<string, unknown>, keys: readonly string[]): JsonObj
 
 function abiParams(value: unknown): Json {
   if (!Array.isArray(value)) return value as Json;
-  return value.map((param) =>
-    isObject(param) ? pick(param, ["name", "type"]) : (param as Json),
-  );
+  return value.map((param) => (isObject(param) ? pick(param, ["name", "type"]) : (param as Json)));
 }
 
 function canonicalBasic(cond: Record<string, unknown>): JsonObject {
@@ -142,14 +141,22 @@ export function conditionTypeOf(kind: ConditionKind, cond: Record<string, unknow
   }
 }
 
-function canonicalItem(kind: ConditionKind, item: unknown, depth: number, count: { n: number }): Json {
+function canonicalItem(
+  kind: ConditionKind,
+  item: unknown,
+  depth: number,
+  count: { n: number },
+): Json {
   if (Array.isArray(item)) {
     if (depth >= MAX_CONDITION_DEPTH) {
       throw new ConditionsError(`conditions are nested deeper than ${MAX_CONDITION_DEPTH} groups`);
     }
     return item.map((child) => canonicalItem(kind, child, depth + 1, count));
   }
-  if (!isObject(item)) throw new ConditionsError(`a condition must be an object, got ${JSON.stringify(item) ?? String(item)}`);
+  if (!isObject(item))
+    throw new ConditionsError(
+      `a condition must be an object, got ${JSON.stringify(item) ?? String(item)}`,
+    );
   if ("operator" in item) return { operator: item.operator as Json };
   if (!("returnValueTest" in item)) {
     throw new ConditionsError(
@@ -196,7 +203,9 @@ export function encryptionIdentity(
   dataToEncryptHash: string,
 ): string {
   if (!/^[0-9a-f]{64}$/.test(dataToEncryptHash)) {
-    throw new ConditionsError("dataToEncryptHash must be 64 lowercase hex characters (sha256, no 0x)");
+    throw new ConditionsError(
+      "dataToEncryptHash must be 64 lowercase hex characters (sha256, no 0x)",
+    );
   }
   return `${IDENTITY_PREFIX}${hashConditions(kind, conditions)}/${dataToEncryptHash}`;
 }

@@ -50,9 +50,11 @@ export function encryptForIdentity(
     throw new DecryptionError(`at most ${MAX_PLAINTEXT_BYTES} bytes can be encrypted at once`);
   }
   const nonce = randomBytes(NONCE_BYTES);
-  const sealed = xchacha20poly1305(keyFor(keystore, identity), nonce, utf8ToBytes(identity)).encrypt(
-    plaintext,
-  );
+  const sealed = xchacha20poly1305(
+    keyFor(keystore, identity),
+    nonce,
+    utf8ToBytes(identity),
+  ).encrypt(plaintext);
   const out = new Uint8Array(1 + NONCE_BYTES + sealed.length);
   out[0] = VERSION;
   out.set(nonce, 1);

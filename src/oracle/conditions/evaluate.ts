@@ -63,10 +63,26 @@ const PKP_PERMISSIONS = new Interface([
   "function isPermittedAddress(uint256, address) view returns (bool)",
 ]);
 
-const NEEDS_NETWORK = new Set(["POAP", "LitAction", "MolochDAOv2.1", "CASK", "Creaton", "ProofOfHumanity"]);
+const NEEDS_NETWORK = new Set([
+  "POAP",
+  "LitAction",
+  "MolochDAOv2.1",
+  "CASK",
+  "Creaton",
+  "ProofOfHumanity",
+]);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A condition field as Lit's nodes read it: a string (numbers as their decimal text). */
+function fieldText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+    return String(value);
+  }
+  return "";
 }
 
 /** Evaluates a condition list for `subject`; throws ConditionsError when it cannot be evaluated. */
@@ -85,7 +101,9 @@ export async function evaluateConditions(
 /** Lit accepted plain arrays before operators existed: no operator anywhere means AND. */
 function insertAnds(list: unknown[]): unknown[] {
   const hasOperator = (items: unknown[]): boolean =>
-    items.some((item) => (Array.isArray(item) ? hasOperator(item) : isObject(item) && "operator" in item));
+    items.some((item) =>
+      Array.isArray(item) ? hasOperator(item) : isObject(item) && "operator" in item,
+    );
   if (list.length < 2 || hasOperator(list)) return list;
   const out: unknown[] = [];
   list.forEach((item, index) => {
@@ -108,7 +126,8 @@ class Evaluator {
     const operators: string[] = [];
     for (const item of items) {
       if (Array.isArray(item)) results.push(await this.group(item));
-      else if (isObject(item) && "operator" in item) operators.push(String(item.operator).toLowerCase());
+      else if (isObject(item) && "operator" in item)
+        operators.push(String(item.operator).toLowerCase());
       else results.push(await this.condition(item as Condition));
     }
     let value = results[0];
@@ -164,15 +183,15 @@ class Evaluator {
   private test(cond: Condition): { comparator: string; value: string; key: string } {
     const test = isObject(cond.returnValueTest) ? cond.returnValueTest : {};
     return {
-      comparator: String(test.comparator ?? ""),
-      value: String(test.value ?? ""),
-      key: String(test.key ?? ""),
+      comparator: fieldText(test.comparator),
+      value: fieldText(test.value),
+      key: fieldText(test.key),
     };
   }
 
   private async basic(cond: Condition): Promise<boolean> {
-    const standard = String(cond.standardContractType ?? "");
-    const method = String(cond.method ?? "");
+    const standard = fieldText(cond.standardContractType);
+    const method = fieldText(cond.method);
     const parameters = Array.isArray(cond.parameters) ? cond.parameters : [];
     const chain = this.chainOf(cond);
     const test = this.test(cond);
@@ -184,7 +203,10 @@ class Evaluator {
           : compareString(param, test);
       }
       if (method === "eth_getBalance") {
-        return compareUint(await this.reads.balance(chain, address(this.substitute(parameters[0]))), test);
+        return compareUint(
+          await this.reads.balance(chain, address(this.substitute(parameters[0]))),
+          test,
+        );
       }
       return false; // Lit: unsupported rpc method
     }
@@ -195,11 +217,17 @@ class Evaluator {
     }
     if (standard === "timestamp") return compareUint(await this.reads.timestamp(chain), test);
     if (standard === "SIWE") return this.siwe(parameters, test);
-    const to = address(String(cond.contractAddress ?? ""));
+    const to = address(fieldText(cond.contractAddress));
     const call = async (iface: Interface, fn: string, args: unknown[]): Promise<Result> =>
-      iface.decodeFunctionResult(fn, await this.reads.call(chain, to, iface.encodeFunctionData(fn, args)));
+      iface.decodeFunctionResult(
+        fn,
+        await this.reads.call(chain, to, iface.encodeFunctionData(fn, args)),
+      );
     if (standard === "ERC20" && method === "balanceOf") {
-      return compareUint((await call(ERC20, "balanceOf", [address(this.substitute(parameters[0]))]))[0] as bigint, test);
+      return compareUint(
+        (await call(ERC20, "balanceOf", [address(this.substitute(parameters[0]))]))[0] as bigint,
+        test,
+      );
     }
     if (standard === "ERC721" || standard === "ERC721MetadataName") {
       if (method === "ownerOf") {
@@ -207,7 +235,10 @@ class Evaluator {
         return this.compareAddress(owner, test);
       }
       if (method === "balanceOf") {
-        return compareUint((await call(ERC721, "balanceOf", [address(this.substitute(parameters[0]))]))[0] as bigint, test);
+        return compareUint(
+          (await call(ERC721, "balanceOf", [address(this.substitute(parameters[0]))]))[0] as bigint,
+          test,
+        );
       }
       return false;
     }
@@ -217,8 +248,12 @@ class Evaluator {
         return compareUint((await call(ERC1155, "balanceOf", args))[0] as bigint, test);
       }
       if (method === "balanceOfBatch") {
-        const owners = String(parameters[0] ?? "").split(",").map((a) => address(this.substitute(a)));
-        const ids = String(parameters[1] ?? "").split(",").map((id) => uint(id));
+        const owners = String(parameters[0] ?? "")
+          .split(",")
+          .map((a) => address(this.substitute(a)));
+        const ids = String(parameters[1] ?? "")
+          .split(",")
+          .map((id) => uint(id));
         if (owners.length !== ids.length) return false;
         const balances = (await call(ERC1155, "balanceOfBatch", [owners, ids]))[0] as bigint[];
         return balances.some((balance) => compareUint(balance, test));
@@ -227,12 +262,21 @@ class Evaluator {
     }
     if (standard === "PKPPermissions") {
       if (method === "isPermittedAction") {
-        const permitted = (await call(PKP_PERMISSIONS, "isPermittedAction", [uint(parameters[0]), bytesParam(parameters[1])]))[0] as boolean;
+        const permitted = (
+          await call(PKP_PERMISSIONS, "isPermittedAction", [
+            uint(parameters[0]),
+            bytesParam(parameters[1]),
+          ])
+        )[0] as boolean;
         return compareBool(permitted, test, false);
       }
       if (method === "isPermittedAddress") {
         const args = [uint(parameters[0]), address(this.substitute(":userAddress"))];
-        return compareBool((await call(PKP_PERMISSIONS, "isPermittedAddress", args))[0] as boolean, test, false);
+        return compareBool(
+          (await call(PKP_PERMISSIONS, "isPermittedAddress", args))[0] as boolean,
+          test,
+          false,
+        );
       }
       return false;
     }
@@ -282,22 +326,31 @@ class Evaluator {
     try {
       iface = new Interface([{ ...abi, type: "function" }]);
     } catch (error) {
-      throw new ConditionsError(`functionAbi is not a valid ABI fragment: ${(error as Error).message}`);
+      throw new ConditionsError(
+        `functionAbi is not a valid ABI fragment: ${(error as Error).message}`,
+      );
     }
     const fn = iface.getFunction(abi.name);
     if (fn === null) throw new ConditionsError(`functionAbi has no function ${abi.name}`);
     const params = Array.isArray(cond.functionParams) ? cond.functionParams : [];
     if (params.length !== fn.inputs.length) {
-      throw new ConditionsError("Number of parameters in function does not match number of parameters in condition");
+      throw new ConditionsError(
+        "Number of parameters in function does not match number of parameters in condition",
+      );
     }
     const args = fn.inputs.map((input, i) => tokenize(input.type, this.substitute(params[i])));
     const chain = this.chainOf(cond);
     const data = iface.encodeFunctionData(fn, args);
-    const output = iface.decodeFunctionResult(fn, await this.reads.call(chain, address(String(cond.contractAddress ?? "")), data));
+    const output = iface.decodeFunctionResult(
+      fn,
+      await this.reads.call(chain, address(fieldText(cond.contractAddress)), data),
+    );
     const test = this.test(cond);
     const index = test.key === "" ? 0 : fn.outputs.findIndex((o) => o.name === test.key);
     if (index < 0 || index >= fn.outputs.length) {
-      throw new ConditionsError(`Could not find key ${JSON.stringify(test.key)} in function outputs`);
+      throw new ConditionsError(
+        `Could not find key ${JSON.stringify(test.key)} in function outputs`,
+      );
     }
     const type = fn.outputs[index].type;
     const value: unknown = output[index];
@@ -305,8 +358,11 @@ class Evaluator {
     if (type === "string") return compareString(value as string, test);
     if (type === "address") return this.compareAddress(value as string, test);
     if (/^uint\d*$/.test(type)) return compareUint(value as bigint, test);
-    if (/^int\d*$/.test(type)) throw new ConditionsError("Signed integers are not supported yet (as on Lit)");
-    throw new ConditionsError(`return values of type ${type} are not supported (as on Lit): bool, string, address and uint only`);
+    if (/^int\d*$/.test(type))
+      throw new ConditionsError("Signed integers are not supported yet (as on Lit)");
+    throw new ConditionsError(
+      `return values of type ${type} are not supported (as on Lit): bool, string, address and uint only`,
+    );
   }
 }
 
@@ -316,11 +372,16 @@ function validateExpression(items: unknown[]): void {
   for (const item of items) {
     const isOperator = isObject(item) && "operator" in item;
     if (expectCondition === isOperator) {
-      throw new ConditionsError("Invalid boolean Access Control Conditions: conditions and operators must alternate");
+      throw new ConditionsError(
+        "Invalid boolean Access Control Conditions: conditions and operators must alternate",
+      );
     }
     expectCondition = isOperator;
   }
-  if (expectCondition) throw new ConditionsError("Invalid boolean Access Control Conditions: an operator cannot end a group");
+  if (expectCondition)
+    throw new ConditionsError(
+      "Invalid boolean Access Control Conditions: an operator cannot end a group",
+    );
 }
 
 function address(value: string): string {
@@ -329,14 +390,16 @@ function address(value: string): string {
 }
 
 function uint(value: unknown): bigint {
-  const text = String(value ?? "");
-  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(text)) throw new ConditionsError(`${JSON.stringify(text)} is not a token id`);
+  const text = fieldText(value);
+  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(text))
+    throw new ConditionsError(`${JSON.stringify(text)} is not a token id`);
   return BigInt(text);
 }
 
 function bytesParam(value: unknown): string {
-  const text = String(value ?? "");
-  if (!/^(0x)?([0-9a-fA-F]{2})*$/.test(text)) throw new ConditionsError(`${JSON.stringify(text)} is not hex bytes`);
+  const text = fieldText(value);
+  if (!/^(0x)?([0-9a-fA-F]{2})*$/.test(text))
+    throw new ConditionsError(`${JSON.stringify(text)} is not hex bytes`);
   return text.startsWith("0x") ? text : `0x${text}`;
 }
 
@@ -347,19 +410,26 @@ function tokenize(type: string, value: string): unknown {
     try {
       items = JSON.parse(value);
     } catch {
-      items = value.replace(/^\[|\]$/g, "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+      items = value
+        .replace(/^\[|\]$/g, "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
     }
-    if (!Array.isArray(items)) throw new ConditionsError(`${JSON.stringify(value)} is not an array for ${type}`);
+    if (!Array.isArray(items))
+      throw new ConditionsError(`${JSON.stringify(value)} is not an array for ${type}`);
     const inner = type.slice(0, type.lastIndexOf("["));
     return items.map((item) => tokenize(inner, String(item)));
   }
   if (type === "address") return address(value.startsWith("0x") ? value : `0x${value}`);
   if (type === "bool") {
-    if (value !== "true" && value !== "false") throw new ConditionsError(`${JSON.stringify(value)} is not a bool`);
+    if (value !== "true" && value !== "false")
+      throw new ConditionsError(`${JSON.stringify(value)} is not a bool`);
     return value === "true";
   }
   if (/^u?int\d*$/.test(type)) {
-    if (!/^-?(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) throw new ConditionsError(`${JSON.stringify(value)} is not a ${type}`);
+    if (!/^-?(0x[0-9a-fA-F]+|[0-9]+)$/.test(value))
+      throw new ConditionsError(`${JSON.stringify(value)} is not a ${type}`);
     return BigInt(value);
   }
   if (type === "bytes" || /^bytes\d+$/.test(type)) return bytesParam(value);
@@ -398,7 +468,11 @@ function compareUint(actual: bigint, test: { comparator: string; value: string }
   }
 }
 
-function compareBool(actual: boolean, test: { comparator: string; value: string }, strict: boolean): boolean {
+function compareBool(
+  actual: boolean,
+  test: { comparator: string; value: string },
+  strict: boolean,
+): boolean {
   let expected: boolean;
   if (strict) {
     if (test.value !== "true" && test.value !== "false") {

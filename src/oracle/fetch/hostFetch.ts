@@ -70,23 +70,39 @@ export class HostFetcher {
       const address = await this.resolve(target, abort);
       const answer = await this.exchange(target, address, method, headers, body, abort);
       const location = answer.location;
-      if (!REDIRECTS.has(answer.status) || location === undefined || request.redirect === "manual") {
+      if (
+        !REDIRECTS.has(answer.status) ||
+        location === undefined ||
+        request.redirect === "manual"
+      ) {
         return { ...answer.result, url, redirected: hop > 0 };
       }
       if (request.redirect === "error") {
-        throw new FetchError("FETCH_REFUSED", `fetch ${request.url}: redirected to ${location} (redirect: "error")`);
+        throw new FetchError(
+          "FETCH_REFUSED",
+          `fetch ${request.url}: redirected to ${location} (redirect: "error")`,
+        );
       }
       if (hop >= limits.maxRedirects) {
-        throw new FetchError("FETCH_FAILED", `fetch ${request.url}: more than ${limits.maxRedirects} redirects`);
+        throw new FetchError(
+          "FETCH_FAILED",
+          `fetch ${request.url}: more than ${limits.maxRedirects} redirects`,
+        );
       }
       let next: string;
       try {
         next = new URL(location, url).href;
       } catch {
-        throw new FetchError("FETCH_FAILED", `fetch ${url}: invalid redirect location ${JSON.stringify(location)}`);
+        throw new FetchError(
+          "FETCH_FAILED",
+          `fetch ${url}: invalid redirect location ${JSON.stringify(location)}`,
+        );
       }
       // As browsers: 303 (and 301/302 after POST) become GET without a body.
-      if (answer.status === 303 || ((answer.status === 301 || answer.status === 302) && method === "POST")) {
+      if (
+        answer.status === 303 ||
+        ((answer.status === 301 || answer.status === 302) && method === "POST")
+      ) {
         method = method === "HEAD" ? "HEAD" : "GET";
         body = undefined;
         headers = headers.filter(([name]) => !/^content-/i.test(name));
@@ -105,10 +121,16 @@ export class HostFetcher {
     try {
       url = new URL(text);
     } catch {
-      throw new FetchError("FETCH_REFUSED", `fetch: ${JSON.stringify(text)} is not an absolute URL`);
+      throw new FetchError(
+        "FETCH_REFUSED",
+        `fetch: ${JSON.stringify(text)} is not an absolute URL`,
+      );
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new FetchError("FETCH_REFUSED", `fetch: only http and https URLs can be fetched, not ${url.protocol}`);
+      throw new FetchError(
+        "FETCH_REFUSED",
+        `fetch: only http and https URLs can be fetched, not ${url.protocol}`,
+      );
     }
     if (!this.options.allow.has(url.origin)) {
       throw new FetchError(
@@ -121,7 +143,10 @@ export class HostFetcher {
   }
 
   /** An address of the URL's host that may be connected to. */
-  private async resolve(url: URL, signal: AbortSignal): Promise<{ address: string; family: number }> {
+  private async resolve(
+    url: URL,
+    signal: AbortSignal,
+  ): Promise<{ address: string; family: number }> {
     const host = bareHost(url.hostname);
     const version = isIP(host);
     if (version !== 0) return { address: host, family: version };
@@ -135,7 +160,10 @@ export class HostFetcher {
         }),
       ]);
     } catch (error) {
-      throw new FetchError("FETCH_FAILED", `fetch ${url.origin}: cannot resolve ${host} (${messageOf(error)})`);
+      throw new FetchError(
+        "FETCH_FAILED",
+        `fetch ${url.origin}: cannot resolve ${host} (${messageOf(error)})`,
+      );
     }
     const refused = addresses.filter((a) => !addressAllowed(host, a.address));
     if (addresses.length === 0 || refused.length > 0) {
@@ -155,7 +183,11 @@ export class HostFetcher {
     actionHeaders: Array<[string, string]>,
     body: Uint8Array | undefined,
     signal: AbortSignal,
-  ): Promise<{ status: number; location?: string; result: Omit<FetchAnswer, "url" | "redirected"> }> {
+  ): Promise<{
+    status: number;
+    location?: string;
+    result: Omit<FetchAnswer, "url" | "redirected">;
+  }> {
     const { maxResponseBytes } = this.options.limits;
     const headers: Record<string, string> = {};
     for (const [name, value] of actionHeaders) {
@@ -184,14 +216,10 @@ export class HostFetcher {
           headers,
           agent: false,
           // Connect to the address that was checked, whatever DNS says now.
-          lookup: (_host, _options, callback) => {
-            const cb = callback as unknown as (
-              error: Error | null,
-              addressOrList: string | Array<{ address: string; family: number }>,
-              family?: number,
-            ) => void;
-            if ((_options as { all?: boolean }).all) cb(null, [address]);
-            else cb(null, address.address, address.family);
+          lookup: (_host, options, callback) => {
+            const answer = callback as (...args: unknown[]) => void;
+            if (options.all) answer(null, [address]);
+            else answer(null, address.address, address.family);
           },
           servername: isIP(bareHost(url.hostname)) === 0 ? bareHost(url.hostname) : undefined,
           signal,
@@ -203,7 +231,10 @@ export class HostFetcher {
             size += chunk.length;
             if (size > maxResponseBytes) {
               request.destroy();
-              fail("FETCH_FAILED", `the response is larger than the limit of ${maxResponseBytes} bytes`);
+              fail(
+                "FETCH_FAILED",
+                `the response is larger than the limit of ${maxResponseBytes} bytes`,
+              );
               return;
             }
             chunks.push(chunk);
@@ -235,7 +266,9 @@ export class HostFetcher {
         const aborted = signal.aborted || (error as { name?: string }).name === "AbortError";
         fail(
           "FETCH_FAILED",
-          aborted ? `timed out or cancelled (${this.options.limits.timeoutMs} ms limit)` : messageOf(error),
+          aborted
+            ? `timed out or cancelled (${this.options.limits.timeoutMs} ms limit)`
+            : messageOf(error),
         );
       });
       request.end(body === undefined ? undefined : Buffer.from(body));

@@ -29,30 +29,34 @@ export function parseAllowedOrigin(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new FetchConfigError(`--fetch-allow ${JSON.stringify(text)} is not an origin (e.g. https://api.example.com)`);
+    throw new FetchConfigError(
+      `--fetch-allow ${JSON.stringify(text)} is not an origin (e.g. https://api.example.com)`,
+    );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new FetchConfigError(`--fetch-allow ${text}: only http and https origins can be allowed`);
   }
-  if (url.username || url.password || (url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) {
+  if (
+    url.username ||
+    url.password ||
+    (url.pathname !== "/" && url.pathname !== "") ||
+    url.search ||
+    url.hash
+  ) {
     throw new FetchConfigError(
       `--fetch-allow ${text}: give an origin only (scheme, host and port), without path, query or credentials`,
     );
   }
   if (url.hostname.includes("*")) {
-    throw new FetchConfigError(`--fetch-allow ${text}: wildcards are not supported; list each origin`);
+    throw new FetchConfigError(
+      `--fetch-allow ${text}: wildcards are not supported; list each origin`,
+    );
   }
   return url.origin;
 }
 
 export type AddressClass =
-  | "public"
-  | "loopback"
-  | "private"
-  | "link-local"
-  | "unspecified"
-  | "multicast"
-  | "reserved";
+  "public" | "loopback" | "private" | "link-local" | "unspecified" | "multicast" | "reserved";
 
 function ipv4Class(address: string): AddressClass {
   const [a, b] = address.split(".").map(Number);

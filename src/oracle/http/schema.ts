@@ -143,7 +143,9 @@ const CONDITION_KEYS = [
   "solRpcConditions",
 ] as const;
 
-function conditionFields(object: JsonObject): Partial<Record<(typeof CONDITION_KEYS)[number], unknown[]>> {
+function conditionFields(
+  object: JsonObject,
+): Partial<Record<(typeof CONDITION_KEYS)[number], unknown[]>> {
   const out: Partial<Record<(typeof CONDITION_KEYS)[number], unknown[]>> = {};
   for (const key of CONDITION_KEYS) {
     const value = object[key];

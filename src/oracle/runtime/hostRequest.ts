@@ -52,7 +52,11 @@ export const LIT_SIGNING_SCHEMES = [
 ] as const;
 
 /** The schemes this oracle signs with: Lit's ECDSA ones (the message is the digest). */
-export const ECDSA_SIGNING_SCHEMES = ["EcdsaK256Sha256", "EcdsaP256Sha256", "EcdsaP384Sha384"] as const;
+export const ECDSA_SIGNING_SCHEMES = [
+  "EcdsaK256Sha256",
+  "EcdsaP256Sha256",
+  "EcdsaP384Sha384",
+] as const;
 export type EcdsaSigningScheme = (typeof ECDSA_SIGNING_SCHEMES)[number];
 
 /** Digest length (bytes) each ECDSA scheme signs: its curve's field size. */
@@ -177,7 +181,9 @@ export function isSigningRequest(request: HostRequest): request is SigningReques
 }
 
 /** Signing calls whose signature goes to the outcome under `sigName` (the others return it). */
-export function signsIntoOutcome(request: HostRequest): request is Extract<
+export function signsIntoOutcome(
+  request: HostRequest,
+): request is Extract<
   SigningRequest,
   { method: "signEcdsa" | "ethPersonalSignMessageEcdsa" | "sign" | "signAsAction" }
 > {
@@ -474,20 +480,27 @@ class ArgReader {
   string(name: string, maxLength: number): string {
     const value = this.fields[name];
     if (typeof value !== "string") throw this.error(`${name} must be a string`);
-    if (value.length > maxLength) throw this.error(`${name} is longer than ${maxLength} characters`);
+    if (value.length > maxLength)
+      throw this.error(`${name} is longer than ${maxLength} characters`);
     return value;
   }
 
   /** Any value, as a string ("" when absent): for calls that answer bad input with a message. */
   lenientString(name: string): string {
     const value = this.fields[name];
-    return value === undefined || value === null ? "" : String(value).slice(0, MAX_CHAIN_NAME * 4);
+    if (typeof value === "string") return value.slice(0, MAX_CHAIN_NAME * 4);
+    if (typeof value === "number" || typeof value === "boolean") return String(value);
+    return value === undefined || value === null
+      ? ""
+      : JSON.stringify(value).slice(0, MAX_CHAIN_NAME * 4);
   }
 
   chain(): string {
     const value = this.fields.chain;
     if (typeof value !== "string" || value.length === 0 || value.length > MAX_CHAIN_NAME) {
-      throw this.error(`chain must be a chain name (a non-empty string of at most ${MAX_CHAIN_NAME} characters)`);
+      throw this.error(
+        `chain must be a chain name (a non-empty string of at most ${MAX_CHAIN_NAME} characters)`,
+      );
     }
     return value;
   }
@@ -503,7 +516,9 @@ class ArgReader {
           `(${ECDSA_SIGNING_SCHEMES.join(", ")}); Lit's Schnorr and BLS schemes need its network's keys`,
       );
     }
-    throw this.error(`signingScheme must be one of Lit's schemes (${ECDSA_SIGNING_SCHEMES.join(", ")}, …)`);
+    throw this.error(
+      `signingScheme must be one of Lit's schemes (${ECDSA_SIGNING_SCHEMES.join(", ")}, …)`,
+    );
   }
 
   array(name: string): HostValue[] {
@@ -515,7 +530,8 @@ class ArgReader {
   optionalObject(name: string): { [key: string]: HostValue } {
     const value = this.fields[name];
     if (value === undefined || value === null) return {};
-    if (typeof value !== "object" || Array.isArray(value)) throw this.error(`${name} must be an object`);
+    if (typeof value !== "object" || Array.isArray(value))
+      throw this.error(`${name} must be an object`);
     return value as { [key: string]: HostValue };
   }
 

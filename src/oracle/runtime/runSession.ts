@@ -190,7 +190,9 @@ export class RunSession {
     if (this.failure) return;
     const frame = this.frames.get(message.frame);
     if (frame === undefined) {
-      this.failOnce(new ActionFailure("RUNTIME_ERROR", `host call from unknown frame ${message.frame}`));
+      this.failOnce(
+        new ActionFailure("RUNTIME_ERROR", `host call from unknown frame ${message.frame}`),
+      );
       return;
     }
     let request: HostRequest;
@@ -279,7 +281,9 @@ export class RunSession {
   ): void {
     const code = (value as { code?: unknown } | null)?.code;
     if (typeof code !== "string") {
-      this.failOnce(new ActionFailure("HOST_ERROR", "the host answered Lit.Actions.call without code"));
+      this.failOnce(
+        new ActionFailure("HOST_ERROR", "the host answered Lit.Actions.call without code"),
+      );
       return;
     }
     const codeBytes = Buffer.byteLength(code, "utf8");

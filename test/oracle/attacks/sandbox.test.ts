@@ -117,11 +117,7 @@ describe("Oracle attacks: sandbox escapes", function () {
     if (!result.success) throw new Error(JSON.stringify(result.error));
     expect(result.response).to.equal("true");
     expect(result.signatures.redirected.publicKey).to.equal(a.own.publicKey.toLowerCase());
-    const strict = await attack(
-      a,
-      `"use strict"; Lit.Actions.signEcdsa = () => "poisoned";`,
-      true,
-    );
+    const strict = await attack(a, `"use strict"; Lit.Actions.signEcdsa = () => "poisoned";`, true);
     expectRefused(strict, "ACTION_ERROR", /read-only|not writable|frozen/i);
     await expectContained(a);
   });

@@ -61,7 +61,9 @@ export function defaultResponse(request: HostRequest): HostValue {
     case "getRpcUrl":
       return `http://rpc.test/${request.chain}`;
     case "call":
-      return { code: 'Lit.Actions.setResponse({ response: "child of " + Lit.Auth.actionIpfsIdStack.length });' };
+      return {
+        code: 'Lit.Actions.setResponse({ response: "child of " + Lit.Auth.actionIpfsIdStack.length });',
+      };
     case "checkConditions":
       return true;
     case "encrypt":

@@ -72,7 +72,8 @@ function resolvePackage(specifier: string, fromDir: string, ethersDir: string): 
 function entryFile(dir: string): string {
   const pkg = readJson(path.join(dir, "package.json"));
   const browser = pkg.browser;
-  const main = typeof browser === "string" ? browser : typeof pkg.main === "string" ? pkg.main : "index.js";
+  const main =
+    typeof browser === "string" ? browser : typeof pkg.main === "string" ? pkg.main : "index.js";
   let file = require.resolve(path.resolve(dir, main));
   if (browser !== null && typeof browser === "object") {
     for (const [from, to] of Object.entries(browser as Record<string, unknown>)) {
@@ -89,7 +90,9 @@ interface EsbuildLike {
   version: string;
   buildSync(options: Record<string, unknown>): {
     outputFiles?: Array<{ path: string; text: string }>;
-    metafile?: { outputs: Record<string, { imports: Array<{ path: string; external?: boolean }> }> };
+    metafile?: {
+      outputs: Record<string, { imports: Array<{ path: string; external?: boolean }> }>;
+    };
   };
 }
 
@@ -267,7 +270,9 @@ function computeManifest(modules: Record<string, SandboxModule>): EthersSandboxB
     if (value === null || (typeof value !== "object" && typeof value !== "function")) {
       return ["value", JSON.stringify(value ?? null)];
     }
-    const found = (target: unknown): ["module", string] | ["export", string, string] | undefined => {
+    const found = (
+      target: unknown,
+    ): ["module", string] | ["export", string, string] | undefined => {
       for (const id of candidates) {
         const exported = load(id) as Record<string, unknown>;
         if (exported === target) return ["module", id];

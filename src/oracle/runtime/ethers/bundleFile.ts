@@ -85,7 +85,9 @@ export function readEthersBundle(file: string): EthersSandboxBundle {
   }
   const bundle = parsed as EthersSandboxBundle;
   if (bundle?.format !== BUNDLE_FORMAT || typeof bundle.modules !== "object") {
-    throw new EthersBundleError(`${file} is not a sandbox ethers bundle of format ${BUNDLE_FORMAT}`);
+    throw new EthersBundleError(
+      `${file} is not a sandbox ethers bundle of format ${BUNDLE_FORMAT}`,
+    );
   }
   return bundle;
 }

@@ -14,7 +14,8 @@ export type CurveOp = "publicKey" | "sign" | "add" | "convert" | "recover" | "ec
 export function secp256k1Op(op: string, ...args: Array<Uint8Array | number | boolean>): string {
   const bytes = (i: number): Uint8Array => {
     const value = args[i];
-    if (!(value instanceof Uint8Array)) throw new TypeError(`secp256k1 ${op}: argument ${i} must be bytes`);
+    if (!(value instanceof Uint8Array))
+      throw new TypeError(`secp256k1 ${op}: argument ${i} must be bytes`);
     return value;
   };
   switch (op) {
@@ -22,7 +23,9 @@ export function secp256k1Op(op: string, ...args: Array<Uint8Array | number | boo
       return hex(secp256k1.getPublicKey(bytes(0), args[1] === true));
     case "sign": {
       const signature = secp256k1.sign(bytes(1), bytes(0), { lowS: true });
-      return pad32(signature.r) + pad32(signature.s) + signature.recovery.toString(16).padStart(2, "0");
+      return (
+        pad32(signature.r) + pad32(signature.s) + signature.recovery.toString(16).padStart(2, "0")
+      );
     }
     case "add":
       return secp256k1.ProjectivePoint.fromHex(hex(bytes(0)))

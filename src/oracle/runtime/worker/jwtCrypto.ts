@@ -40,7 +40,11 @@ function privateKeyOf(material: JwtKeyMaterial): KeyObject {
 
 function options(family: "RS" | "PS" | "ES", key: KeyObject) {
   if (family === "PS") {
-    return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
+    return {
+      key,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+    };
   }
   if (family === "ES") return { key, dsaEncoding: "ieee-p1363" as const };
   return { key };
@@ -55,7 +59,9 @@ export function jwtVerify(
   const { family, digest } = algorithmParts(alg);
   if (family === "HS") {
     if (material.kind !== "secret") throw new Error("HS algorithms need a secret");
-    const expected = createHmac(digest, Buffer.from(material.base64, "base64")).update(input).digest();
+    const expected = createHmac(digest, Buffer.from(material.base64, "base64"))
+      .update(input)
+      .digest();
     return expected.length === signature.length && timingSafeEqual(expected, signature);
   }
   return verify(digest, input, options(family, publicKeyOf(material)), signature);

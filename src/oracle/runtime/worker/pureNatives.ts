@@ -114,7 +114,9 @@ export function installPureNatives(
   );
   define(
     "digest",
-    guarded((algorithm, data) => context.newString(nativeHashes.digest(string(algorithm), bytes(data)))),
+    guarded((algorithm, data) =>
+      context.newString(nativeHashes.digest(string(algorithm), bytes(data))),
+    ),
   );
   define(
     "hmac",
@@ -178,7 +180,9 @@ export function installPureNatives(
   );
   define(
     "jwtSign",
-    guarded((alg, input, key) => buffer(jwtSign(string(alg), bytes(input), keyMaterial(string(key))))),
+    guarded((alg, input, key) =>
+      buffer(jwtSign(string(alg), bytes(input), keyMaterial(string(key)))),
+    ),
   );
   define(
     "ethersManifest",

@@ -547,7 +547,8 @@ export class SandboxExecution {
     }
     return {
       ok: false,
-      message: "the child action's top-level promise never settled (it awaits something that cannot finish)",
+      message:
+        "the child action's top-level promise never settled (it awaits something that cannot finish)",
     };
   }
 

@@ -501,15 +501,7 @@ export const PRELUDE_SOURCE = compact(CORE_SOURCE);
 
 /** Names of the parts compiled on first use. */
 export type LazyPart =
-  | "codecs"
-  | "timers"
-  | "text"
-  | "url"
-  | "http"
-  | "webcrypto"
-  | "fetch"
-  | "ethers"
-  | "jwt";
+  "codecs" | "timers" | "text" | "url" | "http" | "webcrypto" | "fetch" | "ethers" | "jwt";
 
 /** Sources of the parts compiled on first use, passed to the prelude as `lazySources`. */
 export const LAZY_PRELUDE_SOURCES: Readonly<Record<LazyPart, string>> = {

@@ -30,6 +30,7 @@ import {
   type HardhatNode,
 } from "../test/helpers/hardhatNode";
 import { spawnOracle, type OracleProcess } from "../test/oracle/http/oracleProcess";
+import { measureActionRows, startPriceApi } from "./actionRows";
 
 const PASSPHRASE = "bench passphrase (throwaway keystore)";
 const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 200);
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
   const libraries: SigningOracle[] = [];
   let hardhatProvider: HardhatEthersProvider | undefined;
   let provider: JsonRpcProvider | undefined;
+  const priceApi = await startPriceApi();
   try {
     console.log("▸ Starting a hardhat node and deploying");
     node = await startHardhatNode();
@@ -171,6 +173,8 @@ async function main(): Promise<void> {
         String(await freePort()),
         "--max-concurrent",
         "256",
+        "--fetch-allow",
+        priceApi.origin,
       ],
       { env: { ...env, HARDHAT_VAR_ORACLE_PASSPHRASE: PASSPHRASE } },
     );
@@ -264,6 +268,14 @@ async function main(): Promise<void> {
         httpClientAndWireMs: pick((l, client) => client - l.ms),
       };
     };
+
+    const actionRows = await measureActionRows({
+      base,
+      post: (body) => postExecute(agent, executeUrl, body),
+      contracts,
+      priceOrigin: priceApi.origin,
+      calls: LATENCY_CALLS,
+    });
 
     const httpThroughput = [];
     for (const concurrency of CONCURRENCIES) {
@@ -386,6 +398,11 @@ async function main(): Promise<void> {
         breakdownByIpfsId: breakdown(byIdSamples),
         breakdownWithCode: breakdown(withCodeSamples),
         throughput: httpThroughput,
+        /** Issue 14's rows: ethers keccak256 + joinSignature (goal p50 ≤ 10 ms), loopback fetch. */
+        actions: {
+          ethersKeccakJoin: { ...percentiles(actionRows.ethersKeccakJoin), goalP50Ms: 10 },
+          fetchLoopback: percentiles(actionRows.fetchLoopback),
+        },
       },
       library: [libraryHardhat, libraryEthers],
       components: {
@@ -413,6 +430,7 @@ async function main(): Promise<void> {
         console.error(`the oracle service exited with ${code}:\n${service.output().slice(-2000)}`);
     }
     await node?.stop();
+    await priceApi.close();
     await fs.rm(work, { recursive: true, force: true });
   }
 }
@@ -423,6 +441,7 @@ type Report = {
     latencyWithCode: Percentiles;
     breakdownByIpfsId: Record<string, number>;
     throughput: Array<{ concurrency: number; perSecond: number }>;
+    actions: { ethersKeccakJoin: Percentiles; fetchLoopback: Percentiles };
   };
   library: Array<{
     provider: string;
@@ -451,6 +470,9 @@ function printTable(report: Report): void {
   for (const library of report.library) {
     latency(`library (${library.provider}), c=1`, library.latency);
   }
+  console.log("\n/execute of other actions over HTTP, c=1, ms");
+  latency("ethers keccak256 + joinSignature (goal ≤ 10)", report.http.actions.ethersKeccakJoin);
+  latency("fetch from a loopback allowed origin", report.http.actions.fetchLoopback);
   console.log("\nexecutions/s (every signature verified)");
   row(["", ...CONCURRENCIES.map((c) => `c=${c}`)]);
   row(["HTTP", ...report.http.throughput.map((t) => t.perSecond)]);

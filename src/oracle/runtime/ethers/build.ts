@@ -27,7 +27,7 @@ import { SHIMS } from "./shims";
 import type { EthersSandboxBundle, ManifestRef, SandboxModule } from "./types";
 
 /** Bumped whenever the output of this builder changes shape or content for the same inputs. */
-export const BUNDLE_FORMAT = 3;
+export const BUNDLE_FORMAT = 4;
 
 export class EthersBundleError extends CodedError<"ETHERS_BUNDLE"> {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -168,8 +168,7 @@ export function buildEthersSandboxBundle(): EthersSandboxBundle {
         outdir: path.join(ethersDir, "__sandbox__"),
         metafile: true,
         target: "es2020",
-        minifyWhitespace: true,
-        minifySyntax: true,
+        minify: true,
         legalComments: "none",
         logLevel: "silent",
       });

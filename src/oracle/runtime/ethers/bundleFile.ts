@@ -68,11 +68,25 @@ export function ensureEthersBundleSafely(): { file: string } | { error: string }
   }
 }
 
+/** Bundles of other versions left in the cache are removed once they are this old. */
+const STALE_MS = 10 * 60_000;
+
 function writeBundle(file: string, bundle: EthersSandboxBundle): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   fs.writeFileSync(temporary, JSON.stringify(bundle));
   fs.renameSync(temporary, file);
+  // Best effort: drop bundles of earlier versions (not recently used by another checkout).
+  for (const name of fs.readdirSync(dir)) {
+    const other = path.join(dir, name);
+    if (other === file || !/^ethers.*-sandbox-.*\.json(\..*\.tmp)?$/.test(name)) continue;
+    try {
+      if (Date.now() - fs.statSync(other).mtimeMs > STALE_MS) fs.rmSync(other, { force: true });
+    } catch {
+      // another process removed it first
+    }
+  }
 }
 
 /** Reads a bundle file (worker side). Throws EthersBundleError on a damaged file. */

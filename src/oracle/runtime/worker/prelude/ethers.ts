@@ -5,9 +5,13 @@
  * lazy `ethers` / `ethers.utils` whose names load their package on first access, so
  * `ethers.utils.keccak256` compiles @ethersproject/keccak256 and what it needs, not all of ethers.
  *
+ * A module's `require` of another package is lazy too: it answers a Proxy that loads the package
+ * on first use, so @ethersproject/strings (needed for toUtf8Bytes) does not load
+ * @ethersproject/constants and bignumber just because one of its functions would use them.
+ *
  * `ethers.providers.JsonRpcProvider` talks through the sandbox's `fetch`, i.e. through the host:
- * given a URL from `Lit.Actions.getRpcUrl`, the host answers its JSON-RPC (reads at the pinned
- * block, no account methods); any other URL is an ordinary fetch under the allow-list.
+ * given a URL from `Lit.Actions.getRpcUrl`, the host answers its JSON-RPC (reads and
+ * eth_sendRawTransaction only); any other URL is an ordinary fetch under the allow-list.
  */
 export const ETHERS_SOURCE = String.raw`(function ethersPart(deps) {
   "use strict";
@@ -44,13 +48,32 @@ export const ETHERS_SOURCE = String.raw`(function ethersPart(deps) {
       const factory = evalGlobal(natives.ethersModule(id));
       factory.call(module.exports, module, module.exports, (specifier) => {
         if (!hasOwn(requires, specifier)) throw new ErrorCtor("ethers (sandbox): " + id + " requires unknown module " + specifier);
-        return load(requires[specifier]);
+        return lazy(requires[specifier]);
       });
     } catch (e) {
       delete cache[id];
       throw e;
     }
     return module.exports;
+  }
+  // The exports of a module, loaded the first time anything of them is used (see the top of the file).
+  function lazy(id) {
+    if (id === null || id === "#native" || hasOwn(cache, id)) return load(id);
+    let target;
+    const real = () => target || (target = load(id));
+    return new Proxy({}, {
+      get: (_, key) => real()[key],
+      has: (_, key) => key in real(),
+      ownKeys: () => Reflect.ownKeys(real()),
+      getOwnPropertyDescriptor: (_, key) => {
+        const descriptor = Reflect.getOwnPropertyDescriptor(real(), key);
+        if (descriptor) descriptor.configurable = true;
+        return descriptor;
+      },
+      set: (_, key, value) => Reflect.set(real(), key, value),
+      defineProperty: (_, key, descriptor) => Reflect.defineProperty(real(), key, descriptor),
+      getPrototypeOf: () => Object.getPrototypeOf(real()),
+    });
   }
   let ethers;
   let utils;

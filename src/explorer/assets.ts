@@ -9,6 +9,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { CodedError } from "../codedError";
+import { ensureEthersBundleSafely } from "../oracle/runtime/ethers/bundleFile";
 import type { CompiledContracts } from "../proof/compiled";
 
 /** `explorer/` at the project root: the page's sources. */
@@ -54,7 +55,8 @@ export class ExplorerBuildError extends CodedError<"EXPLORER_BUILD_FAILED"> {}
 /**
  * Builds the page: app.js (ES module), sandbox-worker.js (the Web Worker that runs actions in
  * QuickJS for the reproduction check), quickjs.wasm, compiled.json (this checkout's contracts:
- * what the page compares the chain with), and the static files of `explorer/`.
+ * what the page compares the chain with), ethers-sandbox.json (the sandbox's ethers), and the
+ * static files of `explorer/`.
  */
 export async function buildExplorerAssets(opts: {
   compiled: CompiledContracts;
@@ -122,6 +124,11 @@ export async function buildExplorerAssets(opts: {
   const wasm = await fs.readFile(quickjsWasmPath());
   add("/app/quickjs.wasm", wasm);
   add("/app/compiled.json", JSON.stringify(opts.compiled));
+  // The sandbox's ethers, as the oracle's workers have it (built on demand, cached on disk): the
+  // worker loads it when a re-executed action first uses `ethers`. Without it, such actions
+  // fail reproduction with the reason.
+  const ethersBundle = ensureEthersBundleSafely();
+  if ("file" in ethersBundle) add("/app/ethers-sandbox.json", await fs.readFile(ethersBundle.file));
   add("/", await fs.readFile(path.join(appDir, "index.html")));
   add("/app/style.css", await fs.readFile(path.join(appDir, "style.css")));
   add("/app/favicon.svg", await fs.readFile(path.join(appDir, "favicon.svg")));

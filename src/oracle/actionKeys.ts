@@ -16,6 +16,7 @@ import { p384 } from "@noble/curves/p384";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { keccak256, toUtf8Bytes, getBytes } from "ethers";
 import type { Keystore } from "./keystore";
+import { toHex } from "../bytes";
 import type { EcdsaSigningScheme } from "./runtime/hostRequest";
 
 export const ACTION_KEY_PURPOSE = "action-key";
@@ -29,7 +30,7 @@ const CURVES: Record<EcdsaSigningScheme, { curve: Curve; name: string; scalarByt
   EcdsaP384Sha384: { curve: p384, name: "p384", scalarBytes: 48 },
 };
 
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+const hex = toHex;
 
 /** Lit's key id of an action: keccak256("lit_action_" + cid). */
 export function actionKeyId(cid: string): Uint8Array {

@@ -15,6 +15,7 @@
  *   time per fetch (./fetch/limits.ts).
  */
 import { Transaction } from "ethers";
+import { fromHex, toBase64 } from "../bytes";
 import { ALLOWED_RPC_METHODS, type Chains } from "./chains";
 import type { PinnedChainView } from "./chainView";
 import type { ChainReads } from "./conditions/evaluate";
@@ -258,7 +259,7 @@ export class HostNetwork {
 }
 
 function hexBytes(hex: string): Uint8Array {
-  return new Uint8Array(Buffer.from(hex.slice(2), "hex"));
+  return fromHex(hex);
 }
 
 /** A fetch answer as the sandbox's fetch part reads it: text when it is UTF-8, else base64. */
@@ -275,8 +276,6 @@ function toSandbox(answer: FetchAnswer): HostValue {
     url: answer.url,
     redirected: answer.redirected,
     headers: answer.headers,
-    ...(text === undefined
-      ? { bodyBase64: Buffer.from(answer.body).toString("base64") }
-      : { body: text }),
+    ...(text === undefined ? { bodyBase64: toBase64(answer.body) } : { body: text }),
   };
 }

@@ -16,6 +16,8 @@
 import { sha256 } from "@noble/hashes/sha256";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils";
 
+export { fromBase64, toBase64 } from "../bytes";
+
 export interface FetchRecordRequest {
   url: string;
   method: string;
@@ -71,38 +73,4 @@ export function headersHash(headers: ReadonlyArray<readonly [string, string]>): 
   return sha256Hex(
     utf8ToBytes(headers.map(([name, value]) => `${name.toLowerCase()}: ${value}\n`).join("")),
   );
-}
-
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/** Standard padded base64 (no Buffer: this module runs in browsers too). */
-export function toBase64(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    const left = bytes.length - i;
-    out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63];
-    out += left > 1 ? B64[(n >> 6) & 63] : "=";
-    out += left > 2 ? B64[n & 63] : "=";
-  }
-  return out;
-}
-
-/** Decodes standard base64; undefined when it is not base64. */
-export function fromBase64(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1) return undefined;
-  const clean = text.replace(/=+$/, "");
-  const out = new Uint8Array(Math.floor((clean.length * 6) / 8));
-  let buffer = 0;
-  let bits = 0;
-  let index = 0;
-  for (const char of clean) {
-    buffer = (buffer << 6) | B64.indexOf(char);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[index++] = (buffer >> bits) & 255;
-    }
-  }
-  return out;
 }

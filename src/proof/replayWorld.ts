@@ -127,7 +127,7 @@ export class ReplayWorld implements World {
       record.kind !== "rpc" ||
       record.chain !== chain ||
       record.method !== method ||
-      !same(record.params, params)
+      !same(withoutPinnedBlock(record.params), withoutPinnedBlock(params))
     ) {
       throw new ReplayMismatchError(
         `the action asked for ${what} ${JSON.stringify(params).slice(0, 200)}, but the bundle's next recording is ${describe(record)}`,

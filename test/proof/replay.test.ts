@@ -23,7 +23,7 @@ import {
   type ProofBundle,
   type ProofContracts,
 } from "../../src/proof";
-import { ReplayWorld } from "../../src/proof/replay";
+import { ReplayWorld, replayChains } from "../../src/proof/replayWorld";
 import { ReplayMismatchError } from "../../src/oracle/world";
 import { expectRejection } from "../helpers/expectRejection";
 import {
@@ -174,5 +174,49 @@ describe("proofs of actions that fetch: recordings and replay", function () {
     expect(mismatch.message).to.match(
       /asked for GET https:\/\/x\.example\/, but the bundle's next recording is eth_chainId on localhost/,
     );
+  });
+
+  it("answers a read of the pinned block with the oracle's pinned read (another block hash), nothing else", async function () {
+    const read = (block: unknown) => ["0x00000000000000000000000000000000000000aa", block];
+    const recorded = {
+      kind: "rpc" as const,
+      chain: "localhost",
+      method: "eth_getTransactionCount",
+      params: read({ blockHash: `0x${"11".repeat(32)}` }),
+      result: "0x5",
+    };
+    const world = new ReplayWorld([recorded]);
+    expect(
+      await world.rpc(
+        "localhost",
+        "eth_getTransactionCount",
+        read({ blockHash: `0x${"22".repeat(32)}` }),
+      ),
+    ).to.deep.equal({ result: "0x5" });
+    await expectRejection(
+      new ReplayWorld([recorded]).rpc("localhost", "eth_getTransactionCount", read("latest")),
+      ReplayMismatchError,
+      "NOT_REPRODUCIBLE",
+    );
+  });
+
+  it("knows the chains the recordings name: the own chain where it was read at the pinned block", function () {
+    const chains = replayChains(31337n, [
+      {
+        kind: "rpc",
+        chain: "hardhat",
+        method: "eth_getBalance",
+        params: ["0x01", { blockHash: "0x02" }],
+        result: "0x0",
+      },
+      { kind: "rpc", chain: "sepolia", method: "eth_blockNumber", params: [], result: "0x1" },
+      { kind: "rpc", chain: "localhost", method: "eth_chainId", params: [], result: "0x7a69" },
+    ]);
+    expect(chains.isOwn("localhost")).to.equal(true);
+    expect(chains.isOwn("31337")).to.equal(true);
+    expect(chains.isOwn("hardhat")).to.equal(true);
+    expect(chains.isOwn("sepolia")).to.equal(false);
+    expect(chains.rpcUrl("sepolia")).to.equal("http://oracle-rpc.invalid/sepolia");
+    expect(chains.has("mainnet")).to.equal(false);
   });
 });

@@ -7,7 +7,8 @@ import type { ActionOutcome, ActionRunInput } from "../../../src/oracle/runtime/
 import { ActionFailure } from "../../../src/oracle/runtime/actionFailure";
 import { DEFAULT_LIMITS, resolveLimits } from "../../../src/oracle/runtime/limits";
 import type { FromWorkerMessage, ToWorkerMessage } from "../../../src/oracle/runtime/protocol";
-import { checkRunInput } from "../../../src/oracle/runtime/runInput";
+import { basicAuthContext } from "../../../src/oracle/auth/authContext";
+import { checkRunInput, headerPairs } from "../../../src/oracle/runtime/runInput";
 import { RunSession, type SessionWorker } from "../../../src/oracle/runtime/runSession";
 import type { WorkerEvents } from "../../../src/oracle/runtime/workerPool";
 import type { ActionRunner } from "../../../src/proof/replay";
@@ -95,6 +96,8 @@ export class BrowserActionRunner implements ActionRunner {
       host: input.host,
       limits,
       watchdogGraceMs: WATCHDOG_GRACE_MS,
+      auth: input.auth ?? basicAuthContext(input.ipfsId, undefined),
+      headers: headerPairs(input.headers),
     });
     try {
       const result = await session.run();

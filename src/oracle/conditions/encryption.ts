@@ -18,6 +18,7 @@
 import { xchacha20poly1305 } from "@noble/ciphers/chacha";
 import { randomBytes } from "@noble/ciphers/webcrypto";
 import { utf8ToBytes } from "@noble/hashes/utils";
+import { fromBase64, toBase64 } from "../../bytes";
 import { CodedError } from "../../codedError";
 import type { Keystore } from "../keystore";
 import { dataToEncryptHashOf } from "./canonical";
@@ -59,7 +60,7 @@ export function encryptForIdentity(
   out[0] = VERSION;
   out.set(nonce, 1);
   out.set(sealed, 1 + NONCE_BYTES);
-  return Buffer.from(out).toString("base64");
+  return toBase64(out);
 }
 
 /** The plaintext, or DecryptionError (wrong conditions or data hash, another keystore, damage). */
@@ -69,9 +70,7 @@ export function decryptForIdentity(
   ciphertext: string,
   dataToEncryptHash: string,
 ): Uint8Array {
-  const data = /^[A-Za-z0-9+/]*={0,2}$/.test(ciphertext)
-    ? new Uint8Array(Buffer.from(ciphertext, "base64"))
-    : new Uint8Array(0);
+  const data = fromBase64(ciphertext) ?? new Uint8Array(0);
   if (data.length < 1 + NONCE_BYTES + 16 || data[0] !== VERSION) {
     throw new DecryptionError(
       "the ciphertext is not one this oracle made (base64 of version 1, nonce, XChaCha20-Poly1305)",

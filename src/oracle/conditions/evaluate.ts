@@ -21,6 +21,7 @@
  */
 import { AbiCoder, Interface, getAddress, isAddress, type Result } from "ethers";
 import type { SiweMessage } from "../siwe";
+import { fromBase64Url } from "../../bytes";
 import {
   ConditionsError,
   canonicalConditions,
@@ -167,7 +168,8 @@ class Evaluator {
     for (const resource of this.subject.siwe?.resources ?? []) {
       const prefix = `litParam:${name}:`;
       if (resource.startsWith(prefix)) {
-        return Buffer.from(resource.slice(prefix.length), "base64url").toString("utf8");
+        const bytes = fromBase64Url(resource.slice(prefix.length));
+        return bytes === undefined ? "" : new TextDecoder().decode(bytes);
       }
     }
     return `:litParam:${name}`;

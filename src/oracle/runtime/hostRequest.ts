@@ -16,8 +16,9 @@
  * A bad argument rejects the action's promise with code INVALID_ARGUMENT (catchable inside the
  * action); it is never forwarded to the host.
  */
-import { createDecipheriv } from "node:crypto";
+import { cbc } from "@noble/ciphers/aes";
 import { getAddress, hexlify, isHexString, keccak256, toUtf8Bytes } from "ethers";
+import { fromBase64, fromHex, toHex } from "../../bytes";
 import { isCidV0 } from "../../cid";
 import { CodedError } from "../../codedError";
 
@@ -361,15 +362,12 @@ export function pubkeyToTokenId(publicKey: Hex): Hex {
  * first 16 bytes of the ciphertext; the plaintext comes back as lowercase hex without 0x.
  */
 export function aesDecrypt(request: Extract<LocalRequest, { method: "aesDecrypt" }>): string {
-  const data = Buffer.from(request.ciphertext.slice(2), "hex");
+  const data = fromHex(request.ciphertext);
   if (data.length < 16) throw new InvalidArgumentError("aesDecrypt: ciphertext is too short");
   try {
-    const decipher = createDecipheriv(
-      "aes-256-cbc",
-      Buffer.from(request.symmetricKey.slice(2), "hex"),
-      data.subarray(0, 16),
+    return toHex(
+      cbc(fromHex(request.symmetricKey), data.subarray(0, 16)).decrypt(data.subarray(16)),
     );
-    return Buffer.concat([decipher.update(data.subarray(16)), decipher.final()]).toString("hex");
   } catch {
     throw new InvalidArgumentError(
       "aesDecrypt: decryption failed (wrong key, or the ciphertext is not IV ‖ AES-256-CBC data)",
@@ -546,7 +544,9 @@ class ArgReader {
     if (typeof value !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
       throw this.error(`${name} must be base64`);
     }
-    return `0x${Buffer.from(value, "base64").toString("hex")}`;
+    const bytes = fromBase64(value);
+    if (bytes === undefined) throw this.error(`${name} must be base64`);
+    return `0x${toHex(bytes)}`;
   }
 
   fetchMethod(): string {

@@ -286,7 +286,7 @@ export class RunSession {
       );
       return;
     }
-    const codeBytes = Buffer.byteLength(code, "utf8");
+    const codeBytes = new TextEncoder().encode(code).length;
     if (codeBytes > this.input.limits.codeBytes) {
       this.failOnce(
         new ActionFailure(

@@ -4,8 +4,9 @@
  * point addition, recovery and ECDH, with @noble/curves. Byte arguments, hex results.
  */
 import { secp256k1 } from "@noble/curves/secp256k1";
+import { toHex } from "../../../bytes";
 
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+const hex = toHex;
 const pad32 = (value: bigint) => value.toString(16).padStart(64, "0");
 
 export type CurveOp = "publicKey" | "sign" | "add" | "convert" | "recover" | "ecdh";

@@ -1,12 +1,14 @@
 /**
  * Hash functions the sandbox's ethers shims (./shims.ts) and `crypto.subtle.digest` ask the
- * worker for: the same bytes as js-sha3 / hash.js / WebCrypto, at native speed instead of
- * QuickJS-interpreted JavaScript. Inputs and outputs are bytes in, lowercase hex out.
+ * worker for: the same bytes as js-sha3 / hash.js / WebCrypto, compiled JavaScript of the host
+ * instead of QuickJS-interpreted JavaScript. Inputs and outputs are bytes in, lowercase hex out.
+ * @noble/hashes rather than node:crypto: the sandbox also runs in the explorer's browser worker.
  */
-import { createHash, createHmac } from "node:crypto";
-import { keccak_256 } from "@noble/hashes/sha3";
-import { ripemd160 } from "@noble/hashes/ripemd160";
 import { hmac } from "@noble/hashes/hmac";
+import { ripemd160, sha1 } from "@noble/hashes/legacy";
+import { sha224, sha256, sha384, sha512 } from "@noble/hashes/sha2";
+import { keccak_256 } from "@noble/hashes/sha3";
+import { toHex } from "../../../bytes";
 import { secp256k1Op } from "./nativeCurve";
 
 export const HASH_ALGORITHMS = [
@@ -24,28 +26,24 @@ export function isHashAlgorithm(value: string): value is HashAlgorithm {
   return (HASH_ALGORITHMS as readonly string[]).includes(value);
 }
 
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+const hex = toHex;
+
+const HASHES: Record<HashAlgorithm, typeof sha256> = {
+  keccak256: keccak_256,
+  sha1,
+  sha224,
+  sha256,
+  sha384,
+  sha512,
+  ripemd160,
+};
 
 export function digestBytes(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
-  switch (algorithm) {
-    case "keccak256":
-      return keccak_256(data);
-    case "ripemd160":
-      return ripemd160(data);
-    default:
-      return new Uint8Array(createHash(algorithm).update(data).digest());
-  }
+  return HASHES[algorithm](data);
 }
 
 export function hmacBytes(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
-  switch (algorithm) {
-    case "keccak256":
-      return hmac(keccak_256, key, data);
-    case "ripemd160":
-      return hmac(ripemd160, key, data);
-    default:
-      return new Uint8Array(createHmac(algorithm, key).update(data).digest());
-  }
+  return hmac(HASHES[algorithm], key, data);
 }
 
 /** What the shims' `require("#native")` returns (Node side; the worker passes the same functions). */

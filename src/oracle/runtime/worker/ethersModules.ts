@@ -1,9 +1,9 @@
 /**
- * The sandbox's ethers modules as one worker holds them: the bundle file (built by the main
- * thread before the worker started, src/oracle/runtime/ethers/) is read the first time an action
- * in this worker touches `ethers`, then kept for every later run.
+ * The sandbox's ethers modules as one worker holds them: the bundle (src/oracle/runtime/ethers/)
+ * is loaded the first time an action in this worker touches `ethers`, then kept for every later
+ * run. How it is loaded is the worker's business: a worker thread reads the file the main thread
+ * built (sandboxWorker.ts); the explorer's Web Worker asks its server for it. No node-only import.
  */
-import { readEthersBundle } from "../ethers/bundleFile";
 import type { EthersSandboxBundle } from "../ethers/types";
 
 /** Where the bundle is, or why there is none (workerData.ethersBundle). */
@@ -14,12 +14,13 @@ export class EthersModules {
   private manifestJson: string | undefined;
   private readonly wrapped = new Map<string, string>();
 
-  constructor(private readonly location: EthersBundleLocation | undefined) {}
+  /** `load` returns the bundle, or throws an Error saying why ethers is unavailable. */
+  constructor(private readonly load: () => EthersSandboxBundle) {}
 
   /** JSON `{ entry, top, utils, deps }`; throws Error with the reason ethers is unavailable. */
   manifest(): string {
     if (this.manifestJson === undefined) {
-      const bundle = this.load();
+      const bundle = this.loaded();
       const deps: Record<string, Record<string, string | null>> = {};
       for (const [id, module] of Object.entries(bundle.modules)) deps[id] = module.deps;
       this.manifestJson = JSON.stringify({ entry: bundle.entry, ...bundle.manifest, deps });
@@ -31,22 +32,16 @@ export class EthersModules {
   moduleSource(id: string): string {
     const cached = this.wrapped.get(id);
     if (cached !== undefined) return cached;
-    const module = Object.prototype.hasOwnProperty.call(this.load().modules, id)
-      ? this.load().modules[id]
-      : undefined;
+    const modules = this.loaded().modules;
+    const module = Object.prototype.hasOwnProperty.call(modules, id) ? modules[id] : undefined;
     if (module === undefined) throw new Error(`no ethers module ${id}`);
     const source = `(function (module, exports, require) {${module.source}\n})`;
     this.wrapped.set(id, source);
     return source;
   }
 
-  private load(): EthersSandboxBundle {
-    if (this.bundle === undefined) {
-      const location = this.location;
-      if (location === undefined) throw new Error("this worker was started without it");
-      if ("error" in location) throw new Error(location.error);
-      this.bundle = readEthersBundle(location.file);
-    }
+  private loaded(): EthersSandboxBundle {
+    this.bundle ??= this.load();
     return this.bundle;
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The signature checks and signatures behind the sandbox's `jwt` (worker side, node:crypto):
- * JOSE algorithms HS/RS/PS/ES 256/384/512. ES signatures are r ‖ s (IEEE P1363), as JWS wants.
+ * The signature checks and signatures behind the sandbox's `jwt` in the oracle's worker threads
+ * (node:crypto): JOSE algorithms HS/RS/PS/ES 256/384/512. ES signatures are r ‖ s (IEEE P1363),
+ * as JWS wants. Given to the sandbox as SandboxNatives.jwt (sandboxWorker.ts).
  */
 import {
   constants,
@@ -12,11 +13,7 @@ import {
   verify,
   type KeyObject,
 } from "node:crypto";
-
-export type JwtKeyMaterial =
-  | { kind: "secret"; base64: string }
-  | { kind: "pem"; pem: string }
-  | { kind: "jwk"; jwk: Record<string, unknown> };
+import type { JwtCrypto, JwtKeyMaterial } from "./pureNatives";
 
 const DIGEST: Record<string, string> = { "256": "sha256", "384": "sha384", "512": "sha512" };
 
@@ -77,3 +74,5 @@ export function jwtSign(alg: string, input: Uint8Array, material: JwtKeyMaterial
   }
   return new Uint8Array(sign(digest, input, options(family, privateKeyOf(material))));
 }
+
+export const nodeJwtCrypto: JwtCrypto = { verify: jwtVerify, sign: jwtSign };

@@ -4,14 +4,77 @@
  * sandbox context as they are, and run synchronously in the worker. They are closure variables
  * of the prelude, never globals (see sandboxPrelude.ts). Byte arguments and results are
  * ArrayBuffers; a failure is an Error thrown into the sandbox with a message only.
+ *
+ * No node-only import: the same sandbox runs in the explorer's browser Web Worker. What needs
+ * more than web APIs and @noble comes in as SandboxNatives: the ethers modules and the JWT
+ * algorithms beyond HMAC (node:crypto in the oracle's worker threads, ./jwtCrypto.ts).
  */
-import { randomBytes } from "node:crypto";
-import { TextDecoder as NodeTextDecoder } from "node:util";
+import { hmac } from "@noble/hashes/hmac";
+import { sha256, sha384, sha512 } from "@noble/hashes/sha2";
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten";
+import { fromBase64, toBase64 } from "../../../bytes";
 import { secp256k1Op } from "../ethers/nativeCurve";
 import { isHashAlgorithm, nativeHashes } from "../ethers/nativeHashes";
-import type { EthersModules } from "./ethersModules";
-import { jwtSign, jwtVerify, type JwtKeyMaterial } from "./jwtCrypto";
+
+/** The key of a jwt.sign / jwt.verify call, as the sandbox's jwt part passes it. */
+export type JwtKeyMaterial =
+  | { kind: "secret"; base64: string }
+  | { kind: "pem"; pem: string }
+  | { kind: "jwk"; jwk: Record<string, unknown> };
+
+/** JOSE signatures for the sandbox's `jwt` (HS/RS/PS/ES 256/384/512). */
+export interface JwtCrypto {
+  verify(alg: string, input: Uint8Array, signature: Uint8Array, key: JwtKeyMaterial): boolean;
+  sign(alg: string, input: Uint8Array, key: JwtKeyMaterial): Uint8Array;
+}
+
+/** Where `ethers` comes from (./ethersModules.ts). */
+export interface EthersSource {
+  manifest(): string;
+  moduleSource(id: string): string;
+}
+
+/** What a worker gives its sandboxes beyond the pure natives. */
+export interface SandboxNatives {
+  /** Absent: using `ethers` throws "ethers is not available in this sandbox: …". */
+  ethers?: EthersSource;
+  /** Absent: HMAC algorithms only (hmacJwtCrypto). */
+  jwt?: JwtCrypto;
+}
+
+const HMACS = { HS256: sha256, HS384: sha384, HS512: sha512 } as const;
+
+function hmacOf(alg: string, input: Uint8Array, key: JwtKeyMaterial): Uint8Array {
+  const hash = (HMACS as Record<string, typeof sha256 | undefined>)[alg];
+  if (hash === undefined) {
+    throw new Error(
+      `JWT algorithm ${alg} is not available in this sandbox (HS256/384/512 only; the oracle's worker threads verify every algorithm)`,
+    );
+  }
+  if (key.kind !== "secret") throw new Error("HS algorithms need a secret");
+  return hmac(hash, fromBase64(key.base64) ?? new Uint8Array(0), input);
+}
+
+/** HMAC JWTs only (@noble): what a sandbox without node:crypto has. */
+export const hmacJwtCrypto: JwtCrypto = {
+  verify(alg, input, signature, key) {
+    const expected = hmacOf(alg, input, key);
+    if (expected.length !== signature.length) return false;
+    let diff = 0;
+    for (let i = 0; i < expected.length; i++) diff |= expected[i] ^ signature[i];
+    return diff === 0;
+  },
+  sign: hmacOf,
+};
+
+const NO_ETHERS: EthersSource = {
+  manifest() {
+    throw new Error("this worker was given no ethers bundle");
+  },
+  moduleSource() {
+    throw new Error("this worker was given no ethers bundle");
+  },
+};
 
 type NativeResult = QuickJSHandle | { error: QuickJSHandle } | void;
 export type DefineNative = (name: string, fn: (...args: QuickJSHandle[]) => NativeResult) => void;
@@ -65,8 +128,10 @@ function partsOf(url: URL): UrlParts {
 export function installPureNatives(
   context: QuickJSContext,
   define: DefineNative,
-  ethers: EthersModules,
+  natives: SandboxNatives,
 ): void {
+  const ethers = natives.ethers ?? NO_ETHERS;
+  const jwt = natives.jwt ?? hmacJwtCrypto;
   const bytes = (handle: QuickJSHandle): Uint8Array => {
     const view = context.getArrayBuffer(handle);
     try {
@@ -91,13 +156,13 @@ export function installPureNatives(
 
   define(
     "utf8Encode",
-    guarded((text) => buffer(new Uint8Array(Buffer.from(string(text), "utf8")))),
+    guarded((text) => buffer(new TextEncoder().encode(string(text)))),
   );
   define(
     "utf8Decode",
     guarded((data, fatal, ignoreBOM) =>
       context.newString(
-        new NodeTextDecoder("utf-8", {
+        new TextDecoder("utf-8", {
           fatal: context.dump(fatal) === true,
           ignoreBOM: context.dump(ignoreBOM) === true,
         }).decode(bytes(data)),
@@ -106,11 +171,15 @@ export function installPureNatives(
   );
   define(
     "base64Encode",
-    guarded((data) => context.newString(Buffer.from(bytes(data)).toString("base64"))),
+    guarded((data) => context.newString(toBase64(bytes(data)))),
   );
   define(
     "base64Decode",
-    guarded((text) => buffer(new Uint8Array(Buffer.from(string(text), "base64")))),
+    guarded((text) => {
+      const data = fromBase64(string(text));
+      if (data === undefined) throw new Error("The string to be decoded is not correctly encoded.");
+      return buffer(data);
+    }),
   );
   define(
     "digest",
@@ -133,7 +202,7 @@ export function installPureNatives(
       if (!Number.isInteger(n) || n < 0 || n > MAX_RANDOM_BYTES) {
         throw new Error(`at most ${MAX_RANDOM_BYTES} random bytes at a time`);
       }
-      return buffer(new Uint8Array(randomBytes(n)));
+      return buffer(crypto.getRandomValues(new Uint8Array(n)));
     }),
   );
   define(
@@ -173,7 +242,7 @@ export function installPureNatives(
   define(
     "jwtVerify",
     guarded((alg, input, signature, key) =>
-      jwtVerify(string(alg), bytes(input), bytes(signature), keyMaterial(string(key)))
+      jwt.verify(string(alg), bytes(input), bytes(signature), keyMaterial(string(key)))
         ? context.true
         : context.false,
     ),
@@ -181,7 +250,7 @@ export function installPureNatives(
   define(
     "jwtSign",
     guarded((alg, input, key) =>
-      buffer(jwtSign(string(alg), bytes(input), keyMaterial(string(key)))),
+      buffer(jwt.sign(string(alg), bytes(input), keyMaterial(string(key)))),
     ),
   );
   define(

@@ -46,8 +46,7 @@ import type {
   RunResult,
   WorkerTimings,
 } from "../protocol";
-import type { EthersModules } from "./ethersModules";
-import { installPureNatives } from "./pureNatives";
+import { installPureNatives, type SandboxNatives } from "./pureNatives";
 import { LAZY_PRELUDE_SOURCES, PRELUDE_SOURCE } from "./sandboxPrelude";
 import { SandboxFrame } from "./sandboxFrame";
 
@@ -117,7 +116,7 @@ export class SandboxExecution {
   constructor(
     private readonly quickjs: QuickJSWASMModule,
     private readonly postHostCall: (message: HostCallMessage) => void,
-    private readonly ethers: EthersModules,
+    private readonly natives: SandboxNatives = {},
   ) {}
 
   /** The run being executed (only natives and the event loop use it, i.e. after execute()). */
@@ -397,7 +396,7 @@ export class SandboxExecution {
       return { error: context.newError("execution failed") };
     });
 
-    installPureNatives(context, define, this.ethers);
+    installPureNatives(context, define, this.natives);
   }
 
   /** false (and a failure) when the action has too many host calls/timers in flight. */

@@ -11,7 +11,10 @@ import {
   newVariant,
 } from "quickjs-emscripten";
 import type { DoneMessage, FromWorkerMessage, ToWorkerMessage } from "../protocol";
+import { readEthersBundle } from "../ethers/bundleFile";
 import { EthersModules, type EthersBundleLocation } from "./ethersModules";
+import { nodeJwtCrypto } from "./jwtCrypto";
+import type { SandboxNatives } from "./pureNatives";
 import { SandboxExecution } from "./sandboxExecution";
 
 /** What the pool passes to every worker (workerPool.ts). */
@@ -38,13 +41,21 @@ async function main(): Promise<void> {
   const post = (message: FromWorkerMessage) => port.postMessage(message);
   const quickjs = await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { emscriptenModule }));
   // Read on the first action that touches `ethers`, then kept for every run of this worker.
-  const ethers = new EthersModules((workerData as SandboxWorkerData | undefined)?.ethersBundle);
+  const location = (workerData as SandboxWorkerData | undefined)?.ethersBundle;
+  const natives: SandboxNatives = {
+    ethers: new EthersModules(() => {
+      if (location === undefined) throw new Error("this worker was started without it");
+      if ("error" in location) throw new Error(location.error);
+      return readEthersBundle(location.file);
+    }),
+    jwt: nodeJwtCrypto,
+  };
   let current: { runId: number; execution: SandboxExecution } | undefined;
   /** The next run's sandbox, built while this worker is idle (fresh; it serves one run). */
   let next: SandboxExecution | undefined;
   const prepareNext = () => {
     if (next !== undefined) return;
-    const execution = new SandboxExecution(quickjs, post, ethers);
+    const execution = new SandboxExecution(quickjs, post, natives);
     if (execution.prepare()) {
       next = execution;
     } else if (!execution.discard()) {
@@ -58,7 +69,7 @@ async function main(): Promise<void> {
     switch (message.type) {
       case "run": {
         if (current) throw new Error(`run ${message.runId} sent while ${current.runId} is running`);
-        const execution = next ?? new SandboxExecution(quickjs, post, ethers);
+        const execution = next ?? new SandboxExecution(quickjs, post, natives);
         next = undefined;
         current = { runId: message.runId, execution };
         void execution.execute(message).then((report) => {

@@ -10,6 +10,7 @@ import {
   ensureEthersBundle,
   readEthersBundle,
 } from "../../../src/oracle/runtime/ethers/bundleFile";
+import { buildEthersSandboxBundle } from "../../../src/oracle/runtime/ethers/build";
 import { SHIMS } from "../../../src/oracle/runtime/ethers/shims";
 import { FakeHost, IPFS_ID } from "./fakeHost";
 
@@ -134,6 +135,12 @@ describe("ActionRuntime: the ethers v5 global", function () {
       .map(([id]) => id)
       .sort();
     expect(shimmed).to.deep.equal(["bn.js", "elliptic", "hash.js", "js-sha3"]);
+  });
+
+  it("builds the same bundle again from the installed packages (what a fresh clone's first run does)", function () {
+    this.timeout(60_000);
+    const cached = readEthersBundle(ensureEthersBundle());
+    expect(JSON.stringify(buildEthersSandboxBundle())).to.equal(JSON.stringify(cached));
   });
 
   it("can be replaced by the action like any global, and is a fresh object in every run", async function () {

@@ -54,6 +54,15 @@ Lit.Actions.setResponse({ response: JSON.stringify({
 }) });
 `;
 
+/** page.evaluate's function runs in the page; this program has no DOM types, so: */
+declare class Worker {
+  constructor(url: string);
+  onerror: ((event: { message: string }) => void) | null;
+  onmessage: ((event: { data: { type: string } & Record<string, unknown> }) => void) | null;
+  postMessage(message: unknown): void;
+  terminate(): void;
+}
+
 const IPFS_ID = "QmParityParityParityParityParityParityParityPar";
 
 const refuseHost: ActionHost = {
@@ -113,7 +122,7 @@ describe("the explorer's browser sandbox answers as the oracle's (ethers, web AP
         new Promise<RunResult>((resolve, reject) => {
           const worker = new Worker("/app/sandbox-worker.js");
           worker.onerror = (event) => reject(new Error(event.message));
-          worker.onmessage = (event: MessageEvent<{ type: string } & Record<string, unknown>>) => {
+          worker.onmessage = (event) => {
             if (event.data.type === "ready") worker.postMessage(run);
             else if (event.data.type === "done") {
               worker.terminate();

@@ -23,6 +23,8 @@ export interface OracleTaskArgs {
   fetchAllow?: string[];
   /** More chains for actions (`--chain <name>=<url>`, repeatable). */
   chain?: string[];
+  /** Lit's stricter datil limits for actions (`--lit-limits`). */
+  litLimits: boolean;
 }
 
 export interface MintGrantBurnTaskArgs {

@@ -73,6 +73,10 @@ task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<
     undefined,
     CHAIN.type,
   )
+  .addFlag(
+    "litLimits",
+    "Run actions under Lit's stricter datil limits (response and logs 100 KB, 10 signatures)",
+  )
   .setAction((given: OracleTaskArgs, hre) => {
     const args: OracleTaskArgs = {
       ...given,

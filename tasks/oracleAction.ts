@@ -47,6 +47,7 @@ export async function serveOracle(
     maxConcurrent: args.maxConcurrent,
     fetchAllow: args.fetchAllow ?? [],
     chains: args.chain ?? [],
+    litLimits: args.litLimits,
     // getRpcUrl gives actions this network's own URL (answered by the oracle, read-only).
     rpcUrl: "url" in hre.network.config ? hre.network.config.url : undefined,
   });

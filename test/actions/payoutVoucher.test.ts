@@ -74,14 +74,20 @@ describe("actions/payoutVoucher.js on a mint/grant/burn PKP", () => {
     );
   });
 
-  const refusals: Array<[string, Record<string, unknown>, RegExp]> = [
-    ["an amount over the cap", { amount: "1001" }, /exceeds the cap of 1000/],
-    ["a zero or malformed amount", { amount: "0" }, /positive decimal integer/],
-    ["a recipient that is not an address", { recipient: "alice.eth" }, /0x address/],
-    ["a blocked recipient", { recipient: ethers.ZeroAddress }, /is blocked/],
-    ["an expired voucher", { expiresAt: inMinutes(-1) }, /in the past/],
-    ["a voucher living over an hour", { expiresAt: inMinutes(61) }, /more than 3600 s ahead/],
-    ["a missing nonce", { nonce: undefined }, /nonce/],
+  // Each change is made when its test runs: times computed while mocha loads the file would be
+  // minutes old by then in a long suite (61 minutes ahead would no longer be over an hour).
+  const refusals: Array<[string, () => Record<string, unknown>, RegExp]> = [
+    ["an amount over the cap", () => ({ amount: "1001" }), /exceeds the cap of 1000/],
+    ["a zero or malformed amount", () => ({ amount: "0" }), /positive decimal integer/],
+    ["a recipient that is not an address", () => ({ recipient: "alice.eth" }), /0x address/],
+    ["a blocked recipient", () => ({ recipient: ethers.ZeroAddress }), /is blocked/],
+    ["an expired voucher", () => ({ expiresAt: inMinutes(-1) }), /in the past/],
+    [
+      "a voucher living over an hour",
+      () => ({ expiresAt: inMinutes(61) }),
+      /more than 3600 s ahead/,
+    ],
+    ["a missing nonce", () => ({ nonce: undefined }), /nonce/],
   ];
   for (const [what, change, reason] of refusals) {
     it(`refuses ${what}, without any signature, and says why`, async () => {
@@ -92,7 +98,7 @@ describe("actions/payoutVoucher.js on a mint/grant/burn PKP", () => {
         nonce: "1",
         expiresAt: inMinutes(10),
         publicKey,
-        ...change,
+        ...change(),
       };
       const result = await oracle.execute({ code, jsParams });
       const response = responseOf(result);

@@ -62,6 +62,7 @@ describe("pkp:oracle as a service against a hardhat node", function () {
         "ethereum=self",
         "--chain",
         "remote=http://127.0.0.1:9/",
+        "--lit-limits",
       ],
       { env: { ...env, HARDHAT_VAR_ORACLE_PASSPHRASE: "a passphrase for this test only" } },
     );
@@ -196,6 +197,19 @@ describe("pkp:oracle as a service against a hardhat node", function () {
     expect(response.urls[3]).to.match(/^Error getting RPC URL: unknown chain "nope"/);
     expect(response.blockNumber).to.equal(await provider.getBlockNumber());
     expect(response.header).to.equal("lit-sdk-test");
+  });
+
+  it("runs actions under Lit's datil limits with --lit-limits (a response over 100 KB is refused)", async function () {
+    expect(oracle.output()).to.include("Lit's datil limits: response 102400 bytes");
+    const respond = (bytes: number) =>
+      postJson(oracle.url, "/execute", {
+        code: `Lit.Actions.setResponse({ response: "x".repeat(${bytes}) });`,
+      });
+    expect((await respond(100 * 1024)).status).to.equal(200);
+    const over = await respond(100 * 1024 + 1);
+    expect(over.status).to.equal(413);
+    expect(refusalOf(over).code).to.equal("LIMIT_EXCEEDED");
+    expect(refusalOf(over).message).to.include("more than the limit of 102400");
   });
 
   it("refuses malformed requests with 400 and unknown routes with 404", async function () {

@@ -12,7 +12,7 @@ import { FileKeystore } from "../keystore";
 import { KeyProvisioner, type PoolLevel, type ProvisioningEvent } from "../provisioning";
 import { SigningOracle } from "../oracle";
 import { parseChainOption, type ChainsConfig } from "../chains";
-import { ActionRuntime } from "../runtime";
+import { ActionRuntime, LIT_DATIL_LIMITS } from "../runtime";
 import { jsonLineLogger, type RequestLogger } from "./requestLog";
 import { startOracleServer, type OracleServer } from "./server";
 
@@ -44,6 +44,8 @@ export interface OracleServiceOptions {
   chains?: string[];
   /** This network's RPC URL, as getRpcUrl gives it to actions. */
   rpcUrl?: string;
+  /** Run actions under Lit's stricter datil limits (LIT_DATIL_LIMITS) instead of ours. */
+  litLimits?: boolean;
 }
 
 export interface OracleService {
@@ -119,7 +121,7 @@ export async function startOracleService(options: OracleServiceOptions): Promise
   print(`▸ ${formatLevel(await provisioner.level())}`);
 
   // Boot the worker threads now, not on the first request (≈ 0.5 s each under ts-node).
-  const runtime = new ActionRuntime();
+  const runtime = new ActionRuntime(options.litLimits ? { limits: LIT_DATIL_LIMITS } : {});
   await runtime.warmUp();
   const oracle = new SigningOracle({
     contracts: {
@@ -144,6 +146,12 @@ export async function startOracleService(options: OracleServiceOptions): Promise
       : `▸ Actions' fetch allowed to: ${fetchAllow.join(", ")}`,
   );
   print(`▸ Chains for actions: ${oracle.chains.names().join(", ")}`);
+  if (options.litLimits) {
+    print(
+      `▸ Lit's datil limits: response ${LIT_DATIL_LIMITS.responseBytes} bytes, logs ` +
+        `${LIT_DATIL_LIMITS.logBytes} bytes, ${LIT_DATIL_LIMITS.maxSignatures} signatures per run`,
+    );
+  }
   let server: OracleServer;
   try {
     server = await startOracleServer({

@@ -32,7 +32,7 @@ export {
   type ActionFailureCode,
   type RuntimeFailureCode,
 } from "./actionFailure";
-export { type ActionLimits, DEFAULT_LIMITS } from "./limits";
+export { type ActionLimits, DEFAULT_LIMITS, LIT_DATIL_LIMITS } from "./limits";
 export { type ActionHost, MAX_CALL_DEPTH, MAX_CHILD_ACTIONS } from "./runSession";
 export {
   type DecryptRequest,

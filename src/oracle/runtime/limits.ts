@@ -38,6 +38,19 @@ export const DEFAULT_LIMITS: Readonly<ActionLimits> = Object.freeze({
   logBytes: 256 * KiB,
 });
 
+/**
+ * Lit's datil limits where they are stricter than ours (LIT-AUTH.md C.1): an action that fits
+ * these fits Lit's nodes too. `pkp:oracle --lit-limits`, or `limits: LIT_DATIL_LIMITS` in
+ * process. Lit's larger memory (256 MB of V8 heap) and code (16 MB) limits are not adopted:
+ * QuickJS's heap is not V8's, and over HTTP the code travels in a body capped at 2 MiB.
+ */
+export const LIT_DATIL_LIMITS: Readonly<Partial<ActionLimits>> = Object.freeze({
+  timeoutMs: 30_000,
+  responseBytes: 100 * KiB,
+  maxSignatures: 10,
+  logBytes: 100 * KiB,
+});
+
 /** Inclusive bounds; outside them a limit is a configuration error, not a clamp. */
 export const LIMIT_BOUNDS: Readonly<Record<keyof ActionLimits, readonly [number, number]>> = {
   timeoutMs: [1, 15 * 60_000],

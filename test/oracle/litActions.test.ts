@@ -354,6 +354,67 @@ describe("SigningOracle: the rest of the Lit.Actions API", function () {
       ).to.deep.equal([true, false, true, false, true]);
       expect(tokenId).to.be.a("bigint");
     });
+
+    it("evaluates ERC20, ERC721 and ERC1155 balance conditions (balanceOf, balanceOfBatch) for the caller", async function () {
+      const { stack, value } = await loadFixture(litActionsFixture);
+      const erc20 = await (await ethers.getContractFactory("ERC20Mock")).deploy();
+      const erc1155 = await (await ethers.getContractFactory("ERC1155Mock")).deploy();
+      await erc20.mint(stack.alice.address, 500n);
+      await erc1155.mint(stack.alice.address, 7n, 2n);
+      await mintTo(stack, stack.alice);
+      const basic = (
+        contractAddress: string,
+        standardContractType: string,
+        method: string,
+        parameters: string[],
+        comparator: string,
+        expected: string,
+      ) => ({
+        conditionType: "evmBasic",
+        contractAddress,
+        standardContractType,
+        chain: "localhost",
+        method,
+        parameters,
+        returnValueTest: { comparator, value: expected },
+      });
+      const a20 = await erc20.getAddress();
+      const a721 = await stack.pkpNft.getAddress();
+      const a1155 = await erc1155.getAddress();
+      const conditions = [
+        basic(a20, "ERC20", "balanceOf", [":userAddress"], ">=", "500"),
+        basic(a20, "ERC20", "balanceOf", [":userAddress"], ">", "500"),
+        basic(a721, "ERC721", "balanceOf", [":userAddress"], ">=", "1"),
+        basic(a1155, "ERC1155", "balanceOf", [":userAddress", "7"], "=", "2"),
+        basic(a1155, "ERC1155", "balanceOf", [":userAddress", "8"], ">", "0"),
+        basic(a1155, "ERC1155", "balanceOfBatch", [":userAddress,:userAddress", "8,7"], ">", "0"),
+        basic(a1155, "ERC1155", "balanceOfBatch", [":userAddress", "8"], ">", "0"),
+      ];
+      const check = (authSig: unknown) =>
+        value(
+          `respond(await Promise.all(conditions.map((c) => Lit.Actions.checkConditions({ conditions: [c], chain: "localhost", authSig }))));`,
+          { jsParams: { conditions, authSig } },
+        );
+      expect(await check(await createAuthSig(stack.alice, { chainId: CHAIN_ID }))).to.deep.equal([
+        true,
+        false,
+        true,
+        true,
+        false,
+        true,
+        false,
+      ]);
+      // The same conditions for someone holding nothing.
+      expect(await check(await createAuthSig(stack.bob, { chainId: CHAIN_ID }))).to.deep.equal([
+        false,
+        false,
+        false,
+        false,
+        false,
+        false,
+        false,
+      ]);
+    });
   });
 
   describe("call", function () {

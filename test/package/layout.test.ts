@@ -44,6 +44,9 @@ async function runtimeFiles(): Promise<string[]> {
 /** The package a bare specifier names (`@scope/name/sub` → `@scope/name`); undefined for built-ins. */
 function packageOf(specifier: string): string | undefined {
   if (specifier.startsWith("node:") || builtinModules.includes(specifier.split("/")[0])) return;
+  // "#…" is never a package: Node's subpath imports, and the sandbox's own module names (the
+  // ethers shims' `require("#native")` is resolved inside QuickJS, not by Node).
+  if (specifier.startsWith("#")) return;
   const parts = specifier.split("/");
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }

@@ -18,7 +18,21 @@ export interface OracleTaskArgs {
   keystoreDir?: string;
   deploymentsDir?: string;
   poolTarget: number;
+  poolLowWater?: number;
   maxConcurrent: number;
+  maxConnectionsPerClient: number;
+  maxQueueMs: number;
+  workers?: number;
+  maxWorkers?: number;
+  maxRunningPerClient?: number;
+  maxHostCalls: number;
+  hostCallBytes: number;
+  bodyTimeoutMs: number;
+  minBodyRate: number;
+  maxAuthsigLifetime: string;
+  authsigDomain?: string;
+  actionStoreMaxBytes: number;
+  actionStoreRate: number;
 }
 
 export interface MintGrantBurnTaskArgs {

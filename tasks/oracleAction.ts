@@ -7,6 +7,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { messageOf } from "../src/errorText";
 import { defaultDataDir, startOracleService } from "../src/oracle/http/service";
 import type { OracleTaskArgs } from "./args";
+import { authsigDomains, parseDuration } from "./oracleOptions";
 import { deploymentsDirOf } from "./project";
 import { OracleTaskError } from "./taskErrors";
 
@@ -44,7 +45,22 @@ export async function serveOracle(
     host: args.host,
     port: args.port,
     poolTarget: args.poolTarget,
+    poolLowWater: args.poolLowWater,
     maxConcurrent: args.maxConcurrent,
+    maxConnectionsPerClient: args.maxConnectionsPerClient,
+    maxQueueMs: args.maxQueueMs,
+    workers: args.workers,
+    maxWorkers: args.maxWorkers,
+    maxRunningPerClient: args.maxRunningPerClient,
+    limits: { maxHostCalls: args.maxHostCalls, hostCallBytes: args.hostCallBytes },
+    bodyTimeoutMs: args.bodyTimeoutMs,
+    minBodyBytesPerSecond: args.minBodyRate,
+    authSig: {
+      maxLifetimeMs: parseDuration("--max-authsig-lifetime", args.maxAuthsigLifetime),
+      domains: authsigDomains(args.authsigDomain),
+    },
+    actionStoreMaxBytes: args.actionStoreMaxBytes,
+    storeRateBytesPerMinute: args.actionStoreRate,
   });
 
   await new Promise<void>((resolve) => {

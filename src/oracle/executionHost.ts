@@ -21,7 +21,12 @@ import { ethPersonalMessageDigest, type LitSignature, tokenIdFromPublicKey } fro
 export type DigestSigner = (tokenId: bigint, digest: string) => LitSignature;
 
 export interface ExecutionHostOptions {
-  view: PinnedChainView;
+  /**
+   * The chain at the execution's pinned block. A promise while the pin is in flight: the oracle
+   * pins when the run starts (after any queue wait) and the action starts running meanwhile; its
+   * host calls wait here for the view.
+   */
+  view: PinnedChainView | Promise<PinnedChainView>;
   keystore: Keystore;
   /** The running action's CID as 34 on-chain bytes. */
   actionCidBytes: string;
@@ -34,47 +39,47 @@ export class ExecutionHost implements ActionHost {
   constructor(private readonly options: ExecutionHostOptions) {}
 
   async call(request: HostRequest): Promise<HostValue> {
+    const view = await this.pinnedView();
     switch (request.method) {
       case "signEcdsa":
-        return asHostValue(await this.sign(request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING));
+        return asHostValue(
+          await this.sign(view, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING),
+        );
       case "signAndCombineEcdsa":
         return JSON.stringify(
-          await this.sign(request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING),
+          await this.sign(view, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING),
         );
       case "ethPersonalSignMessageEcdsa":
         return asHostValue(
           await this.sign(
+            view,
             request.publicKey,
             ethPersonalMessageDigest(ethers.getBytes(request.message)),
             SCOPE_PERSONAL_SIGN,
           ),
         );
       case "isPermittedAction":
-        return this.options.view.isPermittedAuthMethod(
+        return view.isPermittedAuthMethod(
           request.tokenId,
           AUTH_METHOD_ACTION,
           cidToBytes(request.ipfsId),
         );
       case "isPermittedAddress":
-        return this.options.view.isPermittedAddress(request.tokenId, request.address);
+        return view.isPermittedAddress(request.tokenId, request.address);
       case "isPermittedAuthMethod":
-        return this.options.view.isPermittedAuthMethod(
-          request.tokenId,
-          request.authMethodType,
-          request.userId,
-        );
+        return view.isPermittedAuthMethod(request.tokenId, request.authMethodType, request.userId);
       case "getPermittedActions":
-        return (await this.options.view.getPermittedActions(request.tokenId)).map(actionIdOf);
+        return (await view.getPermittedActions(request.tokenId)).map(actionIdOf);
       case "getPermittedAddresses":
-        return this.options.view.getPermittedAddresses(request.tokenId);
+        return view.getPermittedAddresses(request.tokenId);
       case "getPermittedAuthMethods":
-        return (await this.options.view.getPermittedAuthMethods(request.tokenId)).map((m) => ({
+        return (await view.getPermittedAuthMethods(request.tokenId)).map((m) => ({
           auth_method_type: ethers.toBeHex(m.authMethodType),
           id: m.id,
           user_pubkey: m.userPubkey,
         }));
       case "getPermittedAuthMethodScopes":
-        return this.options.view.getPermittedAuthMethodScopes(
+        return view.getPermittedAuthMethodScopes(
           request.tokenId,
           request.authMethodType,
           request.userId,
@@ -83,8 +88,23 @@ export class ExecutionHost implements ActionHost {
     }
   }
 
-  private async sign(publicKey: string, digest: string, scope: bigint): Promise<LitSignature> {
-    const { view, keystore, actionCidBytes, authSigAddress, signer } = this.options;
+  /** The pinned view; a failed pin (chain unreachable) ends the execution with its code. */
+  private async pinnedView(): Promise<PinnedChainView> {
+    try {
+      return await this.options.view;
+    } catch (error) {
+      const refusal = toOracleError(error);
+      throw new FatalHostError(refusal.code, refusal.message);
+    }
+  }
+
+  private async sign(
+    view: PinnedChainView,
+    publicKey: string,
+    digest: string,
+    scope: bigint,
+  ): Promise<LitSignature> {
+    const { keystore, actionCidBytes, authSigAddress, signer } = this.options;
     const tokenId = tokenIdFromPublicKey(publicKey);
     try {
       await authorizeHeldKey(view, keystore, {

@@ -5,17 +5,31 @@
  */
 import type { AuthContext } from "../auth/authContext";
 import { ActionFailure } from "./actionFailure";
+import type { RunClient } from "./fairQueue";
+import { HostCallQueue } from "./hostCallQueue";
 import type { HostValue } from "./hostRequest";
 import { type ActionLimits, DEFAULT_LIMITS, resolveLimits } from "./limits";
 import type { ActionTimings } from "./protocol";
 import { type ActionHost, RunSession } from "./runSession";
 import { checkRunInput } from "./runInput";
-import { WorkerPool, type WorkerPoolStats } from "./workerPool";
+import { WorkerPool, abortFailure, type WorkerPoolStats } from "./workerPool";
 import { availableParallelism } from "node:os";
+import { messageOf } from "../../errorText";
 
 export interface ActionRuntimeOptions {
-  /** Worker threads (default: number of CPUs). Each runs one action at a time. */
+  /** Worker threads kept (default: number of CPUs). Each runs one action at a time. */
   poolSize?: number;
+  /**
+   * Most worker threads at once (default 2 × poolSize). Above poolSize, workers start only while
+   * every worker is busy and a client other than the busy ones waits, and end after 30 s idle.
+   */
+  maxWorkers?: number;
+  /** Most workers one client holds at once (default poolSize). See fairQueue.ts. */
+  maxRunningPerClient?: number;
+  /** Longest wait for a worker; past it the run fails with BUSY (default 10 000 ms). */
+  maxQueueMs?: number;
+  /** Host calls one run may have in progress on the main thread at once (default 4). */
+  hostCallConcurrency?: number;
   /** Defaults for every run; a run may override any field. */
   limits?: Partial<ActionLimits>;
   /**
@@ -39,6 +53,20 @@ export interface ActionRunInput {
    * Not yet passed into the sandbox (issue 14 does that).
    */
   auth?: AuthContext;
+  /** Who the run is for, for fair scheduling (see fairQueue.ts). Default: one shared client. */
+  client?: RunClient;
+  /**
+   * Aborting it ends the run: out of the queue if it waits, stopped within CANCEL_GRACE_MS if it
+   * runs. It fails with the reason's code when that is BUSY, else with CANCELLED.
+   */
+  signal?: AbortSignal;
+  /** Overrides the runtime's maxQueueMs for this run. */
+  maxQueueMs?: number;
+  /**
+   * Called once the run has its worker, right before it starts: the moment the run "starts"
+   * (the oracle pins its chain view here, so a run that waited reads the chain as of its start).
+   */
+  onStart?: () => void;
 }
 
 export interface ActionOutcome {
@@ -54,12 +82,15 @@ export interface ActionOutcome {
 export interface ActionRuntimeStats extends WorkerPoolStats {
   runs: number;
   failures: number;
+  /** Host calls queued on the main thread, not started. */
+  hostCallsQueued: number;
 }
 
 const DEFAULT_WATCHDOG_GRACE_MS = 1000;
 
 export class ActionRuntime {
   private readonly pool: WorkerPool;
+  private readonly hostQueue: HostCallQueue;
   private readonly limits: ActionLimits;
   private readonly watchdogGraceMs: number;
   private nextRunId = 1;
@@ -72,7 +103,17 @@ export class ActionRuntime {
     if (!Number.isSafeInteger(this.watchdogGraceMs) || this.watchdogGraceMs < 0) {
       throw new ActionFailure("INVALID_LIMITS", "watchdogGraceMs must be a non-negative integer");
     }
-    this.pool = new WorkerPool(options.poolSize ?? availableParallelism());
+    this.pool = new WorkerPool({
+      size: options.poolSize ?? availableParallelism(),
+      maxWorkers: options.maxWorkers,
+      maxRunningPerClient: options.maxRunningPerClient,
+      maxQueueMs: options.maxQueueMs,
+    });
+    try {
+      this.hostQueue = new HostCallQueue(options.hostCallConcurrency);
+    } catch (error) {
+      throw new ActionFailure("INVALID_LIMITS", messageOf(error));
+    }
   }
 
   /** Runs one action. Resolves with its outcome or rejects with an ActionFailure. */
@@ -93,7 +134,12 @@ export class ActionRuntime {
   }
 
   stats(): ActionRuntimeStats {
-    return { ...this.pool.stats(), runs: this.runs, failures: this.failures };
+    return {
+      ...this.pool.stats(),
+      runs: this.runs,
+      failures: this.failures,
+      hostCallsQueued: this.hostQueue.queued,
+    };
   }
 
   /** Terminates all workers; runs still in progress fail with RUNTIME_CLOSED/RUNTIME_ERROR. */
@@ -105,7 +151,12 @@ export class ActionRuntime {
     const limits = resolveLimits(this.limits, input.limits);
     const paramsJson = checkRunInput(input, limits);
 
-    const worker = await this.pool.acquire();
+    const { signal } = input;
+    const worker = await this.pool.acquire({
+      client: input.client,
+      signal,
+      maxQueueMs: input.maxQueueMs,
+    });
     const dispatchedAt = performance.now();
     const session = new RunSession(worker, {
       runId: this.nextRunId++,
@@ -115,9 +166,22 @@ export class ActionRuntime {
       host: input.host,
       limits,
       watchdogGraceMs: this.watchdogGraceMs,
+      hostQueue: this.hostQueue,
     });
+    const onAbort = () => session.cancel(abortFailure(signal?.reason, "the run"));
     try {
-      const result = await session.run();
+      if (signal?.aborted) throw abortFailure(signal.reason, "the run");
+      // run() posts the run synchronously; from then on an abort cancels it. onStart comes right
+      // after, so that its work (the oracle sends its pin) does not delay the worker's start; the
+      // run's host calls arrive as messages, i.e. after it.
+      const running = session.run();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        input.onStart?.();
+      } catch (error) {
+        session.cancel(new ActionFailure("HOST_ERROR", `onStart failed: ${messageOf(error)}`));
+      }
+      const result = await running;
       const finishedAt = performance.now();
       const worker = result.workerTimings;
       const workerStart = worker ? worker.startedAtEpochMs - performance.timeOrigin : dispatchedAt;
@@ -136,6 +200,7 @@ export class ActionRuntime {
         },
       };
     } finally {
+      signal?.removeEventListener("abort", onAbort);
       this.pool.release(worker, session.mustReplaceWorker);
     }
   }

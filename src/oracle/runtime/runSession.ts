@@ -15,6 +15,7 @@ import {
   isSigningRequest,
   parseSandboxRequest,
 } from "./hostRequest";
+import { HostCallQueue } from "./hostCallQueue";
 import type { ActionLimits } from "./limits";
 import type {
   DoneMessage,
@@ -36,6 +37,13 @@ export interface SessionWorker {
   post(message: ToWorkerMessage): void;
   /** Ends the sandbox at once (the watchdog's last resort). */
   readonly thread: { terminate(): unknown };
+  /**
+   * Asks the sandbox to stop run `runId` at its next interrupt check (memory shared with the
+   * thread; see PooledWorker). Without it, a cancellation waits for the abort message.
+   */
+  cancel?(runId: number): void;
+  /** Whether the sandbox confirmed that run `runId` stopped (without it: never confirmed). */
+  stopped?(runId: number): boolean;
 }
 
 /** Answers the action's Lit.Actions calls. Keys and chain access live only here (main thread). */
@@ -63,7 +71,18 @@ export interface SessionInput {
   host: ActionHost;
   limits: ActionLimits;
   watchdogGraceMs: number;
+  /**
+   * Where the run's host calls wait their turn on the main thread, shared by all runs (the
+   * ActionRuntime's). Default: a queue of the session's own.
+   */
+  hostQueue?: HostCallQueue;
 }
+
+/**
+ * After a cancellation, the time the worker has to report back before it is terminated (it is
+ * inside a builtin that never consults the interrupt handler). Keeps "cancelled within 100 ms".
+ */
+export const CANCEL_GRACE_MS = 100;
 
 export class RunSession {
   private failure: ActionFailure | undefined;
@@ -73,11 +92,19 @@ export class RunSession {
   private readonly sigValues = new Map<string, HostValue>();
   private finish: ((done: DoneMessage | undefined) => void) | undefined;
   private replaceWorker = false;
+  private cancelTimer: NodeJS.Timeout | undefined;
+  /** Host calls seen and the UTF-8 bytes of their arguments (the budget, checked again here). */
+  private hostCalls = 0;
+  private hostCallBytes = 0;
+
+  private readonly hostQueue: HostCallQueue;
 
   constructor(
     private readonly worker: SessionWorker,
     private readonly input: SessionInput,
-  ) {}
+  ) {
+    this.hostQueue = input.hostQueue ?? new HostCallQueue();
+  }
 
   /** Runs to completion; throws ActionFailure. Never leaves listeners or timers behind. */
   async run(): Promise<SessionResult> {
@@ -117,7 +144,10 @@ export class RunSession {
       done = await finished;
     } finally {
       clearTimeout(watchdog);
+      clearTimeout(this.cancelTimer);
+      this.finish = undefined; // over: a late cancel() is a no-op
       worker.detach();
+      this.hostQueue.drop(input.runId);
     }
 
     if (done?.recycle) this.replaceWorker = true;
@@ -137,6 +167,23 @@ export class RunSession {
     };
   }
 
+  /**
+   * Stops the run now with `failure` (CANCELLED, BUSY): the sandbox's interrupt handler sees the
+   * shared flag at its next check; a worker that has not reported back within CANCEL_GRACE_MS is
+   * terminated (and replaced), so the run is over either way.
+   */
+  cancel(failure: ActionFailure): void {
+    if (this.failure || this.finish === undefined) return;
+    this.failOnce(failure);
+    this.cancelTimer = setTimeout(() => {
+      // Stopped (the message saying so may still be queued behind this timer): let it finish.
+      if (this.worker.stopped?.(this.input.runId) === true) return;
+      this.replaceWorker = true;
+      void this.worker.thread.terminate();
+      this.finish?.(undefined);
+    }, CANCEL_GRACE_MS);
+  }
+
   /** Whether the worker must be discarded after this run (valid once run() settled). */
   get mustReplaceWorker(): boolean {
     return this.replaceWorker;
@@ -145,9 +192,33 @@ export class RunSession {
   private onMessage(message: FromWorkerMessage): void {
     if (message.type === "done" && message.runId === this.input.runId) {
       this.finish?.(message);
+    } else if (message.type === "stopping" && message.runId === this.input.runId) {
+      // The action stopped at the cancellation flag: no need to kill its worker.
+      clearTimeout(this.cancelTimer);
     } else if (message.type === "host-call" && message.runId === this.input.runId) {
-      void this.answerHostCall(message);
+      if (this.failure || !this.withinBudget(message)) return;
+      this.hostQueue.enqueue(this.input.runId, () => this.answerHostCall(message));
     }
+  }
+
+  /**
+   * The worker enforces the host-call budget before posting; the main thread, which does the
+   * work, counts again (cheaply, before parsing anything) rather than trust it.
+   */
+  private withinBudget(message: HostCallMessage): boolean {
+    const { maxHostCalls, hostCallBytes } = this.input.limits;
+    this.hostCalls++;
+    this.hostCallBytes += utf8Length(message.argsJson);
+    if (this.hostCalls > maxHostCalls || this.hostCallBytes > hostCallBytes) {
+      this.failOnce(
+        new ActionFailure(
+          "LIMIT_EXCEEDED",
+          `host calls of this execution exceed the budget (${maxHostCalls} calls, ${hostCallBytes} bytes of arguments)`,
+        ),
+      );
+      return false;
+    }
+    return true;
   }
 
   private async answerHostCall(message: HostCallMessage): Promise<void> {
@@ -265,6 +336,8 @@ export class RunSession {
   private failOnce(failure: ActionFailure): void {
     if (this.failure) return;
     this.failure = failure;
+    // The flag stops a synchronous loop (which never reads the abort message) at once.
+    this.worker.cancel?.(this.input.runId);
     if (this.worker.alive) this.worker.post({ type: "abort", runId: this.input.runId });
   }
 }
@@ -285,4 +358,9 @@ function errorMessage(error: unknown): string {
     if (typeof message === "string") return message;
   }
   return String(error);
+}
+
+/** UTF-8 size of `text` (no Buffer: this module also runs in the explorer's browser). */
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
 }

@@ -210,11 +210,16 @@ const CORE_SOURCE = String.raw`(function installLitActionsPrelude(natives, lazyS
   defineGlobal("Lit", { Actions: api });
   const reserved = ${JSON.stringify(RESERVED_GLOBALS)};
   // Called once, when the run begins.
+  // Globals are defined, never assigned: assigning a jsParam named "__proto__" would replace
+  // the global object's prototype instead of creating a global of that name.
+  const defineProperty = Object.defineProperty;
   return function start(paramsJson) {
     const params = parse(paramsJson);
     defineGlobal("jsParams", params);
     for (const key of objectKeys(params)) {
-      if (reserved.indexOf(key) < 0) globalThis[key] = params[key];
+      if (reserved.indexOf(key) < 0) {
+        defineProperty(globalThis, key, { value: params[key], writable: true, enumerable: true, configurable: true });
+      }
     }
   };
 })`;

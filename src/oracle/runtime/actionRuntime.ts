@@ -82,6 +82,8 @@ export interface ActionOutcome {
 export interface ActionRuntimeStats extends WorkerPoolStats {
   runs: number;
   failures: number;
+  /** Cancelled runs whose worker did not confirm the stop within 100 ms and was terminated. */
+  killedOnCancel: number;
   /** Host calls queued on the main thread, not started. */
   hostCallsQueued: number;
 }
@@ -96,6 +98,7 @@ export class ActionRuntime {
   private nextRunId = 1;
   private runs = 0;
   private failures = 0;
+  private killedOnCancel = 0;
 
   constructor(options: ActionRuntimeOptions = {}) {
     this.limits = resolveLimits(DEFAULT_LIMITS, options.limits);
@@ -138,6 +141,7 @@ export class ActionRuntime {
       ...this.pool.stats(),
       runs: this.runs,
       failures: this.failures,
+      killedOnCancel: this.killedOnCancel,
       hostCallsQueued: this.hostQueue.queued,
     };
   }
@@ -201,6 +205,7 @@ export class ActionRuntime {
       };
     } finally {
       signal?.removeEventListener("abort", onAbort);
+      if (session.killedOnCancel) this.killedOnCancel++;
       this.pool.release(worker, session.mustReplaceWorker);
     }
   }

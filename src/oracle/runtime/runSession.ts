@@ -92,7 +92,9 @@ export class RunSession {
   private readonly sigValues = new Map<string, HostValue>();
   private finish: ((done: DoneMessage | undefined) => void) | undefined;
   private replaceWorker = false;
-  private cancelTimer: NodeJS.Timeout | undefined;
+  private cancelTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The run was cancelled and its worker had to be terminated (it did not stop in time). */
+  killedOnCancel = false;
   /** Host calls seen and the UTF-8 bytes of their arguments (the budget, checked again here). */
   private hostCalls = 0;
   private hostCallBytes = 0;
@@ -178,6 +180,7 @@ export class RunSession {
     this.cancelTimer = setTimeout(() => {
       // Stopped (the message saying so may still be queued behind this timer): let it finish.
       if (this.worker.stopped?.(this.input.runId) === true) return;
+      this.killedOnCancel = true;
       this.replaceWorker = true;
       void this.worker.thread.terminate();
       this.finish?.(undefined);

@@ -59,15 +59,16 @@ describe("ActionRuntime: scheduling and cancellation", function () {
       const controller = new AbortController();
       const spinning = run(SPIN, { signal: controller.signal });
       await until(() => runtime.stats().busy === 1);
-      const replacedBefore = runtime.stats().replaced;
+      const killedBefore = runtime.stats().killedOnCancel;
       const aborted = performance.now();
       controller.abort();
       await expectFailure(spinning, "CANCELLED", /cancelled/);
       const ms = performance.now() - aborted;
       console.log(`      cancelled ${ms.toFixed(1)} ms after the abort`);
-      expect(runtime.stats().replaced, "stopped by the flag, not by killing the worker").to.equal(
-        replacedBefore,
-      );
+      expect(
+        runtime.stats().killedOnCancel,
+        "stopped by the flag, not by killing the worker",
+      ).to.equal(killedBefore);
       // The design bound is 100 ms (shared flag, else termination at 100 ms); generous here.
       expect(ms, `cancelled after ${ms.toFixed(1)} ms`).to.be.below(1_000);
       expect((await run(QUICK)).response).to.equal("quick");

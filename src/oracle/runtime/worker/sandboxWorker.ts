@@ -3,6 +3,7 @@
  * performs) and executes one action at a time, each in a fresh runtime + context. It holds no keys
  * and no chain access: host calls are forwarded to the main thread as messages.
  */
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import {
   type CustomizeVariantOptions,
@@ -71,7 +72,25 @@ function warmUpInterrupts(quickjs: Awaited<ReturnType<typeof newQuickJSWASMModul
   runtime.dispose();
 }
 
+/**
+ * Sandbox threads run below the main thread's priority (Linux: a thread's nice value is its own):
+ * when actions keep every core busy, the main thread — HTTP, `/health`, host calls, the next
+ * request's admission — and the chain node still get the CPU first. Actions share what is left
+ * fairly among themselves.
+ */
+const WORKER_NICE = 10;
+
+function lowerPriority(): void {
+  if (process.platform !== "linux") return; // elsewhere setpriority would renice the process
+  try {
+    setPriority(WORKER_NICE);
+  } catch {
+    // not permitted (some containers): run at the process's priority
+  }
+}
+
 async function main(): Promise<void> {
+  lowerPriority();
   const port = parentPort;
   if (!port) throw new Error("sandboxWorker must run in a worker thread");
   const post = (message: FromWorkerMessage) => port.postMessage(message);

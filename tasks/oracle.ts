@@ -81,13 +81,14 @@ task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<
   .addOptionalParam("workers", "Sandbox worker threads kept (default: CPUs)", undefined, types.int)
   .addOptionalParam(
     "maxWorkers",
-    "Most sandbox workers at once; above --workers only while another client waits (default: 2 × workers)",
+    "Most sandbox workers at once; above --workers only while runs wait (default: 2 × workers)",
     undefined,
     types.int,
   )
   .addOptionalParam(
     "maxRunningPerClient",
-    "Most sandbox workers one client (remote address) holds at once (default: --workers)",
+    "Most sandbox workers one client (remote address) holds at once " +
+      "(default: --max-workers − 1, at least --workers)",
     undefined,
     types.int,
   )

@@ -21,10 +21,10 @@ export interface ActionRuntimeOptions {
   poolSize?: number;
   /**
    * Most worker threads at once (default 2 × poolSize). Above poolSize, workers start only while
-   * every worker is busy and a client other than the busy ones waits, and end after 30 s idle.
+   * every worker is busy and runs that may start wait, and end after 30 s idle.
    */
   maxWorkers?: number;
-  /** Most workers one client holds at once (default poolSize). See fairQueue.ts. */
+  /** Most workers one client holds at once (default max(poolSize, maxWorkers − 1)). */
   maxRunningPerClient?: number;
   /** Longest wait for a worker; past it the run fails with BUSY (default 10 000 ms). */
   maxQueueMs?: number;

@@ -7,7 +7,7 @@
  * Scheduling (see fairQueue.ts): runs wait in per-client queues and are dispatched fairly; one
  * client has at most `maxRunningPerClient` workers at once; a waiting run gives up after
  * `maxQueueMs` (BUSY) or when its caller aborts (CANCELLED). `size` workers are kept; when they
- * are all busy and another client waits, up to `maxWorkers` are started, so that long runs of one
+ * are all busy and runs that may start wait, up to `maxWorkers` are started, so that long runs of one
  * client cannot keep another's short run from starting. Workers above `size` end after
  * `idleRetireMs` without work.
  *
@@ -99,7 +99,7 @@ export class PooledWorker {
 export interface WorkerPoolStats {
   /** Workers kept (started by warmUp, never retired). */
   size: number;
-  /** Most workers at once (extra ones start only while another client waits). */
+  /** Most workers at once (extra ones start only while runs wait for one). */
   maxWorkers: number;
   started: number;
   booting: number;
@@ -117,7 +117,7 @@ export interface WorkerPoolOptions {
   size: number;
   /** Most workers at once. Default 2 × size. */
   maxWorkers?: number;
-  /** Most workers one client (group) holds at once. Default `size`. */
+  /** Most workers one client (group) holds at once. Default max(size, maxWorkers − 1). */
   maxRunningPerClient?: number;
   /** Longest wait for a worker before a run fails with BUSY. Default 10 s. */
   maxQueueMs?: number;
@@ -195,7 +195,10 @@ export class WorkerPool {
     }
     this.maxWorkers = resolved.maxWorkers ?? 2 * this.size;
     checkCount("maxWorkers", this.maxWorkers, this.size);
-    const maxRunningPerClient = resolved.maxRunningPerClient ?? this.size;
+    // One client may use every worker but one (so another client always finds one), and at least
+    // the kept ones: while a run waits for its host calls (the chain), others use the CPU.
+    const maxRunningPerClient =
+      resolved.maxRunningPerClient ?? Math.max(this.size, this.maxWorkers - 1);
     checkCount("maxRunningPerClient", maxRunningPerClient, 1);
     this.maxQueueMs = resolved.maxQueueMs ?? DEFAULT_MAX_QUEUE_MS;
     checkCount("maxQueueMs", this.maxQueueMs, 0);

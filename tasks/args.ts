@@ -25,6 +25,7 @@ export interface OracleTaskArgs {
   workers?: number;
   maxWorkers?: number;
   maxRunningPerClient?: number;
+  workerIdleMs: number;
   maxHostCalls: number;
   hostCallBytes: number;
   bodyTimeoutMs: number;

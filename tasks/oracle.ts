@@ -92,6 +92,12 @@ task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<
     undefined,
     types.int,
   )
+  .addOptionalParam(
+    "workerIdleMs",
+    "Worker threads above --workers end after this long without a run",
+    30_000,
+    types.int,
+  )
   .addOptionalParam("maxHostCalls", "Host calls one action run may make", 256, types.int)
   .addOptionalParam(
     "hostCallBytes",
@@ -220,6 +226,7 @@ function checkArgs(args: OracleTaskArgs): void {
   integer("--workers", args.workers, 1);
   integer("--max-workers", args.maxWorkers, 1);
   integer("--max-running-per-client", args.maxRunningPerClient, 1);
+  integer("--worker-idle-ms", args.workerIdleMs, 0);
   integer("--max-host-calls", args.maxHostCalls, 0);
   integer("--host-call-bytes", args.hostCallBytes, 0);
   integer("--body-timeout-ms", args.bodyTimeoutMs, 1);

@@ -52,6 +52,7 @@ export async function serveOracle(
     workers: args.workers,
     maxWorkers: args.maxWorkers,
     maxRunningPerClient: args.maxRunningPerClient,
+    workerIdleMs: args.workerIdleMs,
     limits: { maxHostCalls: args.maxHostCalls, hostCallBytes: args.hostCallBytes },
     bodyTimeoutMs: args.bodyTimeoutMs,
     minBodyBytesPerSecond: args.minBodyRate,

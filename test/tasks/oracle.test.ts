@@ -223,7 +223,7 @@ describe("pkp:oracle refusals", function () {
       ],
       [["--max-authsig-lifetime", "7x"], /--max-authsig-lifetime "7x" must be a positive duration/],
       [["--authsig-domain", "evil example"], /--authsig-domain "evil example" is not a host name/],
-      [["--max-queue-ms", "-1"], /--max-queue-ms -1 must be an integer ≥ 0/],
+      [["--max-concurrent", "0"], /--max-concurrent 0 must be an integer ≥ 1/],
     ];
     for (const [args, message] of cases) {
       const result = await runHardhat(["pkp:oracle", "--network", "localhost", ...args], {

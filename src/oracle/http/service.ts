@@ -48,6 +48,8 @@ export interface OracleServiceOptions {
   maxRunningPerClient?: number;
   /** Longest wait for a worker before 503 BUSY (default 10 s). */
   maxQueueMs?: number;
+  /** Workers above `workers` end after this long idle (default 30 s). */
+  workerIdleMs?: number;
   /** Action limits (maxHostCalls, hostCallBytes, timeoutMs, …; runtime/limits.ts). */
   limits?: Partial<ActionLimits>;
   /** Body deadline and minimum rate (defaults 10 s, 1024 bytes/s). */
@@ -141,6 +143,7 @@ export async function startOracleService(options: OracleServiceOptions): Promise
     maxWorkers: options.maxWorkers,
     maxRunningPerClient: options.maxRunningPerClient,
     maxQueueMs: options.maxQueueMs,
+    workerIdleMs: options.workerIdleMs,
     limits: options.limits,
   });
   await runtime.warmUp();

@@ -30,6 +30,8 @@ export interface ActionRuntimeOptions {
   maxQueueMs?: number;
   /** Host calls one run may have in progress on the main thread at once (default 4). */
   hostCallConcurrency?: number;
+  /** Workers above poolSize end after this long without a run (default 30 000 ms). */
+  workerIdleMs?: number;
   /** Defaults for every run; a run may override any field. */
   limits?: Partial<ActionLimits>;
   /**
@@ -111,6 +113,7 @@ export class ActionRuntime {
       maxWorkers: options.maxWorkers,
       maxRunningPerClient: options.maxRunningPerClient,
       maxQueueMs: options.maxQueueMs,
+      idleRetireMs: options.workerIdleMs,
     });
     try {
       this.hostQueue = new HostCallQueue(options.hostCallConcurrency);

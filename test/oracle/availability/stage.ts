@@ -32,6 +32,8 @@ export const attacker = (n: number) => `127.0.0.${2 + n}`;
 export const ORACLE_OPTIONS = {
   workers: 2,
   maxWorkers: 4,
+  /** Extra workers end soon after an attack, so that memory is compared with the same threads. */
+  workerIdleMs: 2_000,
   storeQuotaBytes: 16 * 1024 * 1024,
   storeRateBytesPerMinute: 4 * 1024 * 1024,
   authsigDomain: "localhost",
@@ -156,6 +158,8 @@ export async function startStage(): Promise<Stage> {
         String(ORACLE_OPTIONS.workers),
         "--max-workers",
         String(ORACLE_OPTIONS.maxWorkers),
+        "--worker-idle-ms",
+        String(ORACLE_OPTIONS.workerIdleMs),
         "--authsig-domain",
         ORACLE_OPTIONS.authsigDomain,
         "--action-store-max-bytes",

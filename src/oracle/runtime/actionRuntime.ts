@@ -10,7 +10,7 @@ import { HostCallQueue } from "./hostCallQueue";
 import type { HostValue } from "./hostRequest";
 import { type ActionLimits, DEFAULT_LIMITS, resolveLimits } from "./limits";
 import type { ActionTimings } from "./protocol";
-import { type ActionHost, RunSession } from "./runSession";
+import { type ActionHost, CANCEL_GRACE_MS, RunSession } from "./runSession";
 import { checkRunInput } from "./runInput";
 import { WorkerPool, abortFailure, type WorkerPoolStats } from "./workerPool";
 import { availableParallelism } from "node:os";
@@ -39,6 +39,12 @@ export interface ActionRuntimeOptions {
    * stuck in a builtin that never consults the interrupt handler). Default 1000 ms.
    */
   watchdogGraceMs?: number;
+  /**
+   * How long a cancelled run's worker has to confirm that the shared flag stopped it before it is
+   * terminated and replaced (default 100 ms). Tests raise it to tell the flag from the kill on a
+   * loaded machine.
+   */
+  cancelGraceMs?: number;
 }
 
 export interface ActionRunInput {
@@ -58,7 +64,7 @@ export interface ActionRunInput {
   /** Who the run is for, for fair scheduling (see fairQueue.ts). Default: one shared client. */
   client?: RunClient;
   /**
-   * Aborting it ends the run: out of the queue if it waits, stopped within CANCEL_GRACE_MS if it
+   * Aborting it ends the run: out of the queue if it waits, stopped within cancelGraceMs (100 ms) if it
    * runs. It fails with the reason's code when that is BUSY, else with CANCELLED.
    */
   signal?: AbortSignal;
@@ -97,6 +103,7 @@ export class ActionRuntime {
   private readonly hostQueue: HostCallQueue;
   private readonly limits: ActionLimits;
   private readonly watchdogGraceMs: number;
+  private readonly cancelGraceMs: number;
   private nextRunId = 1;
   private runs = 0;
   private failures = 0;
@@ -107,6 +114,10 @@ export class ActionRuntime {
     this.watchdogGraceMs = options.watchdogGraceMs ?? DEFAULT_WATCHDOG_GRACE_MS;
     if (!Number.isSafeInteger(this.watchdogGraceMs) || this.watchdogGraceMs < 0) {
       throw new ActionFailure("INVALID_LIMITS", "watchdogGraceMs must be a non-negative integer");
+    }
+    this.cancelGraceMs = options.cancelGraceMs ?? CANCEL_GRACE_MS;
+    if (!Number.isSafeInteger(this.cancelGraceMs) || this.cancelGraceMs < 0) {
+      throw new ActionFailure("INVALID_LIMITS", "cancelGraceMs must be a non-negative integer");
     }
     this.pool = new WorkerPool({
       size: options.poolSize ?? availableParallelism(),
@@ -173,6 +184,7 @@ export class ActionRuntime {
       host: input.host,
       limits,
       watchdogGraceMs: this.watchdogGraceMs,
+      cancelGraceMs: this.cancelGraceMs,
       hostQueue: this.hostQueue,
     });
     const onAbort = () => session.cancel(abortFailure(signal?.reason, "the run"));

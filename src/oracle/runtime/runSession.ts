@@ -71,6 +71,8 @@ export interface SessionInput {
   host: ActionHost;
   limits: ActionLimits;
   watchdogGraceMs: number;
+  /** How long a cancelled run's worker has to confirm the stop before it is terminated (default CANCEL_GRACE_MS). */
+  cancelGraceMs?: number;
   /**
    * Where the run's host calls wait their turn on the main thread, shared by all runs (the
    * ActionRuntime's). Default: a queue of the session's own.
@@ -171,7 +173,7 @@ export class RunSession {
 
   /**
    * Stops the run now with `failure` (CANCELLED, BUSY): the sandbox's interrupt handler sees the
-   * shared flag at its next check; a worker that has not reported back within CANCEL_GRACE_MS is
+   * shared flag at its next check; a worker that has not reported back within cancelGraceMs is
    * terminated (and replaced), so the run is over either way.
    */
   cancel(failure: ActionFailure): void {
@@ -184,7 +186,7 @@ export class RunSession {
       this.replaceWorker = true;
       void this.worker.thread.terminate();
       this.finish?.(undefined);
-    }, CANCEL_GRACE_MS);
+    }, this.input.cancelGraceMs ?? CANCEL_GRACE_MS);
   }
 
   /** Whether the worker must be discarded after this run (valid once run() settled). */

@@ -61,6 +61,8 @@ export interface AcquireOptions {
 }
 
 export const DEFAULT_MAX_QUEUE_MS = 10_000;
+/** How often a run past maxQueueMs looks again while it waits for the pool's first worker to start. */
+const BOOT_RECHECK_MS = 250;
 const DEFAULT_IDLE_RETIRE_MS = 30_000;
 
 interface Waiter {
@@ -164,7 +166,15 @@ export class WorkerPool {
         },
       };
       const waiting: Waiting<Waiter> = this.queue.push(options.client, waiter);
-      const timer = setTimeout(() => {
+      const expire = () => {
+        // BUSY says other runs hold the workers. With no worker up at all and one starting (a
+        // cold start, or every worker being replaced, on a loaded machine this can take seconds),
+        // the run waits for that start instead: it ends ready (the run is dispatched) or failed
+        // (one waiter fails), so this wait is bounded too.
+        if (this.idle.length + this.busy.size === 0 && this.booting.size > 0) {
+          timer = setTimeout(expire, Math.min(maxQueueMs, BOOT_RECHECK_MS));
+          return;
+        }
         this.timedOut++;
         giveUp(
           new ActionFailure(
@@ -172,7 +182,8 @@ export class WorkerPool {
             `no sandbox worker became free within ${maxQueueMs} ms; retry shortly`,
           ),
         );
-      }, maxQueueMs);
+      };
+      let timer = setTimeout(expire, maxQueueMs);
       signal?.addEventListener("abort", onAbort, { once: true });
       this.dispatch();
     });

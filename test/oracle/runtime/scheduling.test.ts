@@ -15,6 +15,9 @@ import { FakeHost, IPFS_ID, expectFailure, expectHealthy } from "./fakeHost";
 
 const SPIN = "while (true) {}";
 const QUICK = 'Lit.Actions.setResponse({ response: "quick" });';
+/** A loop whose every turn is a long builtin that never consults the interrupt handler. */
+const BLIND =
+  'const s = "x".repeat(1e6); let n = 0; for (let i = 0; i < 1e6; i++) n += s.indexOf("y");';
 
 /** Resolves once `condition` holds (checked every 5 ms), or fails after `ms`. */
 async function until(condition: () => boolean, ms = 5_000): Promise<void> {
@@ -35,6 +38,9 @@ describe("ActionRuntime: scheduling and cancellation", function () {
       maxQueueMs: 3_000,
       limits: { timeoutMs: 4_000 },
       watchdogGraceMs: 500,
+      // The default (100 ms) also holds on a quiet machine; on a loaded one a niced worker may
+      // miss it and be killed instead, which is correct but is not what these cases look at.
+      cancelGraceMs: 2_000,
     });
     await runtime.warmUp();
     // A worker's very first run can take ~0.1 s to reach its first interrupt check (WebAssembly
@@ -70,8 +76,33 @@ describe("ActionRuntime: scheduling and cancellation", function () {
         "stopped by the flag, not by killing the worker",
       ).to.equal(killedBefore);
       // The design bound is 100 ms (shared flag, else termination at 100 ms); generous here.
-      expect(ms, `cancelled after ${ms.toFixed(1)} ms`).to.be.below(1_000);
+      expect(ms, `cancelled after ${ms.toFixed(1)} ms`).to.be.below(2_000);
       expect((await run(QUICK)).response).to.equal("quick");
+    });
+
+    it("terminates and replaces a worker that does not confirm the stop within cancelGraceMs", async function () {
+      // Each indexOf scans 1 MB without consulting the interrupt handler, and QuickJS consults it
+      // only every ~10,000 loop turns: the flag goes unseen for seconds, so the default grace
+      // (100 ms) runs out and the kill path must end the run.
+      const impatient = new ActionRuntime({ poolSize: 1, maxWorkers: 1 });
+      try {
+        await impatient.warmUp();
+        const controller = new AbortController();
+        const spinning = impatient.run({
+          code: BLIND,
+          ipfsId: IPFS_ID,
+          host: new FakeHost(),
+          signal: controller.signal,
+        });
+        await until(() => impatient.stats().busy === 1);
+        controller.abort();
+        await expectFailure(spinning, "CANCELLED", /cancelled/);
+        expect(impatient.stats().killedOnCancel).to.equal(1);
+        const next = await impatient.run({ code: QUICK, ipfsId: IPFS_ID, host: new FakeHost() });
+        expect(next.response, "a replacement worker serves the next run").to.equal("quick");
+      } finally {
+        await impatient.close();
+      }
     });
 
     it("takes a waiting run out of the queue when its caller aborts, with the reason's BUSY code", async function () {
@@ -111,6 +142,19 @@ describe("ActionRuntime: scheduling and cancellation", function () {
       );
       for (const controller of hold) controller.abort();
       await Promise.all(holding.map((held) => expectFailure(held, "CANCELLED")));
+    });
+
+    it("is not BUSY while it only waits for the pool's first worker to start (cold start)", async function () {
+      // No warmUp: the run's worker must boot (tens of ms at least, seconds on a loaded machine),
+      // far past a 1 ms queue bound, yet no other run holds a worker: the run waits and runs.
+      const cold = new ActionRuntime({ poolSize: 1, maxWorkers: 1, maxQueueMs: 1 });
+      try {
+        const outcome = await cold.run({ code: QUICK, ipfsId: IPFS_ID, host: new FakeHost() });
+        expect(outcome.response).to.equal("quick");
+        expect(cold.stats().timedOut).to.equal(0);
+      } finally {
+        await cold.close();
+      }
     });
 
     it("starts another worker for another client while one client's long run holds the kept one", async function () {

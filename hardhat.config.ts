@@ -8,7 +8,7 @@ import "@nomicfoundation/hardhat-toolbox";
 // The pkp:* tasks and hre.pkp: the entry users import as "<package>/hardhat" (plugin/index.ts).
 import "./plugin";
 import { deployerAccounts, rpcUrl } from "./tasks/networkVars";
-import { slowFirst } from "./test/support/testOrder";
+import { inGroup, slowFirst, testGroup } from "./test/support/testOrder";
 
 // Hardhat 2 downloads native solc from a host this machine cannot reach. We compile with the
 // WASM build shipped in the npm `solc` package instead (Hardhat's documented "custom solc"
@@ -30,10 +30,12 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(
   },
 );
 
-// Slow end-to-end test files first, so that in parallel mode none runs alone at the end.
-subtask(TASK_TEST_GET_TEST_FILES).setAction(async (args, hre, runSuper) =>
-  slowFirst((await runSuper(args)) as string[], hre.config.paths.root),
-);
+// Slow end-to-end test files first, so that in parallel mode none runs alone at the end; with
+// TEST_GROUP, the latency suites apart (test/support/testOrder.ts).
+subtask(TASK_TEST_GET_TEST_FILES).setAction(async (args, hre, runSuper) => {
+  const root = hre.config.paths.root;
+  return slowFirst(inGroup((await runSuper(args)) as string[], root, testGroup()), root);
+});
 
 const config: HardhatUserConfig = {
   solidity: {

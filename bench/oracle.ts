@@ -2,8 +2,10 @@
  * `npm run bench:oracle`: latency and throughput of `/execute` of actions/isPrime.js against a
  * real `hardhat node`, through the HTTP service (`pkp:oracle`, its own process) and through the
  * library in this process. Writes bench/oracle.json and prints a table. Not a test: figures vary
- * with the machine and its load. Issue 7's goals (2-core machine): p50 ≤ 5 ms and p99 ≤ 25 ms at
- * concurrency 1, ≥ 300 executions/s at the best concurrency.
+ * with the machine and its load (recorded: the load average before and after). Goals (2-core
+ * machine, hardhat node on the same machine): issue 12's p50 ≤ 2.5 ms at concurrency 1 and
+ * ≥ 1,000 executions/s at concurrency 64 over HTTP (issue 7's were p50 ≤ 5 ms, p99 ≤ 25 ms,
+ * ≥ 300/s).
  *
  * Every signature returned during a measurement is verified (ethers.recoverAddress against the
  * PKP's address) after the timed window, so that verification does not compete for the CPU.
@@ -140,6 +142,7 @@ async function throughput(
 }
 
 async function main(): Promise<void> {
+  const loadBefore = os.loadavg()[0];
   const work = await fs.mkdtemp(path.join(os.tmpdir(), "bench-oracle-"));
   let node: HardhatNode | undefined;
   let service: OracleProcess | undefined;
@@ -389,7 +392,11 @@ async function main(): Promise<void> {
     const report = {
       measuredAt: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-      goals: { p50Ms: 5, p99Ms: 25, executionsPerSecond: 300 },
+      // Issue 12: over HTTP, p50 ≤ 2.5 ms at concurrency 1, ≥ 1,000 executions/s at 64
+      // (issue 7's: p50 ≤ 5 ms, p99 ≤ 25 ms, ≥ 300/s at the best concurrency).
+      goals: { p50Ms: 2.5, p99Ms: 25, executionsPerSecondAt64: 1000 },
+      /** The 1-minute load average when the measurement started and ended (others share the CPUs). */
+      loadAverage: { before: loadBefore, after: os.loadavg()[0] },
       http: {
         latencyByIpfsId: percentiles(byIdSamples.map((s) => s.ms)),
         /** The figure issue 4 asks for: median of the first 100 calls. */

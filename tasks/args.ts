@@ -18,6 +18,7 @@ export interface OracleTaskArgs {
   keystoreDir?: string;
   deploymentsDir?: string;
   poolTarget: number;
+  poolLowWater?: number;
   maxConcurrent: number;
   /** Origins actions may fetch from (`--fetch-allow`, repeatable). */
   fetchAllow?: string[];
@@ -25,6 +26,20 @@ export interface OracleTaskArgs {
   chain?: string[];
   /** Lit's stricter datil limits for actions (`--lit-limits`). */
   litLimits: boolean;
+  maxConnectionsPerClient: number;
+  maxQueueMs: number;
+  workers?: number;
+  maxWorkers?: number;
+  maxRunningPerClient?: number;
+  workerIdleMs: number;
+  maxHostCalls: number;
+  hostCallBytes: number;
+  bodyTimeoutMs: number;
+  minBodyRate: number;
+  maxAuthsigLifetime: string;
+  authsigDomain?: string;
+  actionStoreMaxBytes: number;
+  actionStoreRate: number;
 }
 
 export interface MintGrantBurnTaskArgs {

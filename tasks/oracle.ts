@@ -6,6 +6,7 @@ import { optionValues, repeatableOption } from "./repeatable";
 import { parseChainOption } from "../src/oracle/chains";
 import { parseAllowedOrigin } from "../src/oracle/fetch/policy";
 import { runTask } from "./runner";
+import { authsigDomains, parseDuration } from "./oracleOptions";
 import { OracleTaskError } from "./taskErrors";
 
 /**
@@ -53,11 +54,99 @@ task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<
     undefined,
     types.string,
   )
-  .addOptionalParam("poolTarget", "Unminted keys to keep in the router's pool", 10, types.int)
+  .addOptionalParam(
+    "poolTarget",
+    "Unminted keys a refill fills the router's pool to",
+    10,
+    types.int,
+  )
+  .addOptionalParam(
+    "poolLowWater",
+    "Refill the pool as soon as it holds fewer unminted keys than this (default: --pool-target)",
+    undefined,
+    types.int,
+  )
   .addOptionalParam(
     "maxConcurrent",
-    "Requests worked on at once; more are refused with 503 BUSY",
+    "Requests worked on at once (once their bodies are in), shared fairly between clients; " +
+      "more get 503 BUSY",
     64,
+    types.int,
+  )
+  .addOptionalParam(
+    "maxConnectionsPerClient",
+    "Connections one client (remote address) may have open; past it 503 BUSY and closed",
+    256,
+    types.int,
+  )
+  .addOptionalParam(
+    "maxQueueMs",
+    "Longest wait of an execution for a sandbox worker; past it 503 BUSY with Retry-After",
+    10_000,
+    types.int,
+  )
+  .addOptionalParam("workers", "Sandbox worker threads kept (default: CPUs)", undefined, types.int)
+  .addOptionalParam(
+    "maxWorkers",
+    "Most sandbox workers at once; above --workers only while runs wait (default: 2 × workers)",
+    undefined,
+    types.int,
+  )
+  .addOptionalParam(
+    "maxRunningPerClient",
+    "Most sandbox workers one client (remote address) holds at once " +
+      "(default: --max-workers − 1, at least --workers)",
+    undefined,
+    types.int,
+  )
+  .addOptionalParam(
+    "workerIdleMs",
+    "Worker threads above --workers end after this long without a run",
+    30_000,
+    types.int,
+  )
+  .addOptionalParam("maxHostCalls", "Host calls one action run may make", 256, types.int)
+  .addOptionalParam(
+    "hostCallBytes",
+    "UTF-8 bytes of the arguments of all host calls of one action run",
+    1024 * 1024,
+    types.int,
+  )
+  .addOptionalParam(
+    "bodyTimeoutMs",
+    "Time a client has to send a request body once its headers are in (408 past it)",
+    10_000,
+    types.int,
+  )
+  .addOptionalParam(
+    "minBodyRate",
+    "Average bytes/s a client must send its body at after the first 2 s (408 below it)",
+    1024,
+    types.int,
+  )
+  .addOptionalParam(
+    "maxAuthsigLifetime",
+    "Longest Expiration Time − Issued At of an authSig: <n>s, <n>m, <n>h or <n>d",
+    "7d",
+    types.string,
+  )
+  .addOptionalParam(
+    "authsigDomain",
+    "Only accept authSigs for these domains (SIWE domain and URI host); comma-separated, " +
+      "since Hardhat refuses a repeated option (default: any domain)",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "actionStoreMaxBytes",
+    "Quota of the action store (bytes of code); past it POST /actions is 507 STORE_FULL",
+    256 * 1024 * 1024,
+    types.int,
+  )
+  .addOptionalParam(
+    "actionStoreRate",
+    "Bytes of code one client may store per minute; past it POST /actions is 429 RATE_LIMITED",
+    8 * 1024 * 1024,
     types.int,
   )
   .addOptionalParam(
@@ -147,18 +236,34 @@ function checkArgs(args: OracleTaskArgs): void {
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65_535) {
     throw new OracleTaskError("INVALID_OPTION", `--port ${args.port} is not a TCP port (0-65535)`);
   }
-  if (!Number.isInteger(args.poolTarget) || args.poolTarget < 0) {
+  const integer = (flag: string, value: number | undefined, min: number) => {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) {
+      throw new OracleTaskError("INVALID_OPTION", `${flag} ${value} must be an integer ≥ ${min}`);
+    }
+  };
+  integer("--pool-target", args.poolTarget, 0);
+  integer("--pool-low-water", args.poolLowWater, 0);
+  if (args.poolLowWater !== undefined && args.poolLowWater > args.poolTarget) {
     throw new OracleTaskError(
       "INVALID_OPTION",
-      `--pool-target ${args.poolTarget} must be a non-negative integer`,
+      `--pool-low-water ${args.poolLowWater} must not be above --pool-target ${args.poolTarget}`,
     );
   }
-  if (!Number.isInteger(args.maxConcurrent) || args.maxConcurrent < 1) {
-    throw new OracleTaskError(
-      "INVALID_OPTION",
-      `--max-concurrent ${args.maxConcurrent} must be a positive integer`,
-    );
-  }
+  integer("--max-concurrent", args.maxConcurrent, 1);
+  integer("--max-connections-per-client", args.maxConnectionsPerClient, 1);
+  integer("--max-queue-ms", args.maxQueueMs, 0);
+  integer("--workers", args.workers, 1);
+  integer("--max-workers", args.maxWorkers, 1);
+  integer("--max-running-per-client", args.maxRunningPerClient, 1);
+  integer("--worker-idle-ms", args.workerIdleMs, 0);
+  integer("--max-host-calls", args.maxHostCalls, 0);
+  integer("--host-call-bytes", args.hostCallBytes, 0);
+  integer("--body-timeout-ms", args.bodyTimeoutMs, 1);
+  integer("--min-body-rate", args.minBodyRate, 0);
+  integer("--action-store-max-bytes", args.actionStoreMaxBytes, 0);
+  integer("--action-store-rate", args.actionStoreRate, 1);
+  parseDuration("--max-authsig-lifetime", args.maxAuthsigLifetime);
+  authsigDomains(args.authsigDomain);
   // Both parsers import nothing generated: safe before compiling.
   for (const origin of args.fetchAllow ?? []) {
     try {

@@ -7,6 +7,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { messageOf } from "../src/errorText";
 import { defaultDataDir, startOracleService } from "../src/oracle/http/service";
 import type { OracleTaskArgs } from "./args";
+import { authsigDomains, parseDuration } from "./oracleOptions";
 import { deploymentsDirOf } from "./project";
 import { OracleTaskError } from "./taskErrors";
 
@@ -44,12 +45,28 @@ export async function serveOracle(
     host: args.host,
     port: args.port,
     poolTarget: args.poolTarget,
+    poolLowWater: args.poolLowWater,
     maxConcurrent: args.maxConcurrent,
     fetchAllow: args.fetchAllow ?? [],
     chains: args.chain ?? [],
     litLimits: args.litLimits,
     // getRpcUrl gives actions this network's own URL (answered by the oracle, read-only).
     rpcUrl: "url" in hre.network.config ? hre.network.config.url : undefined,
+    maxConnectionsPerClient: args.maxConnectionsPerClient,
+    maxQueueMs: args.maxQueueMs,
+    workers: args.workers,
+    maxWorkers: args.maxWorkers,
+    maxRunningPerClient: args.maxRunningPerClient,
+    workerIdleMs: args.workerIdleMs,
+    limits: { maxHostCalls: args.maxHostCalls, hostCallBytes: args.hostCallBytes },
+    bodyTimeoutMs: args.bodyTimeoutMs,
+    minBodyBytesPerSecond: args.minBodyRate,
+    authSig: {
+      maxLifetimeMs: parseDuration("--max-authsig-lifetime", args.maxAuthsigLifetime),
+      domains: authsigDomains(args.authsigDomain),
+    },
+    actionStoreMaxBytes: args.actionStoreMaxBytes,
+    storeRateBytesPerMinute: args.actionStoreRate,
   });
 
   await new Promise<void>((resolve) => {

@@ -3,8 +3,14 @@
  * message. A valid AuthSig proves the caller controls `address` on the oracle's chain for the
  * message's validity window; the oracle then uses `address` for owner / permitted-address checks.
  *
- * Not covered (by design, documented for the service): nonce replay protection (there is no
- * server-issued nonce), domain/URI pinning, EIP-1271 contract wallets and session signatures.
+ * Rules beyond the signature (what bounds a stolen authSig; docs/SECURITY.md):
+ * - an Expiration Time is required, at most `maxLifetimeMs` (default 7 days) after Issued At;
+ * - Issued At may be at most `maxFutureSkewMs` (60 s) ahead of the oracle's clock;
+ * - with `domains` set, the SIWE domain must be one of them, and so must the URI's host when
+ *   the URI has one (an http(s) URI naming another site is refused).
+ *
+ * Not covered (by design, documented for the service): a server-issued nonce (one authSig is
+ * replayable within its lifetime), EIP-1271 contract wallets.
  */
 import { ethers } from "ethers";
 
@@ -29,7 +35,11 @@ export type AuthSigProblem =
   | "BAD_SIGNATURE"
   | "WRONG_CHAIN"
   | "EXPIRED"
-  | "NOT_YET_VALID";
+  | "NOT_YET_VALID"
+  | "NO_EXPIRATION"
+  | "LIFETIME_TOO_LONG"
+  | "ISSUED_IN_FUTURE"
+  | "WRONG_DOMAIN";
 
 /** Every AuthSig refusal. `code` is always INVALID_AUTH_SIG; `problem` says which check failed. */
 export class AuthSigError extends CodedError<"INVALID_AUTH_SIG"> {
@@ -41,12 +51,28 @@ export class AuthSigError extends CodedError<"INVALID_AUTH_SIG"> {
   }
 }
 
-export interface VerifyAuthSigOptions {
+/** What an authSig must satisfy beyond its signature and chain (the oracle's configuration). */
+export interface AuthSigRules {
+  /** Longest allowed Expiration Time − Issued At, in ms. Default 7 days. */
+  maxLifetimeMs?: number;
+  /** How far Issued At may be ahead of the oracle's clock, in ms. Default 60 s. */
+  maxFutureSkewMs?: number;
+  /**
+   * Domains (host or host:port, case-insensitive) an authSig may be for: its SIWE domain, and
+   * its URI's host when the URI has one. Default: any (no domain check).
+   */
+  domains?: readonly string[];
+}
+
+export interface VerifyAuthSigOptions extends AuthSigRules {
   /** The oracle's chain id; the SIWE Chain ID must equal it. */
   chainId: number | bigint;
   /** Clock for expiry checks; injectable for tests. Default: the current time. */
   now?: Date;
 }
+
+export const DEFAULT_MAX_AUTH_SIG_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 60 * 1000;
 
 export interface VerifiedAuthSig {
   /** EIP-55 checksummed signer address. */
@@ -113,8 +139,32 @@ export function verifyAuthSig(authSig: unknown, opts: VerifyAuthSigOptions): Ver
     );
   }
 
+  checkDomain(message, opts.domains);
+
   const now = opts.now ?? new Date();
-  if (message.expirationTime !== undefined && Date.parse(message.expirationTime) <= now.getTime()) {
+  const issuedAt = Date.parse(message.issuedAt);
+  const maxFutureSkewMs = opts.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
+  if (issuedAt > now.getTime() + maxFutureSkewMs) {
+    throw new AuthSigError(
+      "ISSUED_IN_FUTURE",
+      `message is issued at ${message.issuedAt}, more than ${maxFutureSkewMs / 1000} s after now (${now.toISOString()}); check the signer's clock`,
+    );
+  }
+  if (message.expirationTime === undefined) {
+    throw new AuthSigError(
+      "NO_EXPIRATION",
+      "message has no Expiration Time: this oracle accepts only authSigs that expire; sign one with an Expiration Time",
+    );
+  }
+  const maxLifetimeMs = opts.maxLifetimeMs ?? DEFAULT_MAX_AUTH_SIG_LIFETIME_MS;
+  const lifetimeMs = Date.parse(message.expirationTime) - issuedAt;
+  if (lifetimeMs > maxLifetimeMs) {
+    throw new AuthSigError(
+      "LIFETIME_TOO_LONG",
+      `message is valid for ${formatDuration(lifetimeMs)} (Issued At to Expiration Time); this oracle accepts at most ${formatDuration(maxLifetimeMs)}`,
+    );
+  }
+  if (Date.parse(message.expirationTime) <= now.getTime()) {
     throw new AuthSigError(
       "EXPIRED",
       `message expired at ${message.expirationTime} (now ${now.toISOString()}); sign a new one`,
@@ -127,6 +177,42 @@ export function verifyAuthSig(authSig: unknown, opts: VerifyAuthSigOptions): Ver
     );
   }
   return { address: claimed, message };
+}
+
+/** Host (and port) of a URI when it has an authority (http, https, …), else undefined. */
+function uriHost(uri: string): string | undefined {
+  try {
+    const url = new URL(uri);
+    return url.host === "" ? undefined : url.host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+function checkDomain(message: SiweMessage, domains: readonly string[] | undefined): void {
+  if (domains === undefined || domains.length === 0) return;
+  const allowed = new Set(domains.map((domain) => domain.toLowerCase()));
+  const list = [...allowed].join(", ");
+  if (!allowed.has(message.domain.toLowerCase())) {
+    throw new AuthSigError(
+      "WRONG_DOMAIN",
+      `message is for domain ${message.domain}; this oracle accepts authSigs for ${list}`,
+    );
+  }
+  const host = uriHost(message.uri);
+  if (host !== undefined && !allowed.has(host)) {
+    throw new AuthSigError(
+      "WRONG_DOMAIN",
+      `message's URI ${message.uri} is on ${host}; this oracle accepts authSigs for ${list}`,
+    );
+  }
+}
+
+function formatDuration(ms: number): string {
+  const hours = ms / 3_600_000;
+  return hours >= 48
+    ? `${Math.round((hours / 24) * 10) / 10} days`
+    : `${Math.round(hours * 10) / 10} h`;
 }
 
 function requireShape(value: unknown): AuthSig {

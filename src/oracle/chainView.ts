@@ -16,6 +16,8 @@
  *   identical reads in flight are shared. The key is the block's HASH, not its number: after a reorg (or
  *   Hardhat's `evm_revert`, which reuses numbers) the same number is another block, and the reads
  *   themselves address the block by hash (EIP-1898), so an answer is always of the pinned block.
+ *   Arguments longer than a few words are hashed into the key (SHA-256), so the cache's memory
+ *   is bounded by its entry count, whatever size of arguments an action sends.
  */
 import { ethers } from "ethers";
 import type { PKPNFT, PKPPermissions, PubkeyRouter } from "../../typechain-types";
@@ -232,7 +234,7 @@ export class PinnedChainView {
     call: (blockTag: { blockTag: string }) => Promise<T>,
   ): Promise<T> {
     // Every string argument is hex (addresses, bytes), so case does not make another answer.
-    const key = `${what}(${args.map((a) => String(a).toLowerCase()).join(",")})`;
+    const key = cacheKey(what, args);
     try {
       return await this.reader.cachedRead(this.blockHash, key, () =>
         call({ blockTag: this.blockHash }),
@@ -326,6 +328,20 @@ export class PinnedChainView {
         ),
     );
   }
+}
+
+/** Keys up to this length are kept as written (readable in a debugger); longer ones hashed. */
+const MAX_PLAIN_KEY = 160;
+
+/**
+ * The per-block cache key of a view call: its name and arguments, hashed when long (a 32 KB
+ * userId must not become a 64 KB key held by 4,096 entries). SHA-256 leaves no useful collision;
+ * ethers' (not node:crypto) because this module also runs in the explorer's browser bundle.
+ */
+export function cacheKey(what: string, args: ReadonlyArray<bigint | number | string>): string {
+  const plain = `${what}(${args.map((a) => String(a).toLowerCase()).join(",")})`;
+  if (plain.length <= MAX_PLAIN_KEY) return plain;
+  return `${what}#${ethers.sha256(ethers.toUtf8Bytes(plain))}`;
 }
 
 function describe(error: unknown): string {

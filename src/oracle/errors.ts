@@ -22,8 +22,10 @@ export const ORACLE_ERROR_STATUS = {
   UNKNOWN_PKP: 404,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
   UNSUPPORTED_MEDIA_TYPE: 415,
   LIMIT_EXCEEDED: 413,
+  RATE_LIMITED: 429,
   ACTION_TIMEOUT: 422,
   ACTION_MEMORY_LIMIT: 422,
   ACTION_ERROR: 422,
@@ -33,6 +35,9 @@ export const ORACLE_ERROR_STATUS = {
   NOT_REPRODUCIBLE: 422,
   CHAIN_UNAVAILABLE: 503,
   BUSY: 503,
+  STORE_FULL: 507,
+  /** The client went away before its answer (nginx's 499); only ever seen in the log. */
+  CANCELLED: 499,
   INTERNAL: 500,
 } as const;
 
@@ -40,9 +45,16 @@ export type OracleErrorCode = keyof typeof ORACLE_ERROR_STATUS;
 
 export class OracleError extends CodedError<OracleErrorCode> {
   readonly status: number;
-  constructor(code: OracleErrorCode, message: string) {
+  /** When retrying makes sense (BUSY, RATE_LIMITED): seconds to wait (HTTP `Retry-After`). */
+  readonly retryAfterSeconds?: number;
+  constructor(
+    code: OracleErrorCode,
+    message: string,
+    options: { retryAfterSeconds?: number } = {},
+  ) {
     super(code, message);
     this.status = ORACLE_ERROR_STATUS[code];
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

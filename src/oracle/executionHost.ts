@@ -41,7 +41,12 @@ export type DigestSigner = (tokenId: bigint, digest: string) => LitSignature;
 const ACTION_CONDITIONS = "unifiedAccessControlConditions";
 
 export interface ExecutionHostOptions {
-  view: PinnedChainView;
+  /**
+   * The chain at the execution's pinned block. A promise while the pin is in flight: the oracle
+   * pins when the run starts (after any queue wait) and the action starts running meanwhile; its
+   * host calls wait here for the view.
+   */
+  view: PinnedChainView | Promise<PinnedChainView>;
   keystore: Keystore;
   chainId: bigint;
   /** The request's verified authSig: its address and SIWE message. */
@@ -54,23 +59,31 @@ export interface ExecutionHostOptions {
   fetchLimits: FetchLimits;
 }
 
-export class ExecutionHost implements ActionHost {
-  private readonly network: HostNetwork;
-  private readonly encryption: ConditionalEncryption;
+interface HostParts {
+  view: PinnedChainView;
+  network: HostNetwork;
+  encryption: ConditionalEncryption;
+}
 
-  constructor(private readonly options: ExecutionHostOptions) {
-    this.network = new HostNetwork(
-      options.world,
-      options.chains,
-      options.view,
-      options.fetchLimits,
-    );
-    this.encryption = new ConditionalEncryption(
-      options.keystore,
-      this.network.conditionReads(),
-      options.caller ?? {},
-      options.chainId,
-    );
+export class ExecutionHost implements ActionHost {
+  /** The pinned view and what reads through it, built once the pin has resolved. */
+  private parts: Promise<HostParts> | undefined;
+
+  constructor(private readonly options: ExecutionHostOptions) {}
+
+  private resolved(): Promise<HostParts> {
+    this.parts ??= this.pinnedView().then((view) => {
+      const { options } = this;
+      const network = new HostNetwork(options.world, options.chains, view, options.fetchLimits);
+      const encryption = new ConditionalEncryption(
+        options.keystore,
+        network.conditionReads(),
+        options.caller ?? {},
+        options.chainId,
+      );
+      return { view, network, encryption };
+    });
+    return this.parts;
   }
 
   async call(request: HostRequest, context: HostCallContext): Promise<HostValue> {
@@ -84,18 +97,20 @@ export class ExecutionHost implements ActionHost {
 
   private async answer(request: HostRequest, context: HostCallContext): Promise<HostValue> {
     const cid = context.ipfsId;
+    const { view, network, encryption } = await this.resolved();
     switch (request.method) {
       case "signEcdsa":
         return {
-          ...(await this.sign(cid, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING)),
+          ...(await this.sign(view, cid, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING)),
         };
       case "signAndCombineEcdsa":
         return combinedDatil(
-          await this.sign(cid, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING),
+          await this.sign(view, cid, request.publicKey, request.toSign, SCOPE_SIGN_ANYTHING),
         );
       case "ethPersonalSignMessageEcdsa":
         return {
           ...(await this.sign(
+            view,
             cid,
             request.publicKey,
             ethPersonalMessageDigest(ethers.getBytes(request.message)),
@@ -110,6 +125,7 @@ export class ExecutionHost implements ActionHost {
           );
         }
         const signature = await this.sign(
+          view,
           cid,
           request.publicKey,
           request.toSign,
@@ -147,44 +163,40 @@ export class ExecutionHost implements ActionHost {
           ),
         );
       case "isPermittedAction":
-        return this.options.view.isPermittedAuthMethod(
+        return view.isPermittedAuthMethod(
           request.tokenId,
           AUTH_METHOD_ACTION,
           cidToBytes(request.ipfsId),
         );
       case "isPermittedAddress":
-        return this.options.view.isPermittedAddress(request.tokenId, request.address);
+        return view.isPermittedAddress(request.tokenId, request.address);
       case "isPermittedAuthMethod":
-        return this.options.view.isPermittedAuthMethod(
-          request.tokenId,
-          request.authMethodType,
-          request.userId,
-        );
+        return view.isPermittedAuthMethod(request.tokenId, request.authMethodType, request.userId);
       case "getPermittedActions":
-        return (await this.options.view.getPermittedActions(request.tokenId)).map(actionIdOf);
+        return (await view.getPermittedActions(request.tokenId)).map(actionIdOf);
       case "getPermittedAddresses":
-        return this.options.view.getPermittedAddresses(request.tokenId);
+        return view.getPermittedAddresses(request.tokenId);
       case "getPermittedAuthMethods":
-        return (await this.options.view.getPermittedAuthMethods(request.tokenId)).map((m) => ({
+        return (await view.getPermittedAuthMethods(request.tokenId)).map((m) => ({
           auth_method_type: ethers.toBeHex(m.authMethodType),
           id: m.id,
           user_pubkey: m.userPubkey,
         }));
       case "getPermittedAuthMethodScopes":
-        return this.options.view.getPermittedAuthMethodScopes(
+        return view.getPermittedAuthMethodScopes(
           request.tokenId,
           request.authMethodType,
           request.userId,
           request.maxScopeId,
         );
       case "getRpcUrl":
-        return this.network.getRpcUrl(request.chain);
+        return network.getRpcUrl(request.chain);
       case "getLatestNonce":
-        return this.network.getLatestNonce(request.address, request.chain);
+        return network.getLatestNonce(request.address, request.chain);
       case "callContract":
-        return this.network.callContract(request.chain, request.txn);
+        return network.callContract(request.chain, request.txn);
       case "fetch":
-        return this.network.fetch(request);
+        return network.fetch(request);
       case "call": {
         const code = await this.options.world.loadAction(request.ipfsId);
         if (code === undefined) {
@@ -195,14 +207,14 @@ export class ExecutionHost implements ActionHost {
         return { code };
       }
       case "checkConditions":
-        return this.encryption.check(ACTION_CONDITIONS, request.conditions, {
+        return encryption.check(ACTION_CONDITIONS, request.conditions, {
           authSig: request.authSig,
           currentActionIpfsId: cid,
         });
       case "encrypt":
         return {
           ...this.secret(() =>
-            this.encryption.encrypt(
+            encryption.encrypt(
               ACTION_CONDITIONS,
               request.accessControlConditions,
               ethers.getBytes(request.toEncrypt),
@@ -211,7 +223,7 @@ export class ExecutionHost implements ActionHost {
         };
       case "decryptAndCombine":
       case "decryptToSingleNode": {
-        const plaintext = await this.encryption.decrypt(
+        const plaintext = await encryption.decrypt(
           ACTION_CONDITIONS,
           request.accessControlConditions,
           request.ciphertext,
@@ -241,13 +253,24 @@ export class ExecutionHost implements ActionHost {
     }
   }
 
+  /** The pinned view; a failed pin (chain unreachable) ends the execution with its code. */
+  private async pinnedView(): Promise<PinnedChainView> {
+    try {
+      return await this.options.view;
+    } catch (error) {
+      const refusal = toOracleError(error);
+      throw new FatalHostError(refusal.code, refusal.message);
+    }
+  }
+
   private async sign(
+    view: PinnedChainView,
     cid: string,
     publicKey: string,
     digest: string,
     scope: bigint,
   ): Promise<LitSignature> {
-    const { view, keystore, caller, signer } = this.options;
+    const { keystore, caller, signer } = this.options;
     const tokenId = tokenIdFromPublicKey(publicKey);
     try {
       await authorizeHeldKey(view, keystore, {

@@ -15,9 +15,9 @@ import { MemoryActionStore, VerifiedCodeCache, type ActionStore } from "./action
 import { basicAuthContext } from "./auth/authContext";
 import { SCOPE_SIGN_ANYTHING } from "../protocol";
 import { authorizeHeldKey } from "./authorization";
-import { verifyAuthSig, type AuthSig, type VerifiedAuthSig } from "./authSig";
+import { verifyAuthSig, type AuthSig, type AuthSigRules, type VerifiedAuthSig } from "./authSig";
 import { Chains, type ChainsConfig, type RawRpc } from "./chains";
-import { ChainReader, type OracleContracts } from "./chainView";
+import { ChainReader, type OracleContracts, type PinnedChainView } from "./chainView";
 import { ConditionalEncryption } from "./conditions/caller";
 import { conditionListOf, type ConditionKind } from "./conditions/canonical";
 import { OracleError, toOracleError, type OracleErrorCode } from "./errors";
@@ -87,8 +87,25 @@ export type DecryptRequest = Partial<Record<ConditionKind, unknown[]>> & {
 };
 
 export interface ExecuteTimings extends ActionTimings {
-  /** Time to resolve the code, verify the authSig and pin the block, in ms. */
+  /** Time to resolve the code and verify the authSig, in ms (the pin overlaps the run). */
   prepareMs: number;
+}
+
+/** How one execution is run (all optional). */
+export interface ExecuteOptions {
+  /** Replaces signing (the proof verifier records requests instead of signing). */
+  signer?: DigestSigner;
+  /**
+   * Who asks, for fair scheduling: the HTTP service passes the remote address. The address an
+   * authSig proves is added by the oracle (fairness within that client, see runtime/fairQueue.ts).
+   */
+  client?: string;
+  /** Aborting it cancels the execution (queued or running): CANCELLED, or BUSY if so given. */
+  signal?: AbortSignal;
+  /** Overrides the runtime's bound on waiting for a worker (BUSY past it). */
+  maxQueueMs?: number;
+  /** Called when the run starts (it has its worker; the chain is pinned now). */
+  onRunStart?: () => void;
 }
 
 export interface PkpSignSuccess {
@@ -125,6 +142,8 @@ export interface SigningOracleOptions {
   rpcUrl?: string;
   /** More chains: name → RPC URL, or "self" for another name of the own chain. */
   chains?: ChainsConfig;
+  /** authSig rules: lifetime, clock skew, domains (see authSig.ts for the defaults). */
+  authSig?: AuthSigRules;
 }
 
 export class SigningOracle {
@@ -177,23 +196,33 @@ export class SigningOracle {
     return this.chain.stats();
   }
 
-  /** Runs a Lit Action (`code`, or `ipfsId` of stored code, or both if they agree). */
+  /**
+   * Runs a Lit Action (`code`, or `ipfsId` of stored code, or both if they agree). The chain is
+   * read at a block pinned when the run starts, i.e. once it has its worker, after any wait.
+   */
   async execute(
     request: ExecuteRequest,
     options: ExecuteOptions | DigestSigner = {},
   ): Promise<ExecuteResult> {
-    const { signer, world, headers } =
+    const { signer, world, headers, client, signal, maxQueueMs, onRunStart } =
       typeof options === "function" ? { signer: options } : options;
     let live: LiveWorld | undefined;
     try {
       const started = performance.now();
       checkExecuteRequest(request);
-      // The pin starts now (after the request arrived) and overlaps resolving the code.
-      const pinning = this.chain.pin();
-      pinning.catch(() => undefined); // awaited below; a refusal before that must not go unhandled
       const { code, ipfsId } = await this.resolveCode(request);
       const verified = this.verified(request.authSig);
-      const view = await pinning;
+      const authSigAddress = verified?.address;
+      // The pin is taken when the run starts (onStart, below) and overlaps the sandbox's start:
+      // host calls wait for it. A run that queued reads the chain as of its start, so a grant
+      // removed while it waited is honoured.
+      let startPin: () => void = () => undefined;
+      const view = new Promise<PinnedChainView>((resolve, reject) => {
+        startPin = () => {
+          this.chain.pin().then(resolve, reject);
+        };
+      });
+      view.catch(() => undefined); // a run that never starts never reads it
       live =
         world === undefined ? new LiveWorld(this.fetcher, this.chains, this.actions) : undefined;
       const recording = new RecordingWorld(world ?? live!, this.fetchLimits.recordBodyBytes);
@@ -213,9 +242,19 @@ export class SigningOracle {
         ipfsId,
         jsParams: request.jsParams ?? {},
         host,
-        auth: basicAuthContext(ipfsId, verified?.address),
+        auth: basicAuthContext(ipfsId, authSigAddress),
         headers,
+        client: { group: client ?? "", member: authSigAddress ?? "" },
+        signal,
+        maxQueueMs,
+        onStart: () => {
+          startPin();
+          onRunStart?.();
+        },
       });
+      // Every execution reads the chain at its start, whether or not its action asked anything:
+      // a chain that cannot be reached fails it (CHAIN_UNAVAILABLE), as a refused read would.
+      await view;
       this.lastTimings = { ...outcome.timings, prepareMs };
       const recordings = recording.records();
       return {
@@ -324,6 +363,7 @@ export class SigningOracle {
     blockNumber: number;
     contracts: Record<string, string>;
     pool: { keyType: string; unminted: number; held: number };
+    runtime: { workers: number; busy: number; queued: number };
   }> {
     const { pkpNft, pkpPermissions, pubkeyRouter } = this.options.contracts;
     const [blockNumber, unminted, addresses] = await Promise.all([
@@ -341,7 +381,14 @@ export class SigningOracle {
         unminted: Number(unminted),
         held: this.options.keystore.list().length,
       },
+      runtime: this.load(),
     };
+  }
+
+  /** Sandbox workers started, busy, and executions waiting for one (no chain access). */
+  load(): { workers: number; busy: number; queued: number } {
+    const stats = this.runtime.stats();
+    return { workers: stats.started, busy: stats.busy, queued: stats.queued };
   }
 
   async close(): Promise<void> {
@@ -402,7 +449,7 @@ export class SigningOracle {
 
   private verified(authSig: AuthSig | undefined): VerifiedAuthSig | undefined {
     if (authSig === undefined) return undefined;
-    return verifyAuthSig(authSig, { chainId: Number(this.chainId) });
+    return verifyAuthSig(authSig, { ...this.options.authSig, chainId: Number(this.chainId) });
   }
 }
 

@@ -2,7 +2,13 @@ import { expect } from "chai";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { cidOfCode } from "../../src/cid";
-import { FileActionStore, VerifiedCodeCache } from "../../src/oracle/actionStore";
+import {
+  ActionStoreFullError,
+  FileActionStore,
+  MemoryActionStore,
+  VerifiedCodeCache,
+} from "../../src/oracle/actionStore";
+import { expectRejection } from "../helpers/expectRejection";
 import { makeTempDir } from "../helpers/tempDir";
 
 const CODE = 'Lit.Actions.setResponse({ response: "stored" });';
@@ -48,6 +54,53 @@ describe("FileActionStore", () => {
     expect(await store.get(second)).to.equal(OTHER); // evicts the first
     await fs.writeFile(fileOf(first), "tampered");
     expect(await store.get(first)).to.equal(undefined);
+  });
+});
+
+describe("action store quota", () => {
+  let dir: Awaited<ReturnType<typeof makeTempDir>>;
+  beforeEach(async () => {
+    dir = await makeTempDir("action-store-quota-");
+  });
+  afterEach(() => dir.remove());
+
+  const sized = (tag: string, bytes: number) => `// ${tag}\n${"x".repeat(bytes - tag.length - 4)}`;
+
+  it("FileActionStore: refuses code past maxBytes (STORE_FULL), counting files already on disk after a restart", async function () {
+    const first = new FileActionStore(dir.path, { maxBytes: 250 });
+    const a = await first.put(sized("a", 100));
+    const b = await first.put(sized("b", 100));
+    expect(await first.usedBytes()).to.equal(200);
+    await expectRejection(first.put(sized("c", 100)), ActionStoreFullError, "STORE_FULL");
+    const restarted = new FileActionStore(dir.path, { maxBytes: 250 });
+    expect(await restarted.usedBytes(), "measured from the directory").to.equal(200);
+    await expectRejection(restarted.put(sized("c", 100)), ActionStoreFullError, "STORE_FULL");
+    expect(await restarted.put(sized("d", 50))).to.equal(await cidOfCode(sized("d", 50)));
+    // Nothing stored is lost, no partial file is left, and storing a stored action is free.
+    expect(await restarted.get(a)).to.equal(sized("a", 100));
+    expect(await restarted.get(b)).to.equal(sized("b", 100));
+    expect(await restarted.put(sized("a", 100))).to.equal(a);
+    expect(await restarted.usedBytes()).to.equal(250);
+    const files = await fs.readdir(path.join(dir.path, "actions"));
+    expect(files.filter((f) => !f.endsWith(".js"))).to.deep.equal([]);
+    expect(files).to.have.length(3);
+  });
+
+  it("FileActionStore: concurrent puts cannot overshoot the quota together", async function () {
+    const store = new FileActionStore(dir.path, { maxBytes: 500 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => store.put(sized(`p${i}`, 100))),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).to.have.length(5);
+    expect(await store.usedBytes()).to.equal(500);
+  });
+
+  it("MemoryActionStore: the same quota rule", async function () {
+    const store = new MemoryActionStore({ maxBytes: 150 });
+    await store.put(sized("a", 100));
+    await expectRejection(store.put(sized("b", 100)), ActionStoreFullError, "STORE_FULL");
+    await store.put(sized("a", 100));
+    expect(store.usedBytes).to.equal(100);
   });
 });
 

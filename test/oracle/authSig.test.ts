@@ -123,6 +123,112 @@ describe("oracle/authSig", function () {
       );
     });
 
+    describe("lifetime and domain rules (what bounds a stolen authSig)", function () {
+      /** Alice's authSig with some fields of the SIWE message replaced, signed again. */
+      async function edited(fields: Partial<ReturnType<typeof parseSiweMessage>>) {
+        const message = parseSiweMessage(
+          (await createAuthSig(ALICE, { chainId: CHAIN_ID, now: NOW })).signedMessage,
+        );
+        const { expirationTime, ...rest } = { ...message, ...fields };
+        const withExpiration =
+          "expirationTime" in fields && fields.expirationTime === undefined
+            ? rest
+            : { ...rest, expirationTime };
+        return signedBy(ALICE, formatSiweMessage(withExpiration));
+      }
+
+      it("rejects a message without an Expiration Time (it would never expire)", async function () {
+        const error = expectInvalid(await edited({ expirationTime: undefined }), "NO_EXPIRATION");
+        expect(error.message).to.contain("no Expiration Time");
+      });
+
+      it("rejects a lifetime over 7 days by default, and over a configured maximum", async function () {
+        const eightDays = new Date(NOW.getTime() + 8 * 86_400_000).toISOString();
+        const error = expectInvalid(
+          await edited({ expirationTime: eightDays }),
+          "LIFETIME_TOO_LONG",
+        );
+        expect(error.message).to.contain("8 days").and.contain("at most 7 days");
+        const sevenDays = new Date(NOW.getTime() + 7 * 86_400_000).toISOString();
+        const ok = await edited({ expirationTime: sevenDays });
+        expect(verifyAuthSig(ok, { chainId: CHAIN_ID, now: NOW }).address).to.equal(ALICE.address);
+        const tight = expectThrow(
+          () => verifyAuthSig(ok, { chainId: CHAIN_ID, now: NOW, maxLifetimeMs: 3_600_000 }),
+          AuthSigError,
+          "INVALID_AUTH_SIG",
+        );
+        expect(tight.problem).to.equal("LIFETIME_TOO_LONG");
+      });
+
+      it("rejects an Issued At more than 60 s ahead of the clock (e.g. in 2099)", async function () {
+        const in2099 = await edited({
+          issuedAt: "2099-01-01T00:00:00.000Z",
+          expirationTime: "2099-01-02T00:00:00.000Z",
+        });
+        expect(expectInvalid(in2099, "ISSUED_IN_FUTURE").message).to.contain("2099-01-01");
+        const skewed = await edited({
+          issuedAt: new Date(NOW.getTime() + 59_000).toISOString(),
+          expirationTime: new Date(NOW.getTime() + 3_600_000).toISOString(),
+        });
+        expect(verifyAuthSig(skewed, { chainId: CHAIN_ID, now: NOW }).address).to.equal(
+          ALICE.address,
+        );
+        expectInvalid(
+          await edited({
+            issuedAt: new Date(NOW.getTime() + 61_000).toISOString(),
+            expirationTime: new Date(NOW.getTime() + 3_600_000).toISOString(),
+          }),
+          "ISSUED_IN_FUTURE",
+        );
+      });
+
+      it("with domains set, accepts only those SIWE domains and URI hosts", async function () {
+        const domains = ["app.example", "localhost:3000"];
+        const verify = (authSig: AuthSig) =>
+          verifyAuthSig(authSig, { chainId: CHAIN_ID, now: NOW, domains });
+        const good = await createAuthSig(ALICE, {
+          chainId: CHAIN_ID,
+          now: NOW,
+          domain: "APP.example",
+        });
+        expect(verify(good).address).to.equal(ALICE.address);
+        const local = await createAuthSig(ALICE, {
+          chainId: CHAIN_ID,
+          now: NOW,
+          domain: "localhost:3000",
+          uri: "http://localhost:3000/login",
+        });
+        expect(verify(local).address).to.equal(ALICE.address);
+        const session = await createAuthSig(ALICE, {
+          chainId: CHAIN_ID,
+          now: NOW,
+          domain: "app.example",
+          uri: "lit:session:abc",
+        });
+        expect(verify(session).address, "a URI without a host is not checked").to.equal(
+          ALICE.address,
+        );
+        for (const [domain, uri] of [
+          ["evil.example", "https://evil.example"],
+          ["app.example", "https://evil.example/login"],
+        ]) {
+          const other = await createAuthSig(ALICE, { chainId: CHAIN_ID, now: NOW, domain, uri });
+          const error = expectThrow(() => verify(other), AuthSigError, "INVALID_AUTH_SIG");
+          expect(error.problem).to.equal("WRONG_DOMAIN");
+          expect(error.message).to.contain("evil.example");
+        }
+        // Without domains configured, any domain is accepted.
+        const anywhere = await createAuthSig(ALICE, {
+          chainId: CHAIN_ID,
+          now: NOW,
+          domain: "evil.example",
+        });
+        expect(verifyAuthSig(anywhere, { chainId: CHAIN_ID, now: NOW }).address).to.equal(
+          ALICE.address,
+        );
+      });
+    });
+
     it("rejects a signed message that is not SIWE and names the field", async function () {
       const error = expectInvalid(await signedBy(ALICE, "please let me in"), "MALFORMED_MESSAGE");
       expect(error.message).to.contain("field domain");

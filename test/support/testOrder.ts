@@ -1,5 +1,6 @@
-// The order in which `hardhat test` takes its files: the slow end-to-end suites first, then the
-// rest as Hardhat lists them. In parallel mode (two workers) a slow file started last would run
+// Which files `hardhat test` takes, and in what order.
+//
+// Order: the slow end-to-end suites first, then the rest as Hardhat lists them. In parallel mode (two workers) a slow file started last would run
 // alone at the end; started first, it runs beside all the quick ones. The figures are from the
 // table the reporter prints (test/support/fileTimesReporter.ts); keep the list to files that take
 // more than about a minute on the CI machine.
@@ -12,7 +13,6 @@ const SLOW_FIRST = [
   "test/tasks/deploy.test.ts",
   "test/tasks/proof.test.ts",
   "test/explorer/explorer.browser.test.ts",
-  "test/oracle/availability/",
   "test/tasks/oracle.test.ts",
   "test/oracle/provisioning/provisioningCrash.test.ts",
   "test/properties/",
@@ -21,9 +21,38 @@ const SLOW_FIRST = [
   "test/proof/demo.test.ts",
 ];
 
+/**
+ * Suites that measure latency under attack against bounds (docs/SECURITY.md): beside another
+ * worker's CPU-heavy file they measure the machine, not the oracle. `npm run test:mocha` runs
+ * them on their own after the parallel run (TEST_GROUP=alone); TEST_GROUP=shared leaves them
+ * out of the parallel run. Without TEST_GROUP every file runs (as `npx hardhat test` does).
+ */
+const RUN_ALONE = ["test/oracle/availability/"];
+
+export type TestGroup = "shared" | "alone" | undefined;
+
+export function testGroup(value = process.env.TEST_GROUP): TestGroup {
+  if (value === undefined || value === "") return undefined;
+  if (value === "shared" || value === "alone") return value;
+  throw new Error(`TEST_GROUP must be "shared" or "alone", got "${value}"`);
+}
+
+function relativePath(file: string, root: string): string {
+  return path.relative(root, file).split(path.sep).join("/");
+}
+
+/** The files of one group (all files when `group` is undefined). */
+export function inGroup(files: readonly string[], root: string, group: TestGroup): string[] {
+  if (group === undefined) return [...files];
+  return files.filter((file) => {
+    const relative = relativePath(file, root);
+    return RUN_ALONE.some((prefix) => relative.startsWith(prefix)) === (group === "alone");
+  });
+}
+
 export function slowFirst(files: readonly string[], root: string): string[] {
   const rank = (file: string): number => {
-    const relative = path.relative(root, file).split(path.sep).join("/");
+    const relative = relativePath(file, root);
     const index = SLOW_FIRST.findIndex((prefix) => relative.startsWith(prefix));
     return index === -1 ? SLOW_FIRST.length : index;
   };

@@ -291,4 +291,24 @@ describe("pkp:oracle refusals", function () {
     expect(result.stderr).to.include("--network localhost");
     expect(`${result.stdout}${result.stderr}`).not.to.match(/^\s+at /m);
   });
+
+  it("refuses availability options out of range in one line each, before compiling anything", async function () {
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ["--pool-target", "5", "--pool-low-water", "6"],
+        /--pool-low-water 6 must not be above --pool-target 5/,
+      ],
+      [["--max-authsig-lifetime", "7x"], /--max-authsig-lifetime "7x" must be a positive duration/],
+      [["--authsig-domain", "evil example"], /--authsig-domain "evil example" is not a host name/],
+      [["--max-concurrent", "0"], /--max-concurrent 0 must be an integer ≥ 1/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runHardhat(["pkp:oracle", "--network", "localhost", ...args], {
+        env: { HARDHAT_VAR_ORACLE_PASSPHRASE: "unused" },
+      });
+      expect(result.code, args.join(" ")).to.equal(1);
+      expect(result.stderr).to.match(message);
+      expect(`${result.stdout}${result.stderr}`).not.to.match(/^\s+at /m);
+    }
+  });
 });

@@ -11,9 +11,18 @@ import type { RequestLogLine } from "./requestLog";
 
 export type Method = "GET" | "POST";
 
+/** The service's limits that routes apply themselves (see server.ts for their defaults). */
+export interface RouteLimits {
+  /** Longest wait of an execution for a worker (undefined: the runtime's own). */
+  maxQueueMs?: number;
+  /** Code bytes one client may store per minute with POST /actions. */
+  storeRateBytesPerMinute: number;
+}
+
 /** What a route module is built from. */
 export interface RouteContext {
   oracle: SigningOracle;
+  limits: RouteLimits;
 }
 
 /** One request, as a handler sees it. A handler throws to refuse (see errors.ts, toOracleError). */
@@ -24,12 +33,27 @@ export interface Exchange {
   line: RequestLogLine;
   /** The values of the route's `:name` path segments, URI-decoded. */
   params: Readonly<Record<string, string>>;
-  /** The body as JSON, read under the server's body cap (413 past it, 400 if not JSON). */
+  /** Who sent it, as the service tells clients apart (the remote address). */
+  client: string;
+  /**
+   * Aborts when the client goes away (reason code CANCELLED) or the request is shed to make room
+   * for other clients (BUSY). Pass it on to work that can be cancelled (oracle.execute).
+   */
+  signal: AbortSignal;
+  /** For a route that `queues`: its real work started (a run has its worker); no longer shed. */
+  started: () => void;
+  /**
+   * The body as JSON, read under the server's body cap and deadline before the handler runs
+   * (413 past the cap, 408 too slow, 400 if not JSON); undefined for GET.
+   */
   readJson: () => Promise<unknown>;
   /** Sends `body` as JSON with `status` (nothing if a response was sent already). */
   send: (status: number, body: unknown) => void;
-  /** Sends Lit's refusal shape `{ success: false, error: { code, message } }` with its status. */
-  refuse: (code: OracleErrorCode, message: string) => void;
+  /**
+   * Sends Lit's refusal shape `{ success: false, error: { code, message } }` with its status
+   * (and `Retry-After`: the given seconds, or 1 for BUSY).
+   */
+  refuse: (code: OracleErrorCode, message: string, retryAfterSeconds?: number) => void;
 }
 
 export type Handler = (exchange: Exchange) => Promise<void>;
@@ -39,6 +63,12 @@ export interface Route {
   path: string;
   /** Whether the route takes a slot of the concurrency bound (not for health checks). */
   bounded: boolean;
+  /**
+   * Whether its requests may wait (for a worker) before their real work starts: until the
+   * handler calls `started()`, such a request may be shed (503 BUSY) to make room for another
+   * client's (see admission.ts). Other bounded routes count as started at once.
+   */
+  queues?: boolean;
   handlers: Partial<Record<Method, Handler>>;
 }
 

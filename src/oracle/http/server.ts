@@ -1,34 +1,60 @@
 /**
  * The oracle as an HTTP service (node:http only): Lit-shaped JSON in and out, one route per
  * oracle method (./routes, one module each; ./router.ts finds them). This module is what every
- * route shares. Nothing a client sends may crash the process or reach the oracle unvalidated:
- * bodies are type-checked, schema-checked and size-capped, work is bounded (503 BUSY past the
- * bound), slow clients are cut off by header/request timeouts, and every unexpected exception is
- * a logged 500 INTERNAL.
+ * route shares. Nothing a client sends may crash the process or reach the oracle unvalidated, and
+ * no client may deny service to another:
+ * - bodies are type-checked, schema-checked, size-capped and time-bounded (./body.ts); a body
+ *   still arriving holds nothing but its socket;
+ * - work is bounded once the body is complete, fairly between clients (./admission.ts: 503 BUSY
+ *   with Retry-After past the bound), and executions wait for a worker in fair per-client queues
+ *   for at most maxQueueMs (runtime/fairQueue.ts);
+ * - a client that goes away cancels its request (a running action stops within ~100 ms);
+ * - a refused body is answered in a way the client can read while still sending (a 413 is
+ *   written at once, then what the client still sends is drained for a bounded time, as nginx's
+ *   lingering close does);
+ * - slow clients are cut off by header/body/request timeouts, and every unexpected exception is a
+ *   logged 500 INTERNAL.
  *
  *   const server = await startOracleServer({ oracle });   // http://127.0.0.1:8787
  *   …
  *   await server.close();                                // the oracle stays open: close it too
  */
 import * as http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
-import { OracleError, ORACLE_ERROR_STATUS, toOracleError, type OracleErrorCode } from "../errors";
+import { OracleError, toOracleError } from "../errors";
 import type { SigningOracle } from "../oracle";
-import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body";
-import { ConcurrencyLimiter } from "./limiter";
+import { DEFAULT_MAX_CONCURRENT, FairAdmission, type Admission } from "./admission";
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MIN_BODY_BYTES_PER_SECOND,
+  bodyWasCutShort,
+  readJsonBody,
+} from "./body";
 import { roundMs, type RequestLogLine, type RequestLogger } from "./requestLog";
+import {
+  clientAddressOf,
+  guardConnections,
+  outcomeOf,
+  refuseAndLinger,
+  refusalHeaders,
+  send,
+  sendRefusal,
+} from "./responses";
 import { Router, type Exchange, type Method } from "./router";
 import { oracleRoutes } from "./routes";
+import { DEFAULT_STORE_RATE_BYTES_PER_MINUTE } from "./routes/actions";
 
 export type { RequestLogLine, RequestLogger } from "./requestLog";
+export { LINGER_BYTES, LINGER_MS, clientAddressOf } from "./responses";
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 8787;
-/** Requests worked on at once; more get 503 BUSY. Executions past the worker pool size queue. */
-export const DEFAULT_MAX_CONCURRENT = 64;
+export { DEFAULT_MAX_CONCURRENT };
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
 
 export interface OracleServerOptions {
   oracle: SigningOracle;
@@ -38,7 +64,10 @@ export interface OracleServerOptions {
   port?: number;
   /** Request body cap in bytes (default 2 MiB); larger bodies get 413 LIMIT_EXCEEDED. */
   maxBodyBytes?: number;
-  /** Bound on requests in progress (default 64); past it, 503 BUSY. `GET /health` is not bounded. */
+  /**
+   * Bound on requests in progress once their bodies are complete (default 64), shared fairly
+   * between clients (remote addresses): past it, 503 BUSY. `GET /health` is not bounded.
+   */
   maxConcurrent?: number;
   /** Receives one line per request (default: none). See requestLog.ts for jsonLineLogger. */
   log?: RequestLogger;
@@ -46,6 +75,25 @@ export interface OracleServerOptions {
   headersTimeoutMs?: number;
   /** Time a client has to send the whole request, body included (default 30 s). */
   requestTimeoutMs?: number;
+  /** Time a client has to send the body once the headers are in (default 10 s; 408 past it). */
+  bodyTimeoutMs?: number;
+  /** Average body rate a client must keep after the first 2 s (default 1024 bytes/s; 408). */
+  minBodyBytesPerSecond?: number;
+  /**
+   * Longest wait of an execution for a sandbox worker (default: the runtime's, 10 s); past it,
+   * 503 BUSY with Retry-After.
+   */
+  maxQueueMs?: number;
+  /**
+   * Connections one client (remote address) may have open at once (default 256); past it a new
+   * connection is answered 503 BUSY and closed.
+   */
+  maxConnectionsPerClient?: number;
+  /**
+   * `POST /actions`: code bytes one client may store per minute (token bucket, default 8 MiB a
+   * minute, bursts up to the same); past it, 429 RATE_LIMITED with Retry-After.
+   */
+  storeRateBytesPerMinute?: number;
 }
 
 export interface OracleServer {
@@ -55,57 +103,27 @@ export interface OracleServer {
   close(): Promise<void>;
 }
 
-const JSON_TYPE = "application/json; charset=utf-8";
 const CLOSE_GRACE_MS = 5_000;
-
-/** Status, then `{ success: false, error: { code, message } }`: Lit's refusal shape. */
-function refusalBody(code: OracleErrorCode, message: string) {
-  return { success: false as const, error: { code, message } };
-}
-
-function outcomeOf(status: number): RequestLogLine["outcome"] {
-  if (status < 400) return "ok";
-  return status >= 500 && status !== 503 ? "error" : "refused";
-}
-
-function send(response: http.ServerResponse, status: number, body: unknown): void {
-  if (response.headersSent) return;
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    "content-type": JSON_TYPE,
-    "content-length": Buffer.byteLength(text),
-  });
-  response.end(text);
-}
-
-/**
- * Sends a refusal. INTERNAL (the oracle's or ours) keeps its detail in the log only: the client
- * gets the request id to quote.
- */
-function sendRefusal(
-  response: http.ServerResponse,
-  line: RequestLogLine,
-  code: OracleErrorCode,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
-  line.code = code;
-  let text = message;
-  if (code === "INTERNAL") {
-    line.message = message;
-    text = `internal error; request id ${line.id}`;
-  }
-  if (response.headersSent) return;
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-  send(response, ORACLE_ERROR_STATUS[code], refusalBody(code, text));
-}
 
 export async function startOracleServer(options: OracleServerOptions): Promise<OracleServer> {
   const host = options.host ?? DEFAULT_HOST;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const limiter = new ConcurrencyLimiter(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
+  const bodyLimits = {
+    maxBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    timeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    minBytesPerSecond: options.minBodyBytesPerSecond ?? DEFAULT_MIN_BODY_BYTES_PER_SECOND,
+  };
+  const admission = new FairAdmission(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
   const log = options.log ?? (() => undefined);
-  const router = new Router(oracleRoutes({ oracle: options.oracle }));
+  const router = new Router(
+    oracleRoutes({
+      oracle: options.oracle,
+      limits: {
+        maxQueueMs: options.maxQueueMs,
+        storeRateBytesPerMinute:
+          options.storeRateBytesPerMinute ?? DEFAULT_STORE_RATE_BYTES_PER_MINUTE,
+      },
+    }),
+  );
   const idPrefix = randomBytes(3).toString("hex");
   let sequence = 0;
 
@@ -134,6 +152,7 @@ export async function startOracleServer(options: OracleServerOptions): Promise<O
       logged = true;
       line.status = response.headersSent ? response.statusCode : 0;
       line.outcome = line.status === 0 ? "error" : outcomeOf(line.status);
+      if (line.status === 0 && line.code === "CANCELLED") line.outcome = "refused";
       line.ms = roundMs(responded() - started);
       try {
         log(line);
@@ -141,7 +160,17 @@ export async function startOracleServer(options: OracleServerOptions): Promise<O
         // A failing logger must not take the service down.
       }
     };
-    let release: (() => void) | undefined;
+    const client = clientAddressOf(request);
+    // The client going away (connection closed before the answer) cancels the request: its run
+    // stops, or it leaves the worker queue.
+    const gone = new AbortController();
+    const onGone = () => {
+      if (response.writableFinished) return;
+      line.code ??= "CANCELLED";
+      gone.abort(new OracleError("CANCELLED", "the client closed the connection"));
+    };
+    response.once("close", onGone);
+    let admitted: Admission | undefined;
     try {
       const pathname = (request.url ?? "/").split("?")[0];
       const matched = router.match(pathname);
@@ -158,33 +187,53 @@ export async function startOracleServer(options: OracleServerOptions): Promise<O
           `${request.method} is not allowed on ${matched.route.path}; use ${allowed}`,
         );
       }
+      // The body first, holding nothing: a slow or huge body costs its sender only.
+      const body = request.method === "POST" ? await readJsonBody(request, bodyLimits) : undefined;
+      let signal = gone.signal;
       if (matched.route.bounded) {
-        release = limiter.tryAcquire();
-        if (release === undefined) {
+        admitted = admission.admit(client);
+        if (admitted === undefined) {
           throw new OracleError(
             "BUSY",
-            `the oracle is working on ${limiter.max} requests; retry shortly`,
+            `the oracle is working on ${admission.max} requests; retry shortly`,
           );
         }
+        signal = AbortSignal.any([gone.signal, admitted.signal]);
+        if (matched.route.queues !== true) admitted.started();
       }
+      const admittedNow = admitted;
       const exchange: Exchange = {
         request,
         response,
         line,
         params: matched.params,
-        readJson: () => readJsonBody(request, maxBodyBytes),
+        client,
+        signal,
+        started: () => admittedNow?.started(),
+        readJson: () => Promise.resolve(body),
         send: (status, body) => send(response, status, body),
-        refuse: (code, message) => sendRefusal(response, line, code, message),
+        refuse: (code, message, retryAfterSeconds) =>
+          sendRefusal(response, line, code, message, refusalHeaders({ code, retryAfterSeconds })),
       };
       await handler(exchange);
     } catch (error) {
       const refusal = toOracleError(error);
-      // A body we stopped reading (or never read) leaves the connection unusable: close it.
-      const close: Record<string, string> = request.complete ? {} : { connection: "close" };
-      sendRefusal(response, line, refusal.code, refusal.message, close);
-      if (!response.headersSent) response.destroy();
+      if (refusal.code === "LIMIT_EXCEEDED" && !request.complete && !response.headersSent) {
+        refuseAndLinger(request, response, line, refusal.code, refusal.message, responded);
+      } else {
+        // A body we stopped reading (or never read) leaves the connection unusable: close it.
+        const close: Record<string, string> =
+          request.complete && !bodyWasCutShort(error) ? {} : { connection: "close" };
+        sendRefusal(response, line, refusal.code, refusal.message, {
+          ...close,
+          ...refusalHeaders(refusal),
+        });
+        if (!response.headersSent) response.destroy();
+        // A body too slow to wait for: answered (408) and dropped, nothing is kept for it.
+        if (refusal.code === "REQUEST_TIMEOUT") response.once("finish", () => request.destroy());
+      }
     } finally {
-      release?.();
+      admitted?.release();
       if (respondedAt !== undefined || response.destroyed) finish();
       else {
         response.once("finish", finish);
@@ -211,29 +260,7 @@ export async function startOracleServer(options: OracleServerOptions): Promise<O
     },
   );
 
-  // Malformed HTTP, oversized headers and timeouts: answer in the API's shape when the socket is
-  // still writable, then drop it. Node's default would answer in plain text.
-  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-    const status =
-      error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? 408
-        : error.code === "HPE_HEADER_OVERFLOW"
-          ? 431
-          : 400;
-    if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
-      const body = JSON.stringify(
-        refusalBody(
-          status === 431 ? "LIMIT_EXCEEDED" : "INVALID_REQUEST",
-          status === 408 ? "request not received in time" : `bad HTTP request (${error.code})`,
-        ),
-      );
-      socket.end(
-        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: ${JSON_TYPE}\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    }
-    socket.destroy();
-  });
+  guardConnections(server, options.maxConnectionsPerClient ?? DEFAULT_MAX_CONNECTIONS_PER_CLIENT);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);

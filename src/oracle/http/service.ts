@@ -8,11 +8,12 @@ import * as path from "node:path";
 import type { ethers } from "ethers";
 import { loadDeployment, type LoadedDeployment } from "../../deployments";
 import { FileActionStore } from "../actionStore";
+import type { AuthSigRules } from "../authSig";
 import { FileKeystore } from "../keystore";
 import { KeyProvisioner, type PoolLevel, type ProvisioningEvent } from "../provisioning";
 import { SigningOracle } from "../oracle";
 import { parseChainOption, type ChainsConfig } from "../chains";
-import { ActionRuntime, LIT_DATIL_LIMITS } from "../runtime";
+import { ActionRuntime, LIT_DATIL_LIMITS, type ActionLimits } from "../runtime";
 import { jsonLineLogger, type RequestLogger } from "./requestLog";
 import { startOracleServer, type OracleServer } from "./server";
 
@@ -32,8 +33,34 @@ export interface OracleServiceOptions {
   passphrase: string;
   host?: string;
   port?: number;
+  /** Unminted keys a refill fills the router's pool to (default 10). */
   poolTarget?: number;
+  /** Refill as soon as the pool holds fewer unminted keys than this (default: poolTarget). */
+  poolLowWater?: number;
+  /** How often the provisioner looks for new blocks (default 100 ms). */
+  poolPollIntervalMs?: number;
+  /** Requests in progress once their bodies are complete, fairly shared (default 64). */
   maxConcurrent?: number;
+  /** Connections one client may have open (default 256). */
+  maxConnectionsPerClient?: number;
+  /** Worker threads kept (default: CPUs), most at once (default 2 ×), most per client. */
+  workers?: number;
+  maxWorkers?: number;
+  maxRunningPerClient?: number;
+  /** Longest wait for a worker before 503 BUSY (default 10 s). */
+  maxQueueMs?: number;
+  /** Workers above `workers` end after this long idle (default 30 s). */
+  workerIdleMs?: number;
+  /** Action limits (maxHostCalls, hostCallBytes, timeoutMs, …; runtime/limits.ts). */
+  limits?: Partial<ActionLimits>;
+  /** Body deadline and minimum rate (defaults 10 s, 1024 bytes/s). */
+  bodyTimeoutMs?: number;
+  minBodyBytesPerSecond?: number;
+  /** authSig rules (max lifetime, domains). */
+  authSig?: AuthSigRules;
+  /** Quota of the action store (default 256 MiB) and per-client store rate (8 MiB a minute). */
+  actionStoreMaxBytes?: number;
+  storeRateBytesPerMinute?: number;
   /** Human-readable progress (default: console.log). */
   print?: (message: string) => void;
   /** Request log lines (default: JSON lines on stdout). */
@@ -62,6 +89,8 @@ function chainsConfig(values: string[]): ChainsConfig {
   for (const value of values) parseChainOption(value, config);
   return config;
 }
+/** The service watches for new blocks this often: a drained pool is refilled within ~0.1 s. */
+const SERVICE_POOL_POLL_MS = 100;
 
 /** Default data directory of a network's oracle: `.oracle/<network>` under `root`. */
 export function defaultDataDir(root: string, network: string): string {
@@ -101,6 +130,8 @@ export async function startOracleService(options: OracleServiceOptions): Promise
     router,
     keystore,
     target: options.poolTarget,
+    lowWater: options.poolLowWater,
+    pollIntervalMs: options.poolPollIntervalMs ?? SERVICE_POOL_POLL_MS,
     onEvent: (event: ProvisioningEvent) => {
       if (event.kind === "reconciled") {
         const withdrawn = (event.withdrawn as bigint[] | undefined) ?? [];
@@ -121,7 +152,16 @@ export async function startOracleService(options: OracleServiceOptions): Promise
   print(`▸ ${formatLevel(await provisioner.level())}`);
 
   // Boot the worker threads now, not on the first request (≈ 0.5 s each under ts-node).
-  const runtime = new ActionRuntime(options.litLimits ? { limits: LIT_DATIL_LIMITS } : {});
+  // --lit-limits: Lit's stricter datil limits, under any limits given explicitly.
+  const limits = options.litLimits ? { ...LIT_DATIL_LIMITS, ...options.limits } : options.limits;
+  const runtime = new ActionRuntime({
+    poolSize: options.workers,
+    maxWorkers: options.maxWorkers,
+    maxRunningPerClient: options.maxRunningPerClient,
+    maxQueueMs: options.maxQueueMs,
+    workerIdleMs: options.workerIdleMs,
+    limits,
+  });
   await runtime.warmUp();
   const oracle = new SigningOracle({
     contracts: {
@@ -132,12 +172,14 @@ export async function startOracleService(options: OracleServiceOptions): Promise
     provider: options.provider,
     chainId: record.chainId,
     keystore,
-    actions: new FileActionStore(options.actionsBaseDir),
+    actions: new FileActionStore(options.actionsBaseDir, { maxBytes: options.actionStoreMaxBytes }),
     runtime,
     chainName: options.network,
     rpcUrl: options.rpcUrl,
     chains: chainsConfig(options.chains ?? []),
     fetch: { allow: options.fetchAllow ?? [] },
+    limits,
+    authSig: options.authSig,
   });
   const fetchAllow = options.fetchAllow ?? [];
   print(
@@ -159,6 +201,11 @@ export async function startOracleService(options: OracleServiceOptions): Promise
       host: options.host,
       port: options.port,
       maxConcurrent: options.maxConcurrent,
+      maxConnectionsPerClient: options.maxConnectionsPerClient,
+      maxQueueMs: options.maxQueueMs,
+      bodyTimeoutMs: options.bodyTimeoutMs,
+      minBodyBytesPerSecond: options.minBodyBytesPerSecond,
+      storeRateBytesPerMinute: options.storeRateBytesPerMinute,
       log: options.log ?? jsonLineLogger(),
     });
   } catch (error) {

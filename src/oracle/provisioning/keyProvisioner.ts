@@ -33,13 +33,22 @@ export interface KeyProvisionerOptions {
   keystore: Keystore;
   /** Key type of the pool to keep filled. Default 2n (ECDSA secp256k1). */
   keyType?: bigint;
-  /** Minimum number of unminted keys to keep in the pool. Default 10. */
+  /** Unminted keys a top-up fills the pool to. Default 10. */
   target?: number;
+  /**
+   * The background loop tops up as soon as the pool holds fewer than this many unminted keys
+   * (a mint drops it below). Default: `target` (every mint is replaced at once). Lower values
+   * trade refill transactions (≈ 21 k gas of overhead each) for a smaller margin.
+   */
+  lowWater?: number;
   /** Keys per registration / withdrawal transaction. Default 10 (≈ 0.77 M gas to register). */
   batchSize?: number;
   /** Progress and problems; never throws into the provisioner (its errors are ignored). */
   onEvent?: (e: ProvisioningEvent) => void;
-  /** How often `start()` looks for a new block. Default 1000 ms. */
+  /**
+   * How often `start()` looks for a new block (every PKPMinted is in one; the pool's level is
+   * read only when the block changed). Default 1000 ms; the service uses 100 ms.
+   */
   pollIntervalMs?: number;
   /** Backoff after a failed background run: doubles from `min` up to `max`. Default 1 s → 60 s. */
   retryBackoffMs?: { min: number; max: number };
@@ -62,6 +71,7 @@ export interface PoolLevel {
   keyType: bigint;
   unminted: number;
   target: number;
+  lowWater: number;
   /** Unminted pool keys whose private key this keystore holds (not retired). */
   held: number;
 }
@@ -79,6 +89,7 @@ export class KeyProvisioner {
   readonly #keystore: Keystore;
   readonly #keyType: bigint;
   readonly #target: number;
+  readonly #lowWater: number;
   readonly #batchSize: number;
   readonly #onEvent: (e: ProvisioningEvent) => void;
   readonly #pollIntervalMs: number;
@@ -105,6 +116,7 @@ export class KeyProvisioner {
     this.#keystore = options.keystore;
     this.#keyType = options.keyType ?? KEY_TYPE_ECDSA;
     this.#target = options.target ?? DEFAULT_TARGET;
+    this.#lowWater = options.lowWater ?? this.#target;
     this.#batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.#backoff = options.retryBackoffMs ?? { min: 1_000, max: 60_000 };
@@ -124,6 +136,15 @@ export class KeyProvisioner {
     if (!Number.isSafeInteger(this.#target) || this.#target < 0) {
       throw new InvalidProvisioningOptionsError(
         `target must be a non-negative integer, got ${String(options.target)}`,
+      );
+    }
+    if (
+      !Number.isSafeInteger(this.#lowWater) ||
+      this.#lowWater < 0 ||
+      this.#lowWater > this.#target
+    ) {
+      throw new InvalidProvisioningOptionsError(
+        `lowWater must be an integer in [0, target = ${this.#target}], got ${String(options.lowWater)}`,
       );
     }
     if (
@@ -163,17 +184,19 @@ export class KeyProvisioner {
 
   /**
    * Reconciles and tops up once (configuration errors reject; transient ones are reported and
-   * retried), then keeps the pool at target: on every new block, if the pool fell below target,
-   * tops up. Background failures go to `onEvent` (kind "error") and are retried with backoff.
+   * retried), then keeps the pool filled: on every new block, if the pool fell below lowWater,
+   * tops it up to target. Background failures go to `onEvent` (kind "error") and are retried with backoff.
    */
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
     this.#lastBlock = -1;
     this.#needsReconcile = true;
-    this.#emit("started", `keeping ≥ ${this.#target} unminted keys of type ${this.#keyType}`, {
-      target: this.#target,
-    });
+    this.#emit(
+      "started",
+      `keeping ${this.#target} unminted keys of type ${this.#keyType} (refill below ${this.#lowWater})`,
+      { target: this.#target, lowWater: this.#lowWater },
+    );
     let delay = this.#pollIntervalMs;
     try {
       await this.#exclusive(() => this.#keepLevel());
@@ -206,6 +229,7 @@ export class KeyProvisioner {
       keyType: this.#keyType,
       unminted: pool.length,
       target: this.#target,
+      lowWater: this.#lowWater,
       held: pool.filter((id) => this.#holds(id)).length,
     };
   }
@@ -266,13 +290,18 @@ export class KeyProvisioner {
     return { added, unminted };
   }
 
-  /** One run of the background job: reconcile until that succeeded once, top up when needed. */
+  /**
+   * One run of the background job: reconcile until that succeeded once; top up to target when
+   * the pool fell below lowWater (at start: below target).
+   */
   async #keepLevel(): Promise<void> {
+    const starting = this.#needsReconcile;
     if (this.#needsReconcile) {
       await this.#reconcile();
       this.#needsReconcile = false;
     }
-    if ((await this.#count()) < this.#target || this.#unregistered.length > 0) await this.#topUp();
+    const threshold = starting ? this.#target : this.#lowWater;
+    if ((await this.#count()) < threshold || this.#unregistered.length > 0) await this.#topUp();
   }
 
   // ------------------------------------------------------------------ steps

@@ -23,7 +23,11 @@ export type RuntimeFailureCode =
   /** The sandbox worker died or misbehaved outside the action's control. */
   | "RUNTIME_ERROR"
   /** run() was called on, or was queued in, a closed runtime. */
-  | "RUNTIME_CLOSED";
+  | "RUNTIME_CLOSED"
+  /** No worker became free within maxQueueMs (or the caller shed the run to make room). */
+  | "BUSY"
+  /** The caller aborted the run (its client went away). */
+  | "CANCELLED";
 
 export type ActionFailureCode = RuntimeFailureCode | (string & {});
 

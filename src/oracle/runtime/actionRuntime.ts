@@ -5,17 +5,33 @@
  */
 import { basicAuthContext, type AuthContext } from "../auth/authContext";
 import { ActionFailure } from "./actionFailure";
+import type { RunClient } from "./fairQueue";
+import { HostCallQueue } from "./hostCallQueue";
 import type { HostValue } from "./hostRequest";
 import { type ActionLimits, DEFAULT_LIMITS, resolveLimits } from "./limits";
 import type { ActionTimings } from "./protocol";
-import { type ActionHost, RunSession } from "./runSession";
+import { type ActionHost, CANCEL_GRACE_MS, RunSession } from "./runSession";
 import { checkRunInput, headerPairs } from "./runInput";
-import { WorkerPool, type WorkerPoolStats } from "./workerPool";
+import { WorkerPool, abortFailure, type WorkerPoolStats } from "./workerPool";
 import { availableParallelism } from "node:os";
+import { messageOf } from "../../errorText";
 
 export interface ActionRuntimeOptions {
-  /** Worker threads (default: number of CPUs). Each runs one action at a time. */
+  /** Worker threads kept (default: number of CPUs). Each runs one action at a time. */
   poolSize?: number;
+  /**
+   * Most worker threads at once (default 2 × poolSize). Above poolSize, workers start only while
+   * every worker is busy and runs that may start wait, and end after 30 s idle.
+   */
+  maxWorkers?: number;
+  /** Most workers one client holds at once (default max(poolSize, maxWorkers − 1)). */
+  maxRunningPerClient?: number;
+  /** Longest wait for a worker; past it the run fails with BUSY (default 10 000 ms). */
+  maxQueueMs?: number;
+  /** Host calls one run may have in progress on the main thread at once (default 4). */
+  hostCallConcurrency?: number;
+  /** Workers above poolSize end after this long without a run (default 30 000 ms). */
+  workerIdleMs?: number;
   /** Defaults for every run; a run may override any field. */
   limits?: Partial<ActionLimits>;
   /**
@@ -23,6 +39,12 @@ export interface ActionRuntimeOptions {
    * stuck in a builtin that never consults the interrupt handler). Default 1000 ms.
    */
   watchdogGraceMs?: number;
+  /**
+   * How long a cancelled run's worker has to confirm that the shared flag stopped it before it is
+   * terminated and replaced (default 100 ms). Tests raise it to tell the flag from the kill on a
+   * loaded machine.
+   */
+  cancelGraceMs?: number;
 }
 
 export interface ActionRunInput {
@@ -44,6 +66,20 @@ export interface ActionRunInput {
    * read-only Headers object). Names are matched case-insensitively, as HTTP's.
    */
   headers?: Record<string, string | string[] | undefined> | Array<[string, string]>;
+  /** Who the run is for, for fair scheduling (see fairQueue.ts). Default: one shared client. */
+  client?: RunClient;
+  /**
+   * Aborting it ends the run: out of the queue if it waits, stopped within cancelGraceMs (100 ms) if it
+   * runs. It fails with the reason's code when that is BUSY, else with CANCELLED.
+   */
+  signal?: AbortSignal;
+  /** Overrides the runtime's maxQueueMs for this run. */
+  maxQueueMs?: number;
+  /**
+   * Called once the run has its worker, right before it starts: the moment the run "starts"
+   * (the oracle pins its chain view here, so a run that waited reads the chain as of its start).
+   */
+  onStart?: () => void;
 }
 
 export interface ActionOutcome {
@@ -59,17 +95,24 @@ export interface ActionOutcome {
 export interface ActionRuntimeStats extends WorkerPoolStats {
   runs: number;
   failures: number;
+  /** Cancelled runs whose worker did not confirm the stop within 100 ms and was terminated. */
+  killedOnCancel: number;
+  /** Host calls queued on the main thread, not started. */
+  hostCallsQueued: number;
 }
 
 const DEFAULT_WATCHDOG_GRACE_MS = 1000;
 
 export class ActionRuntime {
   private readonly pool: WorkerPool;
+  private readonly hostQueue: HostCallQueue;
   private readonly limits: ActionLimits;
   private readonly watchdogGraceMs: number;
+  private readonly cancelGraceMs: number;
   private nextRunId = 1;
   private runs = 0;
   private failures = 0;
+  private killedOnCancel = 0;
 
   constructor(options: ActionRuntimeOptions = {}) {
     this.limits = resolveLimits(DEFAULT_LIMITS, options.limits);
@@ -77,7 +120,22 @@ export class ActionRuntime {
     if (!Number.isSafeInteger(this.watchdogGraceMs) || this.watchdogGraceMs < 0) {
       throw new ActionFailure("INVALID_LIMITS", "watchdogGraceMs must be a non-negative integer");
     }
-    this.pool = new WorkerPool(options.poolSize ?? availableParallelism());
+    this.cancelGraceMs = options.cancelGraceMs ?? CANCEL_GRACE_MS;
+    if (!Number.isSafeInteger(this.cancelGraceMs) || this.cancelGraceMs < 0) {
+      throw new ActionFailure("INVALID_LIMITS", "cancelGraceMs must be a non-negative integer");
+    }
+    this.pool = new WorkerPool({
+      size: options.poolSize ?? availableParallelism(),
+      maxWorkers: options.maxWorkers,
+      maxRunningPerClient: options.maxRunningPerClient,
+      maxQueueMs: options.maxQueueMs,
+      idleRetireMs: options.workerIdleMs,
+    });
+    try {
+      this.hostQueue = new HostCallQueue(options.hostCallConcurrency);
+    } catch (error) {
+      throw new ActionFailure("INVALID_LIMITS", messageOf(error));
+    }
   }
 
   /** Runs one action. Resolves with its outcome or rejects with an ActionFailure. */
@@ -98,7 +156,13 @@ export class ActionRuntime {
   }
 
   stats(): ActionRuntimeStats {
-    return { ...this.pool.stats(), runs: this.runs, failures: this.failures };
+    return {
+      ...this.pool.stats(),
+      runs: this.runs,
+      failures: this.failures,
+      killedOnCancel: this.killedOnCancel,
+      hostCallsQueued: this.hostQueue.queued,
+    };
   }
 
   /** Terminates all workers; runs still in progress fail with RUNTIME_CLOSED/RUNTIME_ERROR. */
@@ -110,7 +174,12 @@ export class ActionRuntime {
     const limits = resolveLimits(this.limits, input.limits);
     const paramsJson = checkRunInput(input, limits);
 
-    const worker = await this.pool.acquire();
+    const { signal } = input;
+    const worker = await this.pool.acquire({
+      client: input.client,
+      signal,
+      maxQueueMs: input.maxQueueMs,
+    });
     const dispatchedAt = performance.now();
     const session = new RunSession(worker, {
       runId: this.nextRunId++,
@@ -122,9 +191,23 @@ export class ActionRuntime {
       watchdogGraceMs: this.watchdogGraceMs,
       auth: input.auth ?? basicAuthContext(input.ipfsId, undefined),
       headers: headerPairs(input.headers),
+      cancelGraceMs: this.cancelGraceMs,
+      hostQueue: this.hostQueue,
     });
+    const onAbort = () => session.cancel(abortFailure(signal?.reason, "the run"));
     try {
-      const result = await session.run();
+      if (signal?.aborted) throw abortFailure(signal.reason, "the run");
+      // run() posts the run synchronously; from then on an abort cancels it. onStart comes right
+      // after, so that its work (the oracle sends its pin) does not delay the worker's start; the
+      // run's host calls arrive as messages, i.e. after it.
+      const running = session.run();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        input.onStart?.();
+      } catch (error) {
+        session.cancel(new ActionFailure("HOST_ERROR", `onStart failed: ${messageOf(error)}`));
+      }
+      const result = await running;
       const finishedAt = performance.now();
       const worker = result.workerTimings;
       const workerStart = worker ? worker.startedAtEpochMs - performance.timeOrigin : dispatchedAt;
@@ -143,6 +226,8 @@ export class ActionRuntime {
         },
       };
     } finally {
+      signal?.removeEventListener("abort", onAbort);
+      if (session.killedOnCancel) this.killedOnCancel++;
       this.pool.release(worker, session.mustReplaceWorker);
     }
   }

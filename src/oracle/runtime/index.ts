@@ -33,6 +33,9 @@ export {
   type RuntimeFailureCode,
 } from "./actionFailure";
 export { type ActionLimits, DEFAULT_LIMITS, LIT_DATIL_LIMITS } from "./limits";
+export type { RunClient } from "./fairQueue";
+export { DEFAULT_MAX_QUEUE_MS } from "./workerPool";
+export { DEFAULT_HOST_CALL_CONCURRENCY } from "./hostCallQueue";
 export { type ActionHost, MAX_CALL_DEPTH, MAX_CHILD_ACTIONS } from "./runSession";
 export {
   type DecryptRequest,

@@ -23,6 +23,17 @@ export interface ActionLimits {
   maxSignatures: number;
   /** UTF-8 size of everything written through console.*. */
   logBytes: number;
+  /**
+   * Host calls (Lit.Actions calls the main thread answers: chain reads, signing, and whatever
+   * later features add) one run may make in total. Past it: LIMIT_EXCEEDED (fatal).
+   */
+  maxHostCalls: number;
+  /**
+   * UTF-8 size of the JSON arguments of all of one run's host calls together. The main thread
+   * parses, validates and forwards them (to the chain, as calldata), so this bounds the main
+   * thread's and the chain's work per run. Past it: LIMIT_EXCEEDED (fatal).
+   */
+  hostCallBytes: number;
 }
 
 const KiB = 1024;
@@ -36,6 +47,8 @@ export const DEFAULT_LIMITS: Readonly<ActionLimits> = Object.freeze({
   responseBytes: 1 * MiB,
   maxSignatures: 32,
   logBytes: 256 * KiB,
+  maxHostCalls: 256,
+  hostCallBytes: 1 * MiB,
 });
 
 /**
@@ -62,6 +75,8 @@ export const LIMIT_BOUNDS: Readonly<Record<keyof ActionLimits, readonly [number,
   responseBytes: [0, 64 * MiB],
   maxSignatures: [0, 10_000],
   logBytes: [0, 64 * MiB],
+  maxHostCalls: [0, 100_000],
+  hostCallBytes: [0, 64 * MiB],
 };
 
 const LIMIT_NAMES = Object.keys(LIMIT_BOUNDS) as Array<keyof ActionLimits>;

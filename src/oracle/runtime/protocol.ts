@@ -104,4 +104,13 @@ export interface DoneMessage {
   recycle: boolean;
 }
 
-export type FromWorkerMessage = ReadyMessage | HostCallMessage | DoneMessage;
+/**
+ * The sandbox saw the cancellation flag for this run and stopped running the action (it is
+ * tearing down; "done" follows). The main thread then need not terminate the worker.
+ */
+export interface StoppingMessage {
+  type: "stopping";
+  runId: number;
+}
+
+export type FromWorkerMessage = ReadyMessage | HostCallMessage | StoppingMessage | DoneMessage;

@@ -18,6 +18,7 @@ import {
   parseSandboxRequest,
   signsIntoOutcome,
 } from "./hostRequest";
+import { HostCallQueue } from "./hostCallQueue";
 import type { ActionLimits } from "./limits";
 import type {
   ChildAction,
@@ -40,6 +41,13 @@ export interface SessionWorker {
   post(message: ToWorkerMessage): void;
   /** Ends the sandbox at once (the watchdog's last resort). */
   readonly thread: { terminate(): unknown };
+  /**
+   * Asks the sandbox to stop run `runId` at its next interrupt check (memory shared with the
+   * thread; see PooledWorker). Without it, a cancellation waits for the abort message.
+   */
+  cancel?(runId: number): void;
+  /** Whether the sandbox confirmed that run `runId` stopped (without it: never confirmed). */
+  stopped?(runId: number): boolean;
 }
 
 /** Answers the action's Lit.Actions calls. Keys and chain access live only here (main thread). */
@@ -89,7 +97,20 @@ export interface SessionInput {
   auth: AuthContext;
   /** The client's request headers (Lit.Headers), name → value. */
   headers: Array<[string, string]>;
+  /** How long a cancelled run's worker has to confirm the stop before it is terminated (default CANCEL_GRACE_MS). */
+  cancelGraceMs?: number;
+  /**
+   * Where the run's host calls wait their turn on the main thread, shared by all runs (the
+   * ActionRuntime's). Default: a queue of the session's own.
+   */
+  hostQueue?: HostCallQueue;
 }
+
+/**
+ * After a cancellation, the time the worker has to report back before it is terminated (it is
+ * inside a builtin that never consults the interrupt handler). Keeps "cancelled within 100 ms".
+ */
+export const CANCEL_GRACE_MS = 100;
 
 export class RunSession {
   private failure: ActionFailure | undefined;
@@ -102,6 +123,14 @@ export class RunSession {
   /** The actions of this run by frame number (0: the one it started with). */
   private readonly frames = new Map<number, Frame>();
   private childActions = 0;
+  private cancelTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The run was cancelled and its worker had to be terminated (it did not stop in time). */
+  killedOnCancel = false;
+  /** Host calls seen and the UTF-8 bytes of their arguments (the budget, checked again here). */
+  private hostCalls = 0;
+  private hostCallBytes = 0;
+
+  private readonly hostQueue: HostCallQueue;
 
   constructor(
     private readonly worker: SessionWorker,
@@ -112,6 +141,7 @@ export class RunSession {
       actionIpfsIdStack: [...input.auth.actionIpfsIdStack],
       depth: 0,
     });
+    this.hostQueue = input.hostQueue ?? new HostCallQueue();
   }
 
   /** Runs to completion; throws ActionFailure. Never leaves listeners or timers behind. */
@@ -153,7 +183,10 @@ export class RunSession {
       done = await finished;
     } finally {
       clearTimeout(watchdog);
+      clearTimeout(this.cancelTimer);
+      this.finish = undefined; // over: a late cancel() is a no-op
       worker.detach();
+      this.hostQueue.drop(input.runId);
     }
 
     if (done?.recycle) this.replaceWorker = true;
@@ -173,6 +206,24 @@ export class RunSession {
     };
   }
 
+  /**
+   * Stops the run now with `failure` (CANCELLED, BUSY): the sandbox's interrupt handler sees the
+   * shared flag at its next check; a worker that has not reported back within cancelGraceMs is
+   * terminated (and replaced), so the run is over either way.
+   */
+  cancel(failure: ActionFailure): void {
+    if (this.failure || this.finish === undefined) return;
+    this.failOnce(failure);
+    this.cancelTimer = setTimeout(() => {
+      // Stopped (the message saying so may still be queued behind this timer): let it finish.
+      if (this.worker.stopped?.(this.input.runId) === true) return;
+      this.killedOnCancel = true;
+      this.replaceWorker = true;
+      void this.worker.thread.terminate();
+      this.finish?.(undefined);
+    }, this.input.cancelGraceMs ?? CANCEL_GRACE_MS);
+  }
+
   /** Whether the worker must be discarded after this run (valid once run() settled). */
   get mustReplaceWorker(): boolean {
     return this.replaceWorker;
@@ -181,9 +232,33 @@ export class RunSession {
   private onMessage(message: FromWorkerMessage): void {
     if (message.type === "done" && message.runId === this.input.runId) {
       this.finish?.(message);
+    } else if (message.type === "stopping" && message.runId === this.input.runId) {
+      // The action stopped at the cancellation flag: no need to kill its worker.
+      clearTimeout(this.cancelTimer);
     } else if (message.type === "host-call" && message.runId === this.input.runId) {
-      void this.answerHostCall(message);
+      if (this.failure || !this.withinBudget(message)) return;
+      this.hostQueue.enqueue(this.input.runId, () => this.answerHostCall(message));
     }
+  }
+
+  /**
+   * The worker enforces the host-call budget before posting; the main thread, which does the
+   * work, counts again (cheaply, before parsing anything) rather than trust it.
+   */
+  private withinBudget(message: HostCallMessage): boolean {
+    const { maxHostCalls, hostCallBytes } = this.input.limits;
+    this.hostCalls++;
+    this.hostCallBytes += utf8Length(message.argsJson);
+    if (this.hostCalls > maxHostCalls || this.hostCallBytes > hostCallBytes) {
+      this.failOnce(
+        new ActionFailure(
+          "LIMIT_EXCEEDED",
+          `host calls of this execution exceed the budget (${maxHostCalls} calls, ${hostCallBytes} bytes of arguments)`,
+        ),
+      );
+      return false;
+    }
+    return true;
   }
 
   private async answerHostCall(message: HostCallMessage): Promise<void> {
@@ -383,6 +458,8 @@ export class RunSession {
   private failOnce(failure: ActionFailure): void {
     if (this.failure) return;
     this.failure = failure;
+    // The flag stops a synchronous loop (which never reads the abort message) at once.
+    this.worker.cancel?.(this.input.runId);
     if (this.worker.alive) this.worker.post({ type: "abort", runId: this.input.runId });
   }
 }
@@ -403,4 +480,9 @@ function errorMessage(error: unknown): string {
     if (typeof message === "string") return message;
   }
   return String(error);
+}
+
+/** UTF-8 size of `text` (no Buffer: this module also runs in the explorer's browser). */
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
 }

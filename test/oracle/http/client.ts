@@ -19,6 +19,8 @@ export interface RawRequest {
   headers?: http.OutgoingHttpHeaders;
   /** Written in order; a server that answers early may never read the rest. */
   chunks?: Array<string | Buffer>;
+  /** The client's own address (127.0.0.2, … on loopback: another client to the server). */
+  localAddress?: string;
 }
 
 /** Sends one request and resolves with the answer, even if the server stops reading the body. */
@@ -28,7 +30,12 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<HttpAn
     let answered = false;
     const req = http.request(
       url,
-      { method: request.method, headers: request.headers, agent: false },
+      {
+        method: request.method,
+        headers: request.headers,
+        agent: false,
+        localAddress: request.localAddress,
+      },
       (response) => {
         answered = true;
         const parts: Buffer[] = [];
@@ -56,13 +63,19 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<HttpAn
 }
 
 /** `POST <path>` with a JSON body (any value, serialised as given). */
-export function postJson(baseUrl: string, path: string, body: unknown): Promise<HttpAnswer> {
+export function postJson(
+  baseUrl: string,
+  path: string,
+  body: unknown,
+  options: { localAddress?: string } = {},
+): Promise<HttpAnswer> {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   return rawRequest(baseUrl, {
     method: "POST",
     path,
     headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) },
     chunks: [text],
+    localAddress: options.localAddress,
   });
 }
 
@@ -83,8 +96,11 @@ export function refusalOf(answer: HttpAnswer): { code: string; message: string }
  * A raw TCP connection to the server at `port` on 127.0.0.1, for bytes no HTTP client would send.
  * `closed` resolves with everything the server wrote, once the connection is closed.
  */
-export function rawSocket(port: number): { socket: net.Socket; closed: Promise<string> } {
-  const socket = net.connect(port, "127.0.0.1");
+export function rawSocket(
+  port: number,
+  localAddress?: string,
+): { socket: net.Socket; closed: Promise<string> } {
+  const socket = net.connect({ port, host: "127.0.0.1", localAddress });
   const closed = new Promise<string>((resolve) => {
     let received = "";
     socket.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));

@@ -1,6 +1,4 @@
 import { expect } from "chai";
-import * as net from "node:net";
-import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ethers } from "hardhat";
@@ -113,7 +111,7 @@ describe("oracle HTTP server", () => {
   }
 
   describe("routes", () => {
-    it("GET /health reports the chain, the contracts and the pool", async () => {
+    it("GET /health reports the chain, the contracts, the pool and the workers' load", async () => {
       const { url, stack } = await loadFixture(serverFixture);
       const answer = await getPath(url, "/health");
       expectStatus(answer, 200);
@@ -126,6 +124,8 @@ describe("oracle HTTP server", () => {
         PubkeyRouter: await stack.router.getAddress(),
       });
       expect(health.pool).to.deep.include({ keyType: "2", held: 4 });
+      expect(health.runtime).to.have.keys(["workers", "busy", "queued"]);
+      expect((health.runtime as { queued: number }).queued).to.equal(0);
       expect(answer.headers["content-type"]).to.equal("application/json; charset=utf-8");
     });
 
@@ -449,33 +449,24 @@ describe("oracle HTTP server", () => {
   });
 
   describe("limits on clients", () => {
-    it("503 BUSY past maxConcurrent, while /health still answers; the slot is freed afterwards", async () => {
+    it("503 BUSY (with Retry-After) past maxConcurrent, while /health still answers; the slot is freed afterwards", async () => {
       const { oracle } = await loadFixture(serverFixture);
       const server = await startOracleServer({ oracle, port: 0, maxConcurrent: 1 });
       servers.push(server);
-      // Holds the only slot: headers sent, body not finished.
-      const { port } = new URL(server.url);
-      const holder = net.connect(Number(port), "127.0.0.1");
-      await once(holder, "connect");
-      const body = '{"code":"LitActions.setResponse({response:\\"held\\"})"}';
-      holder.write(
-        `POST /execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
-          `Content-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
-      );
+      // Holds the only slot with a run in progress (a body still arriving would hold nothing).
+      const holding = postJson(server.url, "/execute", {
+        code: "const end = Date.now() + 1500; while (Date.now() < end) {} LitActions.setResponse({ response: 'held' });",
+      });
       let busy: HttpAnswer | undefined;
       for (let attempt = 0; attempt < 100 && busy?.status !== 503; attempt += 1) {
         busy = await postJson(server.url, "/execute", { code: "1" });
       }
       expectStatus(busy as HttpAnswer, 503, "BUSY");
+      expect((busy as HttpAnswer).headers["retry-after"]).to.equal("1");
       expectStatus(await getPath(server.url, "/health"), 200);
-
-      let received = "";
-      holder.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
-      holder.write(body.slice(5));
-      while (!received.includes('"success"')) await once(holder, "data");
-      holder.destroy();
-      expect(received).to.match(/^HTTP\/1\.1 200 /);
-      expect(received).to.include('"response":"held"');
+      const held = await holding;
+      expectStatus(held, 200);
+      expect((held.json as { response: string }).response).to.equal("held");
       expectStatus(await postJson(server.url, "/execute", { code: "1" }), 200);
     });
 

@@ -7,8 +7,9 @@
  *
  * Bounded and self-stopping: a fixed number of requests, then the server, the oracle and the node
  * are closed. Latencies (p50/p99) and throughput are printed, not asserted (2-core noisy machine).
- * maxConcurrent is the service's default (64), above the 50 in flight, so 503 BUSY is counted
- * separately and expected to stay 0; any other non-200 answer is a failure.
+ * maxConcurrent is the service's default (64), above the 50 in flight, and the queue-wait bound is
+ * raised, so 503 BUSY is counted separately and expected to stay 0; any other non-200 answer is a
+ * failure.
  */
 import { expect } from "chai";
 import { ethers } from "ethers";
@@ -98,7 +99,10 @@ describe("Oracle service under load (hardhat node, loopback)", function () {
   it(`serves ${REQUESTS} signing requests with ${CONCURRENCY} in flight: every signature verified, no failures`, async function () {
     node = await startHardhatNode();
     const { oracle, publicKey, ethAddress, providers } = await deployOnNode(node);
-    const server = await startOracleServer({ oracle, port: 0 });
+    // The queue-wait bound (default 10 s; tested in http/limits.test.ts) is raised: this case is
+    // about every request being served right, and on a loaded shared machine 50 in flight can
+    // wait longer than 10 s.
+    const server = await startOracleServer({ oracle, port: 0, maxQueueMs: 120_000 });
     const latencies: number[] = [];
     const statuses = new Map<number, number>();
     const problems: string[] = [];

@@ -246,6 +246,25 @@ describe("KeyProvisioner", () => {
       }
     });
 
+    it("with a low-water mark, refills to target only once the pool falls below it", async () => {
+      const { make, stack, events } = await setup();
+      const provisioner = make({ target: 6, lowWater: 4, pollIntervalMs: 20 });
+      await provisioner.start();
+      try {
+        const registered = () => events.filter((e) => e.kind === "registered").length;
+        const afterStart = registered();
+        for (let i = 0; i < 2; i++) await mintNextAs(stack.pkpNft, stack.alice);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(await stack.router.unmintedKeyCount(2n), "4 left: not below 4").to.equal(4n);
+        expect(registered()).to.equal(afterStart);
+        await mintNextAs(stack.pkpNft, stack.alice);
+        await until(async () => (await stack.router.unmintedKeyCount(2n)) === 6n);
+        expect(registered()).to.be.above(afterStart);
+      } finally {
+        await provisioner.stop();
+      }
+    });
+
     it("reports background failures as events and keeps going", async () => {
       const { stack, keystore, events } = await setup();
       let failNext = 0;
@@ -360,6 +379,8 @@ describe("KeyProvisioner", () => {
       const { make } = await setup();
       for (const bad of [
         { target: -1 },
+        { target: 5, lowWater: 6 },
+        { lowWater: -1 },
         { batchSize: 0 },
         { batchSize: 1000 },
         { keyType: 2n ** 32n },
@@ -378,6 +399,7 @@ describe("KeyProvisioner", () => {
         keyType: 2n,
         unminted: 1,
         target: 5,
+        lowWater: 5,
         held: 0,
       });
       await provisioner.topUp();
@@ -385,6 +407,7 @@ describe("KeyProvisioner", () => {
         keyType: 2n,
         unminted: 5,
         target: 5,
+        lowWater: 5,
         held: 4,
       });
     });

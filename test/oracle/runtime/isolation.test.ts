@@ -211,6 +211,29 @@ describe("ActionRuntime: isolation of sandboxed code", function () {
     );
   });
 
+  it("keeps a jsParam named __proto__ an ordinary global: the global object's prototype is untouched", async function () {
+    const outcome = await runtime.run({
+      code: `Lit.Actions.setResponse({ response: JSON.stringify({
+        protoIsObject: Object.getPrototypeOf(globalThis) === Object.prototype,
+        polluted: typeof globalThis.polluted,
+        own: Object.getOwnPropertyDescriptor(globalThis, "__proto__").value.polluted,
+        plain: jsParams.plain,
+      }) });`,
+      ipfsId: IPFS_ID,
+      host: new FakeHost(),
+      jsParams: JSON.parse('{"__proto__": {"polluted": "yes"}, "plain": 1}') as Record<
+        string,
+        unknown
+      >,
+    });
+    expect(JSON.parse(outcome.response)).to.deep.equal({
+      protoIsObject: true,
+      polluted: "undefined",
+      own: "yes",
+      plain: 1,
+    });
+  });
+
   it("starts every run with fresh globals (nothing leaks between executions)", async function () {
     await respond("globalThis.leak = 'secret'; Object.prototype.polluted = 1; Lit.Actions.x = 1;");
     const response = await respond(

@@ -91,7 +91,9 @@ describe("ActionRuntime: limits and failures", function () {
 
     it("stops an async infinite loop that keeps awaiting host calls", async function () {
       await expectFailure(
-        run(`(async () => { for (;;) await LitActions.getPermittedActions({ tokenId: 1 }); })();`),
+        run(`(async () => { for (;;) await LitActions.getPermittedActions({ tokenId: 1 }); })();`, {
+          maxHostCalls: 100_000,
+        }),
         "ACTION_TIMEOUT",
       );
     });
@@ -250,12 +252,60 @@ describe("ActionRuntime: limits and failures", function () {
       await expectFailure(
         run(
           "for (let i = 0; i < 5000; i++) LitActions.getPermittedActions({ tokenId: i }).catch(() => {});",
-          {},
+          { maxHostCalls: 100_000 },
           host,
         ),
         "LIMIT_EXCEEDED",
         /in flight/,
       );
+    });
+  });
+
+  describe("host-call budget and huge strings", function () {
+    it("refuses more host calls than maxHostCalls, even if the action catches it", async function () {
+      const host = new FakeHost();
+      await expectFailure(
+        run(
+          `for (let i = 0; i < 20; i++) {
+             try { await LitActions.isPermittedAction({ tokenId: i, ipfsId: "${IPFS_ID}" }); } catch (e) {}
+           }`,
+          { maxHostCalls: 10 },
+          host,
+        ),
+        "LIMIT_EXCEEDED",
+        /more than 10 host calls in one execution/,
+      );
+      expect(host.requests).to.have.length(10);
+    });
+
+    it("refuses host-call arguments over hostCallBytes in total, even if caught", async function () {
+      const host = new FakeHost();
+      const userId = "0x" + "ab".repeat(32_000); // 32,000 bytes: 64,002 characters of hex
+      await expectFailure(
+        run(
+          `for (let i = 0; i < 100; i++) {
+             try {
+               await LitActions.isPermittedAuthMethod({ tokenId: i, authMethodType: 1, userId: "${userId}" });
+             } catch (e) {}
+           }`,
+          { hostCallBytes: 256 * 1024 },
+          host,
+        ),
+        "LIMIT_EXCEEDED",
+        /exceed 262144 bytes in total/,
+      );
+      // ≈ 64,050 bytes of JSON per call: four fit in 256 KiB, the fifth does not.
+      expect(host.requests).to.have.length(4);
+    });
+
+    it("refuses a 64 Mi-character response or log line (a rope QuickJS never copies out) with LIMIT_EXCEEDED", async function () {
+      const rope = `let s = "x"; for (let i = 0; i < 26; i++) s = s + s;`; // 2^26 = 64 Mi characters
+      await expectFailure(
+        run(`${rope} Lit.Actions.setResponse({ response: s });`),
+        "LIMIT_EXCEEDED",
+        /response is at least 67108864 bytes/,
+      );
+      await expectFailure(run(`${rope} console.log(s);`), "LIMIT_EXCEEDED", /logs exceed/);
     });
   });
 

@@ -1,16 +1,34 @@
-/** `POST /actions` stores a Lit Action's code; `GET /actions/:ipfsId` serves stored code. */
+/**
+ * `POST /actions` stores a Lit Action's code; `GET /actions/:ipfsId` serves stored code. Storing
+ * is bounded per client (a token bucket of code bytes per minute: 429 RATE_LIMITED with
+ * Retry-After) and in total by the store's quota (507 STORE_FULL; see actionStore.ts).
+ */
 import { isCidV0 } from "../../../cid";
 import { OracleError } from "../../errors";
+import { ClientRateLimiter } from "../rateLimiter";
 import type { Route, RouteContext } from "../router";
 import { parseStoreActionRequest } from "../schema";
 
-export function storeActionRoute({ oracle }: RouteContext): Route {
+/** Code bytes one client may store per minute (bursts of up to the same). */
+export const DEFAULT_STORE_RATE_BYTES_PER_MINUTE = 8 * 1024 * 1024;
+
+export function storeActionRoute({ oracle, limits }: RouteContext): Route {
+  const rate = new ClientRateLimiter(limits.storeRateBytesPerMinute);
   return {
     path: "/actions",
     bounded: true,
     handlers: {
-      POST: async ({ readJson, send, line }) => {
+      POST: async ({ readJson, send, line, client }) => {
         const { code } = parseStoreActionRequest(await readJson());
+        const cost = Buffer.byteLength(code, "utf8");
+        const decision = rate.take(client, cost);
+        if (!decision.ok) {
+          throw new OracleError(
+            "RATE_LIMITED",
+            `this client stored more than ${rate.perMinute} bytes of code in the last minute; retry in ${decision.retryAfterSeconds} s`,
+            { retryAfterSeconds: decision.retryAfterSeconds },
+          );
+        }
         const { ipfsId } = await oracle.storeAction(code);
         line.actionCid = ipfsId;
         send(200, { ipfsId });

@@ -3,6 +3,7 @@
  * signatures in Lit's shape. The log line gets the action's CID, the PKPs that signed and where
  * the time went.
  */
+import { createHash } from "node:crypto";
 import { cidOfCode } from "../../../cid";
 import type { SigningOracle } from "../../oracle";
 import type { Route, RouteContext } from "../router";
@@ -13,19 +14,26 @@ import { parseExecuteRequest } from "../schema";
 const CID_CACHE_MAX_CODE = 64 * 1024;
 const CID_CACHE_ENTRIES = 64;
 
-export function executeRoute({ oracle }: RouteContext): Route {
-  /** CIDs of recently run code, for log lines of requests that sent code without its ipfsId. */
+export function executeRoute({ oracle, limits }: RouteContext): Route {
+  /**
+   * CIDs of recently run code, for log lines of requests that sent code without its ipfsId; keyed
+   * by the code's SHA-256, so the cache holds 64 short entries whatever the code's size.
+   */
   const cidCache = new Map<string, string>();
   const cidForLog = async (code: string): Promise<string | undefined> => {
-    const cached = cidCache.get(code);
+    const key =
+      code.length <= CID_CACHE_MAX_CODE
+        ? createHash("sha256").update(code).digest("base64")
+        : undefined;
+    const cached = key === undefined ? undefined : cidCache.get(key);
     if (cached !== undefined) return cached;
     try {
       const cid = await cidOfCode(code);
-      if (code.length <= CID_CACHE_MAX_CODE) {
+      if (key !== undefined) {
         if (cidCache.size >= CID_CACHE_ENTRIES) {
           cidCache.delete(cidCache.keys().next().value as string);
         }
-        cidCache.set(code, cid);
+        cidCache.set(key, cid);
       }
       return cid;
     } catch {
@@ -42,8 +50,18 @@ export function executeRoute({ oracle }: RouteContext): Route {
   return {
     path: "/execute",
     bounded: true,
+    queues: true,
     handlers: {
-      POST: async ({ request, readJson, send, refuse, line }) => {
+      POST: async ({
+        request,
+        readJson,
+        send,
+        refuse,
+        line,
+        client,
+        signal,
+        started: runStarted,
+      }) => {
         const parsed = parseExecuteRequest(await readJson());
         if (parsed.ipfsId !== undefined) line.actionCid = parsed.ipfsId;
         const self = { overlapped: executing.size > 0 };
@@ -52,8 +70,14 @@ export function executeRoute({ oracle }: RouteContext): Route {
         const started = performance.now();
         let result: Awaited<ReturnType<SigningOracle["execute"]>>;
         try {
-          // The client's headers are the action's Lit.Headers, as on Lit's nodes.
-          result = await oracle.execute(parsed, { headers: request.headers });
+          result = await oracle.execute(parsed, {
+            // The client's headers are the action's Lit.Headers, as on Lit's nodes.
+            headers: request.headers,
+            client,
+            signal,
+            maxQueueMs: limits.maxQueueMs,
+            onRunStart: runStarted,
+          });
         } finally {
           executing.delete(self);
         }

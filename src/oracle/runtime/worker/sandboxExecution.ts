@@ -41,7 +41,7 @@ import {
 import { LIMIT_BOUNDS } from "../limits";
 import type {
   ChildAction,
-  HostCallMessage,
+  FromWorkerMessage,
   RunMessage,
   RunResult,
   WorkerTimings,
@@ -113,10 +113,20 @@ export class SandboxExecution {
 
   private runtime: QuickJSRuntime | undefined;
 
+  /** Host calls made and UTF-8 bytes of their arguments, against the run's budget. */
+  private hostCallBytes = 0;
+
+  /**
+   * `isCancelled(runId)` reads the flag the main thread sets (shared memory) to stop a run at
+   * once: it is consulted by the interrupt handler, so it stops even a synchronous loop that
+   * never lets this thread read a message.
+   */
   constructor(
     private readonly quickjs: QuickJSWASMModule,
-    private readonly postHostCall: (message: HostCallMessage) => void,
+    private readonly post: (message: FromWorkerMessage) => void,
     private readonly natives: SandboxNatives = {},
+    private readonly isCancelled: (runId: number) => boolean = () => false,
+    private readonly acknowledge: (runId: number) => void = () => undefined,
   ) {}
 
   /** The run being executed (only natives and the event loop use it, i.e. after execute()). */
@@ -202,6 +212,10 @@ export class SandboxExecution {
   /** The main thread decided the run is over (fatal host error or limit it enforces). */
   abort(): void {
     this.fail("ABORTED", "aborted by the host");
+    if (this.runMessage !== undefined) {
+      this.acknowledge(this.runMessage.runId);
+      this.post({ type: "stopping", runId: this.runMessage.runId });
+    }
   }
 
   // ---- setup -----------------------------------------------------------------------------------
@@ -217,7 +231,11 @@ export class SandboxExecution {
     // "interrupted" error. Blocking builtins (one huge allocation, a long indexOf) do not consult
     // it; the main thread's watchdog covers those by terminating the worker.
     runtime.setInterruptHandler(
-      () => this.tearingDown || this.failure !== undefined || performance.now() > this.deadline,
+      () =>
+        this.tearingDown ||
+        this.failure !== undefined ||
+        performance.now() > this.deadline ||
+        this.cancelledNow(),
     );
     return this.createFrame(0, "");
   }
@@ -290,23 +308,43 @@ export class SandboxExecution {
 
     define("hostCall", (methodHandle, argsHandle) => {
       const method = context.getString(methodHandle);
-      const argsJson = context.getString(argsHandle);
-      if (argsJson.length > MAX_HOST_CALL_ARGS) {
+      // The length is read before the text is copied out: copying a huge string (a rope of
+      // 64 Mi characters costs QuickJS almost nothing to build) would itself be the attack.
+      const length = stringLength(context, argsHandle);
+      if (length > MAX_HOST_CALL_ARGS) {
         this.fail(
           "LIMIT_EXCEEDED",
-          `Lit.Actions.${method}: its arguments are ${argsJson.length} characters as JSON, more than the limit of ${MAX_HOST_CALL_ARGS}`,
+          `Lit.Actions.${method}: its arguments are ${length} characters as JSON, more than the limit of ${MAX_HOST_CALL_ARGS}`,
         );
         return { error: context.newError("host call arguments too large") };
+      }
+      const { maxHostCalls, hostCallBytes } = this.run.limits;
+      if (this.timings.hostCalls >= maxHostCalls) {
+        this.fail(
+          "LIMIT_EXCEEDED",
+          `Lit.Actions.${method}: more than ${maxHostCalls} host calls in one execution`,
+        );
+        return { error: context.newError("host call budget exhausted") };
+      }
+      const argsJson = context.getString(argsHandle);
+      const bytes = utf8Length(argsJson);
+      if (this.hostCallBytes + bytes > hostCallBytes) {
+        this.fail(
+          "LIMIT_EXCEEDED",
+          `Lit.Actions.${method}: host-call arguments of this execution exceed ${hostCallBytes} bytes in total`,
+        );
+        return { error: context.newError("host call budget exhausted") };
       }
       if (frame.done || !this.reserveOperationSlot()) {
         return { error: context.newError("run is over") };
       }
+      this.hostCallBytes += bytes;
       const callId = this.nextCallId++;
       const deferred = context.newPromise();
       this.pendingHostCalls.set(callId, { frame, deferred, method });
       frame.pending++;
       this.timings.hostCalls++;
-      this.postHostCall({
+      this.post({
         type: "host-call",
         runId: this.run.runId,
         callId,
@@ -337,12 +375,15 @@ export class SandboxExecution {
     });
 
     define("setResponse", (responseHandle) => {
-      const response = context.getString(responseHandle);
-      const size = utf8Length(response);
-      if (size > this.run.limits.responseBytes) {
+      const limit = this.run.limits.responseBytes;
+      // A string of n UTF-16 units is at least n UTF-8 bytes: refuse before copying it out.
+      const length = stringLength(context, responseHandle);
+      const response = length > limit ? undefined : context.getString(responseHandle);
+      const size = response === undefined ? length : utf8Length(response);
+      if (response === undefined || size > limit) {
         this.fail(
           "LIMIT_EXCEEDED",
-          `response is ${size} bytes, more than the limit of ${this.run.limits.responseBytes}`,
+          `response is ${response === undefined ? "at least " : ""}${size} bytes, more than the limit of ${limit}`,
         );
         return { error: context.newError("response limit exceeded") };
       }
@@ -350,10 +391,12 @@ export class SandboxExecution {
     });
 
     define("log", (lineHandle) => {
-      const line = context.getString(lineHandle);
-      const size = utf8Length(line);
-      if (this.logBytes + size > this.run.limits.logBytes) {
-        this.fail("LIMIT_EXCEEDED", `logs exceed the limit of ${this.run.limits.logBytes} bytes`);
+      const limit = this.run.limits.logBytes;
+      const length = stringLength(context, lineHandle);
+      const line = this.logBytes + length > limit ? undefined : context.getString(lineHandle);
+      const size = line === undefined ? length : utf8Length(line);
+      if (line === undefined || this.logBytes + size > limit) {
+        this.fail("LIMIT_EXCEEDED", `logs exceed the limit of ${limit} bytes`);
         return { error: context.newError("log limit exceeded") };
       }
       this.logBytes += size;
@@ -397,6 +440,21 @@ export class SandboxExecution {
     });
 
     installPureNatives(context, define, this.natives);
+  }
+
+  /**
+   * Whether the main thread cancelled this run (shared flag). The first time, the run fails
+   * and the main thread hears at once that the action stopped, so it need not kill the worker.
+   */
+  private cancelledNow(): boolean {
+    const run = this.runMessage;
+    if (run === undefined || !this.isCancelled(run.runId)) return false;
+    if (this.failure === undefined) {
+      this.fail("CANCELLED", "cancelled by the host");
+      this.acknowledge(run.runId);
+      this.post({ type: "stopping", runId: run.runId });
+    }
+    return true;
   }
 
   /** false (and a failure) when the action has too many host calls/timers in flight. */
@@ -747,6 +805,20 @@ export class SandboxExecution {
     } finally {
       this.timings.evalMs += performance.now() - start;
     }
+  }
+}
+
+/**
+ * The `length` of a sandbox string without copying it out of QuickJS (a string the sandbox built
+ * as a rope may be far larger than what copying it could allocate; the copy would fail silently).
+ */
+function stringLength(context: QuickJSContext, handle: QuickJSHandle): number {
+  const lengthHandle = context.getProp(handle, "length");
+  try {
+    const length = context.getNumber(lengthHandle);
+    return Number.isFinite(length) ? length : Number.POSITIVE_INFINITY;
+  } finally {
+    lengthHandle.dispose();
   }
 }
 

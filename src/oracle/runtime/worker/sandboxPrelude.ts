@@ -321,7 +321,9 @@ const CORE_SOURCE = String.raw`(function installLitActionsPrelude(natives, lazyS
     const params = parse(paramsJson);
     defineGlobal("jsParams", params);
     for (const key of objectKeys(params)) {
-      if (reserved.indexOf(key) < 0) globalThis[key] = params[key];
+      if (reserved.indexOf(key) < 0) {
+        defineProperty(globalThis, key, { value: params[key], writable: true, enumerable: true, configurable: true });
+      }
     }
   };
 })`;

@@ -3,6 +3,7 @@
  * performs) and executes one action at a time, each in a fresh runtime + context. It holds no keys
  * and no chain access: host calls are forwarded to the main thread as messages.
  */
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import {
   type CustomizeVariantOptions,
@@ -19,6 +20,8 @@ import { SandboxExecution } from "./sandboxExecution";
 
 /** What the pool passes to every worker (workerPool.ts). */
 export interface SandboxWorkerData {
+  /** The run's cancellation flags (shared with the pool, see cancellationFlag below). */
+  cancel?: SharedArrayBuffer;
   ethersBundle?: EthersBundleLocation;
 }
 
@@ -35,7 +38,70 @@ const emscriptenModule: NonNullable<CustomizeVariantOptions["emscriptenModule"]>
   },
 };
 
+/**
+ * Past this much WebAssembly memory the worker is replaced after its run: WASM memory only ever
+ * grows, so one run that used a large heap would otherwise keep that memory for the process's
+ * life (a fresh module starts at 16 MiB).
+ */
+const RECYCLE_ABOVE_WASM_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The cancellation flag shared with the main thread (see PooledWorker): slot 0 holds the run id
+ * the main thread wants stopped; this thread writes the run id into slot 1 once the run stopped
+ * running action code, which the main thread checks before it would terminate this thread.
+ */
+function cancellationFlag(): {
+  isCancelled: (runId: number) => boolean;
+  acknowledge: (runId: number) => void;
+} {
+  const shared = (workerData as { cancel?: unknown } | undefined)?.cancel;
+  if (!(shared instanceof SharedArrayBuffer)) {
+    return { isCancelled: () => false, acknowledge: () => undefined };
+  }
+  const flag = new Int32Array(shared);
+  return {
+    isCancelled: (runId) => Atomics.load(flag, 0) === runId,
+    acknowledge: (runId) => Atomics.store(flag, 1, runId),
+  };
+}
+
+/**
+ * Runs a loop to its interrupt once, before the worker reports ready. The first run of a fresh
+ * module otherwise spends its first ~0.1 s in WebAssembly code that V8 compiles on first use,
+ * during which a cancellation (or deadline) cannot be noticed.
+ */
+function warmUpInterrupts(quickjs: Awaited<ReturnType<typeof newQuickJSWASMModule>>): void {
+  const runtime = quickjs.newRuntime();
+  let checks = 0;
+  const started = performance.now();
+  runtime.setInterruptHandler(() => ++checks > 20 || performance.now() - started > 50);
+  const context = runtime.newContext();
+  const result = context.evalCode("for (let i = 0; ; i++) { [i].map((x) => x + 1); }");
+  if (result.error) result.error.dispose();
+  else result.value.dispose();
+  context.dispose();
+  runtime.dispose();
+}
+
+/**
+ * Sandbox threads run below the main thread's priority (Linux: a thread's nice value is its own):
+ * when actions keep every core busy, the main thread — HTTP, `/health`, host calls, the next
+ * request's admission — and the chain node still get the CPU first. Actions share what is left
+ * fairly among themselves.
+ */
+const WORKER_NICE = 10;
+
+function lowerPriority(): void {
+  if (process.platform !== "linux") return; // elsewhere setpriority would renice the process
+  try {
+    setPriority(WORKER_NICE);
+  } catch {
+    // not permitted (some containers): run at the process's priority
+  }
+}
+
 async function main(): Promise<void> {
+  lowerPriority();
   const port = parentPort;
   if (!port) throw new Error("sandboxWorker must run in a worker thread");
   const post = (message: FromWorkerMessage) => port.postMessage(message);
@@ -50,12 +116,14 @@ async function main(): Promise<void> {
     }),
     jwt: nodeJwtCrypto,
   };
+  const { isCancelled, acknowledge } = cancellationFlag();
+  warmUpInterrupts(quickjs);
   let current: { runId: number; execution: SandboxExecution } | undefined;
   /** The next run's sandbox, built while this worker is idle (fresh; it serves one run). */
   let next: SandboxExecution | undefined;
   const prepareNext = () => {
     if (next !== undefined) return;
-    const execution = new SandboxExecution(quickjs, post, natives);
+    const execution = new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge);
     if (execution.prepare()) {
       next = execution;
     } else if (!execution.discard()) {
@@ -69,11 +137,16 @@ async function main(): Promise<void> {
     switch (message.type) {
       case "run": {
         if (current) throw new Error(`run ${message.runId} sent while ${current.runId} is running`);
-        const execution = next ?? new SandboxExecution(quickjs, post, natives);
+        const execution =
+          next ?? new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge);
         next = undefined;
         current = { runId: message.runId, execution };
         void execution.execute(message).then((report) => {
           current = undefined;
+          const memory = quickjs.getWasmMemory() as { buffer: ArrayBuffer };
+          if (memory.buffer.byteLength > RECYCLE_ABOVE_WASM_BYTES) {
+            report.recycle = true;
+          }
           const done: DoneMessage = { type: "done", runId: message.runId, ...report };
           post(done);
           // After the answer, off the run's path; a worker about to be replaced skips it.

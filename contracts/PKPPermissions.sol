@@ -5,6 +5,8 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {IPKPNFT} from "./interfaces/IPKPNFT.sol";
 import {IPKPPermissions} from "./interfaces/IPKPPermissions.sol";
 import {IPubkeyRouter} from "./interfaces/IPubkeyRouter.sol";
+import {PackedRefs} from "./libraries/PackedRefs.sol";
+import {PkpHead, PkpHeadLibrary} from "./libraries/PkpHead.sol";
 
 /// @title PKPPermissions
 /// @notice See {IPKPPermissions}.
@@ -30,7 +32,7 @@ contract PKPPermissions is IPKPPermissions {
     }
 
     /// @dev A grant slot, and in memory any grant: position 1 is the head grant (in the PKP's head
-    /// slot, with only HEAD_INLINE_SCOPES inline scopes), positions >= 2 have a slot of their own.
+    /// slot, with only PkpHeadLibrary.INLINE_SCOPES inline scopes), positions >= 2 have a slot of their own.
     struct Grant {
         uint32 position; // 1-based position in the PKP's method list; 0 = not permitted
         uint32 pkpPosition; // 0-based position in the method's PKP list
@@ -55,19 +57,12 @@ contract PKPPermissions is IPKPPermissions {
     uint8 private constant KIND_ADDRESS = 2; // type 1, 20-byte address
     uint8 private constant KIND_GENERIC = 3; // anything else
 
+    /// @dev Scope ids below this live in a grant slot; the head grant keeps fewer (see PkpHead).
     uint256 private constant INLINE_SCOPES = 184;
+    /// @dev A PKP's method references after the first: 56 bits, four to a word.
     uint256 private constant REFS_PER_WORD = 4;
     uint256 private constant REF_BITS = 56;
-
-    // The head slot of a PKP: [count:32 | head scopes:128 | flags:8 | pkp position:32 | ref:56].
-    uint256 private constant HEAD_PKP_POSITION_SHIFT = 56;
-    uint256 private constant HEAD_EXTRA_SCOPES_SHIFT = 88;
-    uint256 private constant HEAD_SCOPES_SHIFT = 96;
-    uint256 private constant HEAD_INLINE_SCOPES = 128;
-    uint256 private constant COUNT_SHIFT = 224;
-    /// @dev The parts of the head slot that are not the head grant: the first reference and the count.
-    uint256 private constant HEAD_LIST_MASK =
-        uint256(type(uint56).max) | (uint256(type(uint32).max) << COUNT_SHIFT);
+    /// @dev A method's PKP key references after the first: 88 bits, two to a word.
     uint256 private constant KEY_REFS_PER_WORD = 2;
     uint256 private constant KEY_REF_BITS = 88;
 
@@ -81,10 +76,12 @@ contract PKPPermissions is IPKPPermissions {
     mapping(uint56 ref => uint256 data) private _methodData;
     mapping(uint256 authMethodId => GenericMethod method) private _genericMethods;
     mapping(uint256 authMethodId => bytes userPubkey) private _userPubkeys;
+    /// @dev Each PKP's count, first method reference and first grant.
+    mapping(uint256 tokenId => PkpHead head) private _heads;
     /// @dev Grants at positions >= 2 (the head grant lives in the head slot).
     mapping(uint256 tokenId => mapping(uint56 ref => Grant grant)) private _grants;
-    /// @dev Word 0 is the PKP's head slot; word w >= 1 holds the references at positions
-    /// 4w - 2 .. 4w + 1 (1-based), in 56-bit lanes.
+    /// @dev A PKP's method references after the first: the one at 0-based list index i >= 1 is
+    /// entry i - 1 of these words (see {PackedRefs}).
     mapping(uint256 tokenId => mapping(uint256 wordIndex => uint256 word)) private _methodRefWords;
     mapping(uint56 ref => mapping(uint256 wordIndex => uint256 word)) private _keyRefWords;
     mapping(uint256 tokenId => mapping(uint56 ref => uint256 epoch)) private _extraScopeEpochs;
@@ -134,12 +131,12 @@ contract PKPPermissions is IPKPPermissions {
         bytes calldata id,
         uint256 scopeId
     ) external onlyPKPOwner(tokenId) {
-        uint56 ref = _methods[getAuthMethodId(authMethodType, id)].ref;
-        uint256 head = _methodRefWords[tokenId][0];
-        Grant memory grant = _grantOf(tokenId, head, ref);
-        if (ref == 0 || grant.position == 0) {
-            revert AuthMethodNotPermitted(tokenId, authMethodType, id);
-        }
+        (uint56 ref, PkpHead head, Grant memory grant) = _permittedGrant(
+            tokenId,
+            authMethodType,
+            id
+        );
+        if (grant.position == 0) revert AuthMethodNotPermitted(tokenId, authMethodType, id);
         _setScope(tokenId, ref, grant, scopeId);
         _storeGrant(tokenId, ref, grant, head);
         emit PermittedAuthMethodScopeAdded(tokenId, authMethodType, id, scopeId);
@@ -152,10 +149,12 @@ contract PKPPermissions is IPKPPermissions {
         bytes calldata id,
         uint256 scopeId
     ) external onlyPKPOwner(tokenId) {
-        uint56 ref = _methods[getAuthMethodId(authMethodType, id)].ref;
-        uint256 head = _methodRefWords[tokenId][0];
-        Grant memory grant = _grantOf(tokenId, head, ref);
-        if (ref != 0 && grant.position != 0) {
+        (uint56 ref, PkpHead head, Grant memory grant) = _permittedGrant(
+            tokenId,
+            authMethodType,
+            id
+        );
+        if (grant.position != 0) {
             if (scopeId < _inlineScopes(grant)) {
                 grant.scopes &= ~uint184(1 << scopeId);
                 _storeGrant(tokenId, ref, grant, head);
@@ -316,10 +315,9 @@ contract PKPPermissions is IPKPPermissions {
         bytes calldata id,
         uint256 maxScopeId
     ) external view returns (bool[] memory scopes) {
-        uint56 ref = _methods[getAuthMethodId(authMethodType, id)].ref;
-        Grant memory grant = _grantOf(tokenId, _methodRefWords[tokenId][0], ref);
+        (uint56 ref, , Grant memory grant) = _permittedGrant(tokenId, authMethodType, id);
         scopes = new bool[](maxScopeId);
-        if (ref == 0 || grant.position == 0) return scopes;
+        if (grant.position == 0) return scopes;
         for (uint256 i = 0; i < maxScopeId; ++i) {
             scopes[i] = _hasScope(tokenId, ref, grant, i);
         }
@@ -373,10 +371,8 @@ contract PKPPermissions is IPKPPermissions {
         bytes calldata id,
         uint256 scopeId
     ) external view returns (bool) {
-        uint56 ref = _methods[getAuthMethodId(authMethodType, id)].ref;
-        Grant memory grant = _grantOf(tokenId, _methodRefWords[tokenId][0], ref);
-        if (ref == 0 || grant.position == 0) return false;
-        return _hasScope(tokenId, ref, grant, scopeId);
+        (uint56 ref, , Grant memory grant) = _permittedGrant(tokenId, authMethodType, id);
+        return grant.position != 0 && _hasScope(tokenId, ref, grant, scopeId);
     }
 
     /// @inheritdoc IPKPPermissions
@@ -459,7 +455,7 @@ contract PKPPermissions is IPKPPermissions {
             methodChanged = true;
         }
 
-        uint256 head = _methodRefWords[tokenId][0];
+        PkpHead head = _heads[tokenId];
         Grant memory grant = _grantOf(tokenId, head, method.ref);
         if (grant.position == 0) {
             (head, grant.position) = _appendMethodRef(tokenId, head, method.ref);
@@ -480,10 +476,10 @@ contract PKPPermissions is IPKPPermissions {
     function _remove(uint256 tokenId, uint256 authMethodType, bytes memory id) private {
         uint256 authMethodId = getAuthMethodId(authMethodType, id);
         MethodRecord memory method = _methods[authMethodId];
-        uint256 head = _methodRefWords[tokenId][0];
+        PkpHead head = _heads[tokenId];
         Grant memory grant = _grantOf(tokenId, head, method.ref);
-        if (method.ref != 0 && grant.position != 0) {
-            _methodRefWords[tokenId][0] = _removeMethodRefAt(tokenId, head, grant.position - 1);
+        if (grant.position != 0) {
+            _heads[tokenId] = _removeMethodRefAt(tokenId, head, grant.position - 1);
             _removeKeyRefAt(method, grant.pkpPosition);
             // Scopes go with the grant (Lit keeps them): forget any overflow scopes too.
             if (grant.hasExtraScopes) _extraScopeEpochs[tokenId][method.ref] += 1;
@@ -568,90 +564,92 @@ contract PKPPermissions is IPKPPermissions {
 
     // ------------------------------------------------------------------ grants
 
-    /// @dev The grant of `ref` on the PKP whose head slot is `head` (position 0: not permitted).
+    /// @dev The grant of the auth method (`authMethodType`, `id`) on `tokenId`, with the method's
+    /// reference and the PKP's head as read: the prologue of every scope function. A grant at
+    /// position 0 means the PKP does not permit the method (or the method was never stored).
+    function _permittedGrant(
+        uint256 tokenId,
+        uint256 authMethodType,
+        bytes memory id
+    ) private view returns (uint56 ref, PkpHead head, Grant memory grant) {
+        ref = _methods[getAuthMethodId(authMethodType, id)].ref;
+        head = _heads[tokenId];
+        if (ref != 0) grant = _grantOf(tokenId, head, ref);
+    }
+
+    /// @dev The grant of `ref` on the PKP whose head is `head` (position 0: not permitted).
     /// The head grant is answered from `head`; a PKP with no methods needs no further read.
     function _grantOf(
         uint256 tokenId,
-        uint256 head,
+        PkpHead head,
         uint56 ref
     ) private view returns (Grant memory grant) {
-        if (head >> COUNT_SHIFT == 0) return grant;
-        if (uint56(head) == ref) {
+        if (head.count() == 0) return grant;
+        if (head.firstRef() == ref) {
             return
                 Grant({
                     position: 1,
-                    pkpPosition: uint32(head >> HEAD_PKP_POSITION_SHIFT),
-                    hasExtraScopes: uint8(head >> HEAD_EXTRA_SCOPES_SHIFT) != 0,
-                    scopes: uint184(uint128(head >> HEAD_SCOPES_SHIFT))
+                    pkpPosition: head.pkpPosition(),
+                    hasExtraScopes: head.hasExtraScopes(),
+                    scopes: head.scopes()
                 });
         }
         return _grants[tokenId][ref];
     }
 
-    /// @dev Stores `grant` where it lives: into the head slot (`head` is the head as it is to be
+    /// @dev Stores `grant` where it lives: into the head (`head` is the head as it is to be
     /// stored, written only if it changed) for the head grant, otherwise into its grant slot.
-    function _storeGrant(uint256 tokenId, uint56 ref, Grant memory grant, uint256 head) private {
+    function _storeGrant(uint256 tokenId, uint56 ref, Grant memory grant, PkpHead head) private {
         if (grant.position == 1) head = _withHeadGrant(head, grant);
         else _grants[tokenId][ref] = grant;
-        if (head != _methodRefWords[tokenId][0]) _methodRefWords[tokenId][0] = head;
+        if (PkpHead.unwrap(head) != PkpHead.unwrap(_heads[tokenId])) _heads[tokenId] = head;
     }
 
-    /// @dev Writes the head grant's fields into `head`; scopes must be below HEAD_INLINE_SCOPES.
-    function _withHeadGrant(uint256 head, Grant memory grant) private pure returns (uint256) {
-        return
-            (head & HEAD_LIST_MASK) |
-            (uint256(grant.pkpPosition) << HEAD_PKP_POSITION_SHIFT) |
-            ((grant.hasExtraScopes ? uint256(1) : 0) << HEAD_EXTRA_SCOPES_SHIFT) |
-            (uint256(grant.scopes) << HEAD_SCOPES_SHIFT);
+    /// @dev `head` carrying `grant` as its head grant; scopes must be below the head's inline
+    /// scopes (see {_inlineScopes}).
+    function _withHeadGrant(PkpHead head, Grant memory grant) private pure returns (PkpHead) {
+        return head.withGrant(grant.pkpPosition, grant.hasExtraScopes, uint128(grant.scopes));
     }
 
     /// @dev How many scope ids the grant keeps inline; the rest go to the overflow bitmap.
     function _inlineScopes(Grant memory grant) private pure returns (uint256) {
-        return grant.position == 1 ? HEAD_INLINE_SCOPES : INLINE_SCOPES;
+        return grant.position == 1 ? PkpHeadLibrary.INLINE_SCOPES : INLINE_SCOPES;
     }
 
     /// @dev Records that the PKP's entry in `ref`'s PKP list moved to `pkpPosition`. The PKP
-    /// permits `ref`, so its head slot holds at least one reference.
+    /// permits `ref`, so its head holds at least one reference.
     function _setPkpPosition(uint256 tokenId, uint56 ref, uint32 pkpPosition) private {
-        uint256 head = _methodRefWords[tokenId][0];
-        if (uint56(head) == ref) {
-            uint256 field = uint256(type(uint32).max) << HEAD_PKP_POSITION_SHIFT;
-            _methodRefWords[tokenId][0] =
-                (head & ~field) | (uint256(pkpPosition) << HEAD_PKP_POSITION_SHIFT);
-        } else {
-            _grants[tokenId][ref].pkpPosition = pkpPosition;
-        }
+        PkpHead head = _heads[tokenId];
+        if (head.firstRef() == ref) _heads[tokenId] = head.withPkpPosition(pkpPosition);
+        else _grants[tokenId][ref].pkpPosition = pkpPosition;
     }
 
     // ------------------------------------------------------------------ a PKP's method list
 
     /// @dev Appends `ref` to the PKP's list: returns the new head (the caller stores it) and the
-    /// 1-based position. The first reference goes into the head, the others into words 1, 2, …
+    /// 1-based position. The first reference goes into the head, the others into the words.
     function _appendMethodRef(
         uint256 tokenId,
-        uint256 head,
+        PkpHead head,
         uint56 ref
-    ) private returns (uint256, uint32) {
-        uint256 index = head >> COUNT_SHIFT;
-        if (index == 0) {
-            // An empty list has an all-zero head (see _removeMethodRefAt).
-            head = ref;
-        } else {
-            _writeMethodRef(tokenId, index, ref);
-        }
-        return (_withCount(head, index + 1), uint32(index + 1));
+    ) private returns (PkpHead, uint32) {
+        uint256 index = head.count();
+        // An empty list has an all-zero head (see _removeMethodRefAt).
+        if (index == 0) return (PkpHeadLibrary.startingWith(ref), 1);
+        _writeMethodRef(tokenId, index, ref);
+        return (head.withCount(index + 1), uint32(index + 1));
     }
 
     /// @dev Removes the entry at `index` by moving the last entry into its place; returns the new
-    /// head (the caller stores it). A grant that moves to the front moves into the head slot:
+    /// head (the caller stores it). A grant that moves to the front moves into the head:
     /// its scopes 128–183 move to its overflow bitmap, and its grant slot is cleared.
     function _removeMethodRefAt(
         uint256 tokenId,
-        uint256 head,
+        PkpHead head,
         uint256 index
-    ) private returns (uint256) {
-        uint256 last = (head >> COUNT_SHIFT) - 1;
-        if (last == 0) return 0;
+    ) private returns (PkpHead) {
+        uint256 last = head.count() - 1;
+        if (last == 0) return PkpHead.wrap(0);
         uint56 moved = _methodRefAt(tokenId, head, last);
         _writeMethodRef(tokenId, last, 0);
         if (index != 0) {
@@ -659,51 +657,45 @@ contract PKPPermissions is IPKPPermissions {
                 _writeMethodRef(tokenId, index, moved);
                 _grants[tokenId][moved].position = uint32(index + 1);
             }
-            return _withCount(head, last);
+            return head.withCount(last);
         }
         Grant memory grant = _grants[tokenId][moved];
         delete _grants[tokenId][moved];
         grant.position = 1;
-        uint256 spilled = grant.scopes >> HEAD_INLINE_SCOPES;
+        uint256 spilled = grant.scopes >> PkpHeadLibrary.INLINE_SCOPES;
         if (spilled != 0) {
             uint256 epoch = _extraScopeEpochs[tokenId][moved];
             // Word 0 of the overflow bitmap holds scopes 0–255; a grant slot only ever set 184+.
-            _extraScopes[tokenId][moved][epoch].bits[0] |= spilled << HEAD_INLINE_SCOPES;
+            _extraScopes[tokenId][moved][epoch].bits[0] |= spilled << PkpHeadLibrary.INLINE_SCOPES;
             grant.hasExtraScopes = true;
             grant.scopes = uint184(uint128(grant.scopes));
         }
-        return _withHeadGrant(_withCount(moved, last), grant);
+        return _withHeadGrant(PkpHeadLibrary.startingWith(moved).withCount(last), grant);
     }
 
-    /// @dev Writes `ref` at `index` >= 1 (outside the head).
+    /// @dev Writes `ref` at list index `index` >= 1 (outside the head).
     function _writeMethodRef(uint256 tokenId, uint256 index, uint56 ref) private {
-        uint256 wordIndex = 1 + (index - 1) / REFS_PER_WORD;
-        uint256 shift = ((index - 1) % REFS_PER_WORD) * REF_BITS;
+        (uint256 wordIndex, uint256 shift) = PackedRefs.locate(index - 1, REFS_PER_WORD, REF_BITS);
         uint256 word = _methodRefWords[tokenId][wordIndex];
-        word = (word & ~(uint256(type(uint56).max) << shift)) | (uint256(ref) << shift);
-        _methodRefWords[tokenId][wordIndex] = word;
+        _methodRefWords[tokenId][wordIndex] = PackedRefs.write(word, shift, REF_BITS, ref);
     }
 
     function _methodRefAt(
         uint256 tokenId,
-        uint256 head,
+        PkpHead head,
         uint256 index
     ) private view returns (uint56) {
-        if (index == 0) return uint56(head);
-        uint256 word = _methodRefWords[tokenId][1 + (index - 1) / REFS_PER_WORD];
-        return uint56(word >> (((index - 1) % REFS_PER_WORD) * REF_BITS));
+        if (index == 0) return head.firstRef();
+        (uint256 wordIndex, uint256 shift) = PackedRefs.locate(index - 1, REFS_PER_WORD, REF_BITS);
+        return uint56(PackedRefs.read(_methodRefWords[tokenId][wordIndex], shift, REF_BITS));
     }
 
     function _methodRefsOf(uint256 tokenId) private view returns (uint56[] memory refs) {
-        uint256 head = _methodRefWords[tokenId][0];
-        refs = new uint56[](head >> COUNT_SHIFT);
+        PkpHead head = _heads[tokenId];
+        refs = new uint56[](head.count());
         for (uint256 i = 0; i < refs.length; ++i) {
             refs[i] = _methodRefAt(tokenId, head, i);
         }
-    }
-
-    function _withCount(uint256 head, uint256 count) private pure returns (uint256) {
-        return (head & ((1 << COUNT_SHIFT) - 1)) | (count << COUNT_SHIFT);
     }
 
     // ------------------------------------------------------------------ a method's PKP list
@@ -730,18 +722,25 @@ contract PKPPermissions is IPKPPermissions {
         method.pkpCount = uint32(last);
     }
 
+    /// @dev Writes `keyRef` at list index `index` >= 1 (outside the method record).
     function _writeKeyRef(uint56 ref, uint256 index, uint88 keyRef) private {
-        uint256 wordIndex = (index - 1) / KEY_REFS_PER_WORD;
-        uint256 shift = ((index - 1) % KEY_REFS_PER_WORD) * KEY_REF_BITS;
+        (uint256 wordIndex, uint256 shift) = PackedRefs.locate(
+            index - 1,
+            KEY_REFS_PER_WORD,
+            KEY_REF_BITS
+        );
         uint256 word = _keyRefWords[ref][wordIndex];
-        word = (word & ~(uint256(type(uint88).max) << shift)) | (uint256(keyRef) << shift);
-        _keyRefWords[ref][wordIndex] = word;
+        _keyRefWords[ref][wordIndex] = PackedRefs.write(word, shift, KEY_REF_BITS, keyRef);
     }
 
     function _keyRefAt(MethodRecord memory method, uint256 index) private view returns (uint88) {
         if (index == 0) return method.firstPkp;
-        uint256 word = _keyRefWords[method.ref][(index - 1) / KEY_REFS_PER_WORD];
-        return uint88(word >> (((index - 1) % KEY_REFS_PER_WORD) * KEY_REF_BITS));
+        (uint256 wordIndex, uint256 shift) = PackedRefs.locate(
+            index - 1,
+            KEY_REFS_PER_WORD,
+            KEY_REF_BITS
+        );
+        return uint88(PackedRefs.read(_keyRefWords[method.ref][wordIndex], shift, KEY_REF_BITS));
     }
 
     // ------------------------------------------------------------------ decoding
@@ -751,8 +750,8 @@ contract PKPPermissions is IPKPPermissions {
         uint256 authMethodType,
         bytes memory id
     ) private view returns (bool) {
-        uint56 ref = _methods[getAuthMethodId(authMethodType, id)].ref;
-        return ref != 0 && _grantOf(tokenId, _methodRefWords[tokenId][0], ref).position != 0;
+        (, , Grant memory grant) = _permittedGrant(tokenId, authMethodType, id);
+        return grant.position != 0;
     }
 
     /// @dev The type, id and auth method id of the method with reference `ref`.

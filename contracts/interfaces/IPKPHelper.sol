@@ -9,16 +9,28 @@ import {IERC721Receiver} from "@openzeppelin/contracts/token/ERC721/IERC721Recei
 /// @dev ABI-compatible with the two mint functions of Lit Protocol's datil PKPHelper.
 interface IPKPHelper is IERC721Receiver {
     /// @notice The helper only accepts the PKPs it mints itself: anything else would be stuck.
+    /// @param sender the contract that called `onERC721Received`.
+    /// @param operator the operator it reported.
     error UnsolicitedTransfer(address sender, address operator);
     /// @notice The permitted action CIDs and their scopes differ in length.
+    /// @param cids how many CIDs were given.
+    /// @param scopes how many scope lists were given.
     error IpfsCidScopesLengthMismatch(uint256 cids, uint256 scopes);
     /// @notice The permitted addresses and their scopes differ in length.
+    /// @param addresses how many addresses were given.
+    /// @param scopes how many scope lists were given.
     error AddressScopesLengthMismatch(uint256 addresses, uint256 scopes);
     /// @notice The auth method types and ids differ in length.
+    /// @param types how many types were given.
+    /// @param ids how many ids were given.
     error AuthMethodIdsLengthMismatch(uint256 types, uint256 ids);
     /// @notice The auth method types and pubkeys differ in length.
+    /// @param types how many types were given.
+    /// @param pubkeys how many user pubkeys were given.
     error AuthMethodPubkeysLengthMismatch(uint256 types, uint256 pubkeys);
     /// @notice The auth method types and scopes differ in length.
+    /// @param types how many types were given.
+    /// @param scopes how many scope lists were given.
     error AuthMethodScopesLengthMismatch(uint256 types, uint256 scopes);
     /// @notice The zero address is not a valid argument here.
     error ZeroAddress();
@@ -27,6 +39,20 @@ interface IPKPHelper is IERC721Receiver {
     /// from msg.value), permits the given auth methods, optionally permits the PKP's own address
     /// (with no scopes), then sends the PKP to the caller, or to its own address if
     /// `sendPkpToItself`.
+    /// @dev Requirements: the auth method arrays have one length (`AuthMethodIdsLengthMismatch`,
+    /// `AuthMethodPubkeysLengthMismatch`, `AuthMethodScopesLengthMismatch`, checked before the
+    /// mint); everything {IPKPNFT-mintNext} and {IPKPPermissions-addPermittedAuthMethod} require
+    /// (their errors pass through); a contract receiver accepts the PKP (`ERC721InvalidReceiver`).
+    /// Emits PKPNFT's {IPKPNFT-PKPMinted} and `Transfer(0, helper, tokenId)`, PKPPermissions'
+    /// events of each grant, then `Transfer(helper, receiver, tokenId)`.
+    /// @param keyType the key type to mint (2: ECDSA secp256k1).
+    /// @param permittedAuthMethodTypes the types of the auth methods to permit.
+    /// @param permittedAuthMethodIds their ids.
+    /// @param permittedAuthMethodPubkeys their user pubkeys (empty bytes for none).
+    /// @param permittedAuthMethodScopes their scope lists.
+    /// @param addPkpEthAddressAsPermittedAddress also permit the PKP's own address, no scopes.
+    /// @param sendPkpToItself send the PKP to its own address instead of the caller.
+    /// @return tokenId the minted PKP.
     function mintNextAndAddAuthMethods(
         uint256 keyType,
         uint256[] calldata permittedAuthMethodTypes,
@@ -39,6 +65,21 @@ interface IPKPHelper is IERC721Receiver {
 
     /// @notice As {mintNextAndAddAuthMethods}, with actions and addresses given separately.
     /// Actions are added first, then addresses, then the other auth methods.
+    /// @dev Requirements and events as {mintNextAndAddAuthMethods}; also the CIDs and their
+    /// scopes (`IpfsCidScopesLengthMismatch`) and the addresses and their scopes
+    /// (`AddressScopesLengthMismatch`) have one length each.
+    /// @param keyType the key type to mint (2: ECDSA secp256k1).
+    /// @param permittedIpfsCIDs the Lit Actions to permit (CIDv0 multihash bytes).
+    /// @param permittedIpfsCIDScopes their scope lists.
+    /// @param permittedAddresses the addresses to permit.
+    /// @param permittedAddressScopes their scope lists.
+    /// @param permittedAuthMethodTypes the types of the other auth methods to permit.
+    /// @param permittedAuthMethodIds their ids.
+    /// @param permittedAuthMethodPubkeys their user pubkeys (empty bytes for none).
+    /// @param permittedAuthMethodScopes their scope lists.
+    /// @param addPkpEthAddressAsPermittedAddress also permit the PKP's own address, no scopes.
+    /// @param sendPkpToItself send the PKP to its own address instead of the caller.
+    /// @return tokenId the minted PKP.
     function mintNextAndAddAuthMethodsWithTypes(
         uint256 keyType,
         bytes[] memory permittedIpfsCIDs,
@@ -53,7 +94,11 @@ interface IPKPHelper is IERC721Receiver {
         bool sendPkpToItself
     ) external payable returns (uint256 tokenId);
 
+    /// @notice The PKPNFT the helper mints from (fixed at deployment).
+    /// @return the PKPNFT address.
     function getPkpNftAddress() external view returns (address);
 
+    /// @notice The PKPPermissions the helper grants through (fixed at deployment).
+    /// @return the PKPPermissions address.
     function getPkpPermissionsAddress() external view returns (address);
 }

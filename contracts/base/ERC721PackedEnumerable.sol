@@ -145,8 +145,13 @@ abstract contract ERC721PackedEnumerable is
         address owner = _existingOwner(record, tokenId);
         _checkAuthorized(record, owner, msg.sender, tokenId);
         if (owner != from) revert ERC721IncorrectOwner(from, tokenId, owner);
-        _removeFromOwner(record, tokenId);
-        _addToOwner(record, to, tokenId);
+        if (to != owner) {
+            _removeFromOwner(record, tokenId);
+            _addToOwner(record, to, tokenId);
+        } else {
+            // A transfer to oneself changes no list (as OpenZeppelin's); the approval still goes.
+            _clearApproval(record, tokenId);
+        }
         _tokens[tokenId] = record;
         emit Transfer(from, to, tokenId);
     }
@@ -236,6 +241,11 @@ abstract contract ERC721PackedEnumerable is
         }
         delete _ownedTokens[owner][lastIndex];
         _balances[owner] = lastIndex;
+        _clearApproval(record, tokenId);
+    }
+
+    /// @dev Drops the token's approval, touching the approval slot only if one is set.
+    function _clearApproval(TokenRecord memory record, uint256 tokenId) private {
         if (record.hasApproval) {
             delete _tokenApprovals[tokenId];
             record.hasApproval = false;

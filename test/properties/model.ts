@@ -136,8 +136,10 @@ export function transfer(
   }
   if (receiverError) return receiverError;
   const pkp = model.pkps.get(tokenId) as PkpModel;
-  swapPop(ownedBy(model, owner), tokenId);
   pkp.approved = ZERO_ADDRESS;
+  // A transfer to oneself changes no list, as in OpenZeppelin's ERC721Enumerable.
+  if (owner === lower(to)) return null;
+  swapPop(ownedBy(model, owner), tokenId);
   ownedBy(model, to).push(tokenId);
   pkp.owner = lower(to);
   return null;

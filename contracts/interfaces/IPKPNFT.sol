@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC721Enumerable} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Enumerable.sol";
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
+import {IPubkeyRouter} from "./IPubkeyRouter.sol";
 
 /// @title IPKPNFT
 /// @notice Programmable key pairs as ERC-721 tokens: a PKP's token id is the keccak256 hash of its
@@ -33,9 +34,23 @@ interface IPKPNFT is IERC721Metadata, IERC721Enumerable {
     /// @param paid the msg.value sent.
     /// @param mintCost the price of a mint.
     error IncorrectMintPayment(uint256 paid, uint256 mintCost);
-    /// @notice mintGrantAndBurnNext takes a CIDv0 multihash: 34 bytes, 0x1220 and a sha2-256 digest.
+    /// @notice mintGrantAndBurnNext takes a CIDv0 multihash: 34 bytes, 0x1220 and a non-zero
+    /// sha2-256 digest (no code hashes to zero; the grant could never be used or undone).
     /// @param ipfsCID the bytes given.
     error InvalidIpfsCID(bytes ipfsCID);
+    /// @notice A claim needs at least `required` signatures.
+    /// @param given how many were given.
+    /// @param required the threshold (1: the oracle is the one validator).
+    error TooFewClaimSignatures(uint256 given, uint256 required);
+    /// @notice Claim signature `index` is malformed (s in the upper half, v not 27/28, or no
+    /// signer recovered).
+    /// @param index its position in the array.
+    error InvalidClaimSignature(uint256 index);
+    /// @notice Claim signature `index` was made by an account that is not a validator (here: a
+    /// key provider of the router).
+    /// @param index its position in the array.
+    /// @param signer the account it recovers to.
+    error ClaimSignerNotValidator(uint256 index, address signer);
     /// @notice The mint cost must fit in 96 bits.
     /// @param mintCost the cost asked for.
     /// @param maxMintCost the largest cost accepted.
@@ -57,10 +72,41 @@ interface IPKPNFT is IERC721Metadata, IERC721Enumerable {
     /// @return tokenId the minted PKP.
     function mintNext(uint256 keyType) external payable returns (uint256 tokenId);
 
+    /// @notice Mints the key the oracle derived and routed for `derivedKeyId` to the caller, for
+    /// exactly {mintCost}: Lit's claimed keys (a key that exists before anyone pays gas, whose id
+    /// comes from an action and a key id, or from an auth method).
+    /// @dev Datil's ABI and order of checks. Requirements: `msg.value == mintCost()`
+    /// (`IncorrectMintPayment`); at least one signature (`TooFewClaimSignatures`); every
+    /// signature an EIP-191 signature of `derivedKeyId` (`toEthSignedMessageHash(derivedKeyId)`,
+    /// v 27/28, low s: `InvalidClaimSignature`) by a key provider of the router — the oracle, the
+    /// one validator here (`ClaimSignerNotValidator`); a duplicate signature is harmless with a
+    /// threshold of 1; a key routed for `derivedKeyId` with `keyType` (the router's
+    /// `DerivedKeyNotRouted`, `DerivedKeyTypeMismatch`) and not claimed before
+    /// (`DerivedKeyAlreadyClaimed`); a contract caller accepts the token
+    /// (`ERC721InvalidReceiver`). Emits {PKPMinted}, then `Transfer(0, caller, tokenId)`.
+    /// As on Lit, the signatures bind only `derivedKeyId` — not the minter, the chain or this
+    /// contract — so whoever submits them first owns the PKP: that keeps Lit's SDK and relayer
+    /// flow working unchanged. A relayer that mints for a user should make the PKP its own owner
+    /// (PKPHelper's `sendPkpToItself`), so that only the user's auth method controls it.
+    /// @param keyType the key type the key was routed with (2: ECDSA secp256k1).
+    /// @param derivedKeyId the derived key id the oracle signed.
+    /// @param signatures the validators' signatures of `derivedKeyId`.
+    /// @param stakingContractAddress accepted for datil's ABI and ignored (no staking contract).
+    /// @return tokenId the minted PKP, `uint256(keccak256(pubkey))`.
+    function claimAndMint(
+        uint256 keyType,
+        bytes32 derivedKeyId,
+        IPubkeyRouter.Signature[] calldata signatures,
+        address stakingContractAddress
+    ) external payable returns (uint256 tokenId);
+
     /// @notice Mints the next PKP of `keyType`, permits the Lit Action `ipfsCID` with scope 1
     /// (SignAnything), and burns the PKP, in this one call: afterwards nobody can ever change
     /// its permissions, so the PKP can only ever sign through that action.
-    /// @dev Requirements: `ipfsCID` is 34 bytes starting 0x1220 (`InvalidIpfsCID`); the
+    /// PKPPermissions records the grant through {IPKPPermissions-grantFrozenAction}, which only
+    /// this contract may call; the PKP's ownership is never written to storage.
+    /// @dev Requirements: `ipfsCID` is 34 bytes starting 0x1220 with a non-zero digest
+    /// (`InvalidIpfsCID`); the
     /// PKPPermissions address is wired (`PkpPermissionsNotSet`); `msg.value == mintCost()`
     /// (`IncorrectMintPayment`); the pool of `keyType` is not empty (the router's
     /// `NoUnmintedKeys`). Emits, in this order: {PKPMinted}, `Transfer(0, PKPNFT, tokenId)`,

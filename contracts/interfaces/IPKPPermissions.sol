@@ -116,6 +116,9 @@ interface IPKPPermissions {
     error RemoveArraysLengthMismatch(uint256 typesLength, uint256 idsLength);
     /// @notice The zero address is not a valid argument here.
     error ZeroAddress();
+    /// @notice Only PKPNFT may record the grant of a PKP it mints, grants and burns.
+    /// @param caller the account that tried.
+    error CallerNotPkpNft(address caller);
 
     // ------------------------------------------------------------------ mutators (owner only)
 
@@ -244,6 +247,21 @@ interface IPKPPermissions {
     /// @param root the new root (zero removes it).
     function setRootHash(uint256 tokenId, uint256 group, bytes32 root) external;
 
+    /// @notice Records the one grant of a PKP that PKPNFT's `mintGrantAndBurnNext` mints, grants
+    /// and burns in this same call: the Lit Action `ipfsCID` with scope 1 (SignAnything), frozen
+    /// for ever. The views answer it like any grant; the PKP joins the action's list of PKPs.
+    /// @dev Requirements: the caller is PKPNFT (`CallerNotPkpNft`), which calls it only for a key
+    /// it has just taken from the router — a PKP that never had an owner, hence no permissions —
+    /// with a CIDv0 it has checked (34 bytes, `0x1220`, a non-zero digest), and burns the PKP
+    /// right after. As any add of `(2, ipfsCID, "")`, a stored user pubkey of the action is
+    /// replaced by the empty one. Emits {PermittedAuthMethodScopeAdded} `(tokenId, 2, ipfsCID, 1)`
+    /// then {PermittedAuthMethodAdded} `(tokenId, 2, ipfsCID, "")`, between PKPNFT's mint and
+    /// burn `Transfer` events.
+    /// @param tokenId the PKP being minted, granted and burned.
+    /// @param keyRef its key reference (the router's {IPubkeyRouter-keyRefOf}).
+    /// @param ipfsCID the action's CIDv0 multihash bytes.
+    function grantFrozenAction(uint256 tokenId, uint56 keyRef, bytes calldata ipfsCID) external;
+
     // ------------------------------------------------------------------ views
 
     /// @notice The auth method id of (`authMethodType`, `id`):
@@ -326,7 +344,7 @@ interface IPKPPermissions {
     function isPermittedAuthMethod(
         uint256 tokenId,
         uint256 authMethodType,
-        bytes calldata id
+        bytes memory id
     ) external view returns (bool);
 
     /// @notice Whether `tokenId` permits the auth method with scope `scopeId`.

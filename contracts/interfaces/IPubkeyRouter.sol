@@ -9,6 +9,10 @@ pragma solidity 0.8.28;
 /// account. A registered key waits in a first-in, first-out pool per key type until PKPNFT takes
 /// it for a mint. Every key is routed at most once, ever: a minted, burned or withdrawn key can
 /// never be registered or minted again.
+///
+/// Claimed keys (Lit's `claimAndMint`): the oracle derives a key from a derived key id and
+/// routes it with {setDerivedRoutingData} before it answers a claim. Such a key is reserved for
+/// its claim: it never enters the pool, and PKPNFT takes it once, through {takeDerivedKey}.
 interface IPubkeyRouter {
     /// @notice Routing data of one key, as Lit's router returns it.
     /// @param pubkey the 65-byte uncompressed secp256k1 public key (empty if unrouted).
@@ -20,15 +24,29 @@ interface IPubkeyRouter {
         bytes32 derivedKeyId;
     }
 
-    /// @notice Where a key is in its life.
+    /// @notice An ECDSA signature, as Lit's router declares it (the ABI tuple
+    /// `(bytes32,bytes32,uint8)` of `claimAndMint`).
+    /// @param r the signature's r.
+    /// @param s the signature's s.
+    /// @param v the recovery id, 27 or 28.
+    struct Signature {
+        bytes32 r;
+        bytes32 s;
+        uint8 v;
+    }
+
+    /// @notice Where a key is in its life. Pool keys go Unminted → Minted (also once burned) or
+    /// Withdrawn; derived keys go Claimable → Minted.
     enum KeyStatus {
         Unrouted,
         Unminted,
         Minted,
-        Withdrawn
+        Withdrawn,
+        Claimable
     }
 
-    /// @notice A key was registered into the pool of unminted keys of `keyType`.
+    /// @notice A key was registered: into the pool of unminted keys of `keyType`, or, with a
+    /// derived key id and from {setDerivedRoutingData}, reserved for its claim.
     /// @dev Same signature as Lit's. Keys registered in a batch carry a zero staking contract
     /// and a zero derived key id.
     /// @param tokenId the key's token id, `uint256(keccak256(pubkey))`.
@@ -88,9 +106,30 @@ interface IPubkeyRouter {
     /// @notice The key was routed before (it may since have been minted, burned or withdrawn).
     /// @param tokenId the key's token id.
     error AlreadyRouted(uint256 tokenId);
-    /// @notice Key types are limited to 32 bits in this implementation.
+    /// @notice Key types are limited to 16 bits in this implementation.
     /// @param keyType the key type given.
     error KeyTypeOutOfRange(uint256 keyType);
+    /// @notice The pool of `keyType` holds 2^39 positions, all used.
+    /// @param keyType the key type.
+    error PoolFull(uint256 keyType);
+    /// @notice A derived key id must not be zero (zero means "none" in the routing data).
+    error ZeroDerivedKeyId();
+    /// @notice A key is already routed for this derived key id.
+    /// @param derivedKeyId the derived key id.
+    /// @param tokenId the key routed for it.
+    error DerivedKeyAlreadyRouted(bytes32 derivedKeyId, uint256 tokenId);
+    /// @notice No key is routed for this derived key id.
+    /// @param derivedKeyId the derived key id.
+    error DerivedKeyNotRouted(bytes32 derivedKeyId);
+    /// @notice The key routed for this derived key id was claimed already.
+    /// @param derivedKeyId the derived key id.
+    /// @param tokenId the key, minted by its first claim.
+    error DerivedKeyAlreadyClaimed(bytes32 derivedKeyId, uint256 tokenId);
+    /// @notice The key routed for this derived key id is of another key type.
+    /// @param derivedKeyId the derived key id.
+    /// @param keyType the key type asked for.
+    /// @param routedKeyType the key type it was routed with.
+    error DerivedKeyTypeMismatch(bytes32 derivedKeyId, uint256 keyType, uint256 routedKeyType);
     /// @notice The pool of unminted keys of `keyType` is empty.
     /// @param keyType the key type asked for.
     error NoUnmintedKeys(uint256 keyType);
@@ -136,7 +175,8 @@ interface IPubkeyRouter {
 
     /// @notice Registers one key at the end of the pool of unminted keys of `keyType`.
     /// @dev Lit's signature. Requirements: the caller is a key provider (`NotKeyProvider`);
-    /// `keyType` fits in 32 bits (`KeyTypeOutOfRange`); the key is 65 bytes
+    /// `keyType` fits in 16 bits (`KeyTypeOutOfRange`); the pool has room (`PoolFull`, after
+    /// 2^39 keys); the key is 65 bytes
     /// (`InvalidPubkeyLength`), starts with 0x04 (`InvalidPubkeyPrefix`), lies on secp256k1
     /// (`PubkeyNotOnCurve`), hashes to `tokenId` (`TokenIdMismatch`) and was never routed, nor
     /// any key with its address (`AlreadyRouted`). Emits {PubkeyRoutingDataSet}.
@@ -155,7 +195,8 @@ interface IPubkeyRouter {
 
     /// @notice Registers many keys of one type at the end of its pool, in the order given.
     /// @dev Requirements: the caller is a key provider (`NotKeyProvider`); both arrays have one
-    /// length (`ArrayLengthMismatch`); every key passes the checks of {setRoutingData} (the
+    /// length (`ArrayLengthMismatch`); the pool has room for all (`PoolFull`); every key passes
+    /// the checks of {setRoutingData} (the
     /// whole batch reverts otherwise). Emits {PubkeyRoutingDataSet} per key, with a zero staking
     /// contract and derived key id.
     /// @param tokenIds the keys' token ids.
@@ -178,6 +219,24 @@ interface IPubkeyRouter {
     /// @param tokenIds the keys to withdraw.
     function withdrawUnmintedKeys(uint256 keyType, uint256[] calldata tokenIds) external;
 
+    /// @notice Routes the key derived for `derivedKeyId` and reserves it for its claim
+    /// (PKPNFT's `claimAndMint`): the key does not enter the pool of unminted keys, so
+    /// `mintNext` never hands it out. The oracle calls this before it answers a claim.
+    /// @dev Requirements: the caller is a key provider (`NotKeyProvider`); `derivedKeyId` is not
+    /// zero (`ZeroDerivedKeyId`) and has no key routed yet (`DerivedKeyAlreadyRouted`); the key
+    /// passes the checks of {setRoutingData} (`KeyTypeOutOfRange`, `InvalidPubkeyLength`,
+    /// `InvalidPubkeyPrefix`, `PubkeyNotOnCurve`, `AlreadyRouted`), its token id being
+    /// `keccak256(pubkey)`. Emits {PubkeyRoutingDataSet} with `derivedKeyId` and a zero staking
+    /// contract. {keyStatus} answers Claimable until the claim, then Minted.
+    /// @param derivedKeyId the derived key id the key was derived from (never zero).
+    /// @param pubkey the 65-byte uncompressed public key.
+    /// @param keyType the key type (2: ECDSA secp256k1).
+    function setDerivedRoutingData(
+        bytes32 derivedKeyId,
+        bytes calldata pubkey,
+        uint256 keyType
+    ) external;
+
     // ------------------------------------------------------------------ PKPNFT
 
     /// @notice Takes the oldest unminted key of `keyType` out of the pool (first in, first out).
@@ -186,9 +245,24 @@ interface IPubkeyRouter {
     /// @param keyType the pool to take from.
     /// @return tokenId the key's token id.
     /// @return pubkey the key's 65-byte public key.
+    /// @return keyRef the key's reference ({keyRefOf}).
     function takeNextUnmintedKey(
         uint256 keyType
-    ) external returns (uint256 tokenId, bytes memory pubkey);
+    ) external returns (uint256 tokenId, bytes memory pubkey, uint56 keyRef);
+
+    /// @notice Takes the key routed for `derivedKeyId`, once ever, for its claim.
+    /// @dev Requirements: the caller is the wired PKPNFT (`CallerNotPkpNft`); a key is routed
+    /// for `derivedKeyId` (`DerivedKeyNotRouted`) with `keyType` (`DerivedKeyTypeMismatch`) and
+    /// was not taken before (`DerivedKeyAlreadyClaimed`).
+    /// @param derivedKeyId the derived key id.
+    /// @param keyType the key type the claim asks for.
+    /// @return tokenId the key's token id.
+    /// @return pubkey the key's 65-byte public key.
+    /// @return keyRef the key's reference ({keyRefOf}).
+    function takeDerivedKey(
+        bytes32 derivedKeyId,
+        uint256 keyType
+    ) external returns (uint256 tokenId, bytes memory pubkey, uint56 keyRef);
 
     // ------------------------------------------------------------------ views (Lit)
 
@@ -223,6 +297,17 @@ interface IPubkeyRouter {
     /// @return the address.
     function deriveEthAddressFromPubkey(bytes calldata pubkey) external pure returns (address);
 
+    /// @notice The public key routed for `derivedKeyId` by {setDerivedRoutingData} (also once
+    /// claimed), or empty bytes. Lit derives it on chain from the validators' root keys; here the
+    /// oracle routed it.
+    /// @param stakingContract accepted for Lit's ABI; not used.
+    /// @param derivedKeyId the derived key id.
+    /// @return the 65-byte public key, or empty bytes.
+    function getDerivedPubkey(
+        address stakingContract,
+        bytes32 derivedKeyId
+    ) external view returns (bytes memory);
+
     /// @notice Whether the key was ever registered (also after it was minted, burned or withdrawn).
     /// @param tokenId the key's token id.
     /// @return whether it was routed.
@@ -236,7 +321,8 @@ interface IPubkeyRouter {
 
     /// @notice Where `tokenId`'s key is in its life.
     /// @param tokenId the key's token id.
-    /// @return Unrouted, Unminted (in the pool), Minted (also once burned) or Withdrawn.
+    /// @return Unrouted; Unminted (in the pool), Minted (also once burned) or Withdrawn for a
+    /// pool key; Claimable (routed for a claim) or Minted (claimed) for a derived key.
     function keyStatus(uint256 tokenId) external view returns (KeyStatus);
 
     /// @notice How many unminted keys of `keyType` wait in the pool.
@@ -255,17 +341,18 @@ interface IPubkeyRouter {
         uint256 limit
     ) external view returns (uint256[] memory tokenIds);
 
-    /// @notice A compact reference to a routed key: its key type and its position in that type's
-    /// pool (`keyType << 56 | position`). Permanent from the key's mint on (a withdrawal may move
-    /// unminted keys up the pool). PKPPermissions stores these instead of 256-bit token ids in
-    /// its reverse index.
+    /// @notice A compact, 56-bit reference to a routed key: its key type and its position in
+    /// that type's position space (`keyType << 40 | position`; pool keys below 2^39, derived keys
+    /// from 2^39 up). Permanent from the key's mint on (a withdrawal may move unminted keys up the
+    /// pool). PKPPermissions' reverse index and PKPNFT's owner lists store these instead of
+    /// 256-bit token ids.
     /// @dev Reverts with `KeyNotRouted` for a key that was never routed.
     /// @param tokenId the key's token id.
     /// @return the key reference.
-    function keyRefOf(uint256 tokenId) external view returns (uint88);
+    function keyRefOf(uint256 tokenId) external view returns (uint56);
 
     /// @notice The token id a key reference names (0 for a reference to no key).
     /// @param keyRef the key reference.
     /// @return the token id.
-    function tokenIdOfKeyRef(uint88 keyRef) external view returns (uint256);
+    function tokenIdOfKeyRef(uint56 keyRef) external view returns (uint256);
 }

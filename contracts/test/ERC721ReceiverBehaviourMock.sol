@@ -40,6 +40,7 @@ contract ERC721ReceiverBehaviourMock is IERC721Receiver {
         if (behaviour == Behaviour.WrongReturnValue) return bytes4(0xdeadbeef);
         if (behaviour == Behaviour.RevertWithMessage) revert("ERC721ReceiverBehaviourMock: no");
         if (behaviour == Behaviour.RevertWithCustomError) revert ReceiverRefused(operator, tokenId);
+        // solhint-disable-next-line reason-string
         if (behaviour == Behaviour.RevertWithoutData) revert();
         if (behaviour == Behaviour.Panic) {
             uint256 zero = 0;

@@ -114,6 +114,11 @@ contract PKPNFT is IPKPNFT, ERC721PackedEnumerable, Ownable {
     }
 
     /// @inheritdoc IPKPNFT
+    function presentOwnerOfPkp(uint256 tokenId) external view returns (address) {
+        return _ownerOf(tokenId);
+    }
+
+    /// @inheritdoc IPKPNFT
     function getPubkey(uint256 tokenId) public view returns (bytes memory) {
         return _router.getPubkey(tokenId);
     }

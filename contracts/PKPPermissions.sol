@@ -55,7 +55,7 @@ contract PKPPermissions is IPKPPermissions {
         address user; // the address, for an address
         bool hasUserPubkey;
         uint256 pkpCount;
-        uint56[3] pkps; // the reverse index's inline entries (one for an address)
+        uint256 pkpLanes; // the reverse index's inline entries, 56-bit lanes (one for an address)
     }
 
     struct ExtraScopeWords {
@@ -114,7 +114,7 @@ contract PKPPermissions is IPKPPermissions {
     mapping(uint256 tokenId => mapping(uint256 group => bytes32 root)) private _rootHashes;
 
     modifier onlyPKPOwner(uint256 tokenId) {
-        address owner = _pkpNft.ownerOrZero(tokenId);
+        address owner = _ownerOrZero(tokenId);
         if (owner == address(0)) revert NonexistentPKP(tokenId);
         if (owner != msg.sender) revert NotPKPOwner(tokenId, msg.sender);
         _;
@@ -308,8 +308,19 @@ contract PKPPermissions is IPKPPermissions {
     function getAuthMethodId(
         uint256 authMethodType,
         bytes memory id
-    ) public pure returns (uint256) {
-        return uint256(keccak256(abi.encode(authMethodType, id)));
+    ) public pure returns (uint256 authMethodId) {
+        // keccak256(abi.encode(authMethodType, id)), hashed in scratch memory past the free
+        // memory pointer instead of an allocated copy: type, offset 0x40, length, data, padding.
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let length := mload(id)
+            let padded := and(add(length, 31), not(31))
+            mstore(ptr, authMethodType)
+            mstore(add(ptr, 0x20), 0x40)
+            mstore(add(add(ptr, 0x40), padded), 0)
+            mcopy(add(ptr, 0x40), id, add(length, 0x20))
+            authMethodId := keccak256(ptr, add(0x60, padded))
+        }
     }
 
     /// @inheritdoc IPKPPermissions
@@ -484,6 +495,22 @@ contract PKPPermissions is IPKPPermissions {
         return MerkleProof.multiProofVerifyCalldata(proof, proofFlags, root, leaves);
     }
 
+    /// @dev PKPNFT's `presentOwnerOfPkp(tokenId)` (its `ownerOrZero`, first in its dispatcher),
+    /// called with the call data in scratch space rather than an encoded copy: every mutator
+    /// pays for this call. PKPNFT's view never fails; if it did, the answer would be zero (no
+    /// owner), which every mutator refuses.
+    function _ownerOrZero(uint256 tokenId) private view returns (address owner) {
+        address nft = address(_pkpNft);
+        bytes4 selector = IPKPNFT.presentOwnerOfPkp.selector;
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            mstore(0x04, tokenId)
+            let ok := staticcall(gas(), nft, 0x00, 0x24, 0x00, 0x20)
+            ok := and(ok, gt(returndatasize(), 0x1f))
+            owner := mul(ok, and(mload(0x00), 0xffffffffffffffffffffffffffffffffffffffff))
+        }
+    }
+
     // ------------------------------------------------------------------ add and remove
 
     function _add(
@@ -522,8 +549,8 @@ contract PKPPermissions is IPKPPermissions {
     function _remove(uint256 tokenId, uint256 authMethodType, bytes memory id) private {
         Method memory method = _loadMethod(authMethodType, id);
         PkpHead head = _heads[tokenId];
-        Grant memory grant;
-        if (method.ref != 0) grant = _grantOf(tokenId, head, method.ref);
+        // A method never stored has reference 0, which no grant slot is ever written under.
+        Grant memory grant = _grantOf(tokenId, head, method.ref);
         if (grant.position != 0) {
             _heads[tokenId] = _removeMethodRefAt(tokenId, head, grant.position - 1);
             _removeKeyRefAt(method, grant.pkpPosition);
@@ -571,15 +598,13 @@ contract PKPPermissions is IPKPPermissions {
             (method.ref, record) = _findAddress(method.authMethodId, method.user);
             method.hasUserPubkey = record.hasUserPubkey();
             method.pkpCount = record.pkpCount();
-            method.pkps[0] = record.pkp0();
+            method.pkpLanes = record.pkps();
         } else {
             MethodRecord record = _records[method.authMethodId];
             method.ref = record.ref();
             method.hasUserPubkey = record.hasUserPubkey();
             method.pkpCount = record.pkpCount();
-            for (uint256 i = 0; i < MethodRecordLibrary.INLINE_PKPS; ++i) {
-                method.pkps[i] = record.pkpAt(i);
-            }
+            method.pkpLanes = record.pkps();
         }
     }
 
@@ -592,7 +617,7 @@ contract PKPPermissions is IPKPPermissions {
                     method.user,
                     method.pkpCount,
                     method.hasUserPubkey,
-                    method.pkps[0]
+                    method.pkpLanes
                 )
             );
         } else if (method.pkpCount == 0 && !method.hasUserPubkey) {
@@ -602,9 +627,7 @@ contract PKPPermissions is IPKPPermissions {
                 method.ref,
                 method.pkpCount,
                 method.hasUserPubkey,
-                method.pkps[0],
-                method.pkps[1],
-                method.pkps[2]
+                method.pkpLanes
             );
         }
     }
@@ -725,13 +748,11 @@ contract PKPPermissions is IPKPPermissions {
     ) private view returns (Grant memory grant) {
         if (head.count() == 0) return grant;
         if (head.firstRef() == ref) {
-            return
-                Grant({
-                    position: 1,
-                    pkpPosition: head.pkpPosition(),
-                    hasExtraScopes: head.hasExtraScopes(),
-                    scopes: head.scopes()
-                });
+            grant.position = 1;
+            grant.pkpPosition = head.pkpPosition();
+            grant.hasExtraScopes = head.hasExtraScopes();
+            grant.scopes = head.scopes();
+            return grant;
         }
         return _grants[tokenId][ref];
     }
@@ -841,7 +862,7 @@ contract PKPPermissions is IPKPPermissions {
     function _appendKeyRef(Method memory method, uint56 keyRef) private {
         uint256 index = method.pkpCount;
         uint256 inlineCount = _inlinePkps(method);
-        if (index < inlineCount) method.pkps[index] = keyRef;
+        if (index < inlineCount) method.pkpLanes = _withLane(method.pkpLanes, index, keyRef);
         else _writeKeyRef(method.authMethodId, index - inlineCount, keyRef);
         method.pkpCount = index + 1;
     }
@@ -853,13 +874,17 @@ contract PKPPermissions is IPKPPermissions {
         uint256 inlineCount = _inlinePkps(method);
         if (index != last) {
             uint56 moved = _keyRefAt(method, last);
-            if (index < inlineCount) method.pkps[index] = moved;
+            if (index < inlineCount) method.pkpLanes = _withLane(method.pkpLanes, index, moved);
             else _writeKeyRef(method.authMethodId, index - inlineCount, moved);
             _setPkpPosition(_router.tokenIdOfKeyRef(moved), method.ref, uint32(index));
         }
-        if (last < inlineCount) method.pkps[last] = 0;
+        if (last < inlineCount) method.pkpLanes = _withLane(method.pkpLanes, last, 0);
         else _writeKeyRef(method.authMethodId, last - inlineCount, 0);
         method.pkpCount = last;
+    }
+
+    function _withLane(uint256 lanes, uint256 index, uint56 keyRef) private pure returns (uint256) {
+        return PackedRefs.write(lanes, index * REF_BITS, REF_BITS, keyRef);
     }
 
     /// @dev Writes `keyRef` at overflow index `index` (list index minus the inlineCount entries).
@@ -871,7 +896,9 @@ contract PKPPermissions is IPKPPermissions {
 
     function _keyRefAt(Method memory method, uint256 index) private view returns (uint56) {
         uint256 inlineCount = _inlinePkps(method);
-        if (index < inlineCount) return method.pkps[index];
+        if (index < inlineCount) {
+            return uint56(PackedRefs.read(method.pkpLanes, index * REF_BITS, REF_BITS));
+        }
         (uint256 wordIndex, uint256 shift) = PackedRefs.locate(
             index - inlineCount,
             REFS_PER_WORD,
@@ -934,7 +961,7 @@ contract PKPPermissions is IPKPPermissions {
     }
 
     function _isCidV0(bytes memory id) private pure returns (bool) {
-        return id.length == 34 && id[0] == 0x12 && id[1] == 0x20;
+        return id.length == 34 && bytes2(id) == 0x1220;
     }
 
     /// @dev The 32 digest bytes of a CIDv0 multihash (after its 0x1220 prefix).

@@ -301,6 +301,63 @@ describe("PKPPermissions method store", () => {
     }
   });
 
+  describe("auth method ids whose low 48 bits collide (open addressing)", () => {
+    // Found offline with Floyd's cycle search over keccak256(abi.encode(type, id)): the premise
+    // is checked below, so the pair cannot silently stop colliding.
+    const collisions: Array<[string, bigint, [string, string]]> = [
+      ["Google JWT ids", AUTH_METHOD_GOOGLE_JWT, ["0x122f5cdcd1bf", "0x4039a9acdab5"]],
+    ];
+    const low48 = (id: bigint) => id & ((1n << 48n) - 1n);
+
+    for (const [name, type, [first, second]] of collisions) {
+      it(`keeps two ${name} with one 48-bit serial apart`, async () => {
+        const { stack, aliceToken, bobToken } = await loadFixture(pkpsFixture);
+        const p = stack.permissions;
+        expect(low48(await p.getAuthMethodId(type, first))).to.equal(
+          low48(await p.getAuthMethodId(type, second)),
+        );
+        const alice = p.connect(stack.alice);
+        await sent(alice.addPermittedAuthMethod(aliceToken, authMethod(type, first), [1n]));
+        await sent(alice.addPermittedAuthMethod(aliceToken, authMethod(type, second), [2n]));
+        await sent(
+          p.connect(stack.bob).addPermittedAuthMethod(bobToken, authMethod(type, second), []),
+        );
+        expect(await viewOf(stack, aliceToken, type, first)).to.deep.equal({
+          permitted: true,
+          scopes: [false, true, false, false],
+          listed: [
+            [type, first],
+            [type, second],
+          ],
+          holders: [aliceToken],
+        });
+        expect((await viewOf(stack, aliceToken, type, second)).holders).to.deep.equal([
+          aliceToken,
+          bobToken,
+        ]);
+        // The first one's record is cleared; the second is still found, and the first comes
+        // back under its old reference.
+        await sent(alice.removePermittedAuthMethod(aliceToken, type, first));
+        expect(await viewOf(stack, aliceToken, type, second)).to.deep.equal({
+          permitted: true,
+          scopes: [false, false, true, false],
+          listed: [[type, second]],
+          holders: [aliceToken, bobToken],
+        });
+        await sent(
+          p.connect(stack.bob).addPermittedAuthMethod(bobToken, authMethod(type, first), []),
+        );
+        expect(
+          (await p.getPermittedAuthMethods(bobToken)).map((m) => [m.authMethodType, m.id]),
+        ).to.deep.equal([
+          [type, second],
+          [type, first],
+        ]);
+        expect(await p.isPermittedAuthMethod(aliceToken, type, first)).to.equal(false);
+      });
+    }
+  });
+
   it("lists many methods of mixed kinds on one PKP and decodes each", async () => {
     const { stack, aliceToken } = await loadFixture(pkpsFixture);
     const alice = stack.permissions.connect(stack.alice);

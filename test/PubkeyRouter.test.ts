@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, setStorageAt } from "@nomicfoundation/hardhat-network-helpers";
 import { PubkeyRouter__factory } from "../typechain-types";
 import type { IPubkeyRouter } from "../typechain-types/contracts/PubkeyRouter";
 import {
@@ -855,6 +855,70 @@ describe("PubkeyRouter", function () {
       await registerKeys(router, keys.slice(0, 2));
       expect(await router.tokenIdOfKeyRef((KEY_TYPE_ECDSA << 40n) | 2n)).to.equal(0n);
       expect(await router.tokenIdOfKeyRef((KEY_TYPE_BLS << 40n) | 0n)).to.equal(0n);
+    });
+  });
+
+  describe("pool capacity", function () {
+    // A pool holds 2^39 positions (derived keys take the positions above). Registering that many
+    // keys is out of reach in a test, so the pool's word is set to a tail just below the cap.
+    // PubkeyRouter's storage: Ownable's owner (slot 0), then _pkpNft, _keyProviders, _keys,
+    // _pubkeyXs, _derivedKeyIds, _derivedTokenIds, and _pools at slot 7.
+    const POOLS_SLOT = 7n;
+    const CAP = 2n ** 39n;
+    const poolSlot = (keyType: bigint) =>
+      ethers.keccak256(
+        ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [keyType, POOLS_SLOT]),
+      );
+
+    it("reads the pool word where the test expects it (head, tail, derived)", async function () {
+      const { router, keys } = await loadFixture(emptyRouterFixture);
+      await registerKeys(router, keys.slice(0, 3), KEY_TYPE_ECDSA);
+      const word = BigInt(
+        await ethers.provider.getStorage(await router.getAddress(), poolSlot(KEY_TYPE_ECDSA)),
+      );
+      expect(word).to.equal(3n << 64n);
+    });
+
+    it("refuses registrations past 2^39 keys with PoolFull, in one key and in a batch", async function () {
+      const { router, keys } = await loadFixture(emptyRouterFixture);
+      const address = await router.getAddress();
+      await setStorageAt(address, poolSlot(KEY_TYPE_ECDSA), (CAP - 1n) << 64n);
+      expect(await router.unmintedKeyCount(KEY_TYPE_ECDSA)).to.equal(CAP - 1n);
+      await expect(
+        router.setRoutingDataBatch(
+          idsOf(keys.slice(0, 2)),
+          keys.slice(0, 2).map((k) => k.publicKey),
+          KEY_TYPE_ECDSA,
+        ),
+      )
+        .to.be.revertedWithCustomError(router, "PoolFull")
+        .withArgs(KEY_TYPE_ECDSA);
+      await (
+        await router.setRoutingData(
+          keys[0].tokenId,
+          keys[0].publicKey,
+          STAKING,
+          KEY_TYPE_ECDSA,
+          ethers.ZeroHash,
+        )
+      ).wait();
+      await expect(
+        router.setRoutingData(
+          keys[1].tokenId,
+          keys[1].publicKey,
+          STAKING,
+          KEY_TYPE_ECDSA,
+          ethers.ZeroHash,
+        ),
+      )
+        .to.be.revertedWithCustomError(router, "PoolFull")
+        .withArgs(KEY_TYPE_ECDSA);
+      // The last pool position is taken; derived keys still route above it.
+      expect(await router.keyRefOf(keys[0].tokenId)).to.equal((KEY_TYPE_ECDSA << 40n) | (CAP - 1n));
+      await (
+        await router.setDerivedRoutingData(ethers.id("derived"), keys[1].publicKey, KEY_TYPE_ECDSA)
+      ).wait();
+      expect(await router.keyRefOf(keys[1].tokenId)).to.equal((KEY_TYPE_ECDSA << 40n) | CAP);
     });
   });
 

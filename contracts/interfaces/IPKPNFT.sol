@@ -139,6 +139,14 @@ interface IPKPNFT is IERC721Metadata, IERC721Enumerable {
     /// @return its owner, or the zero address.
     function ownerOrZero(uint256 tokenId) external view returns (address);
 
+    /// @notice {ownerOrZero} under a second name, for PKPPermissions' owner check.
+    /// @dev The contract dispatches a call by comparing its selector with every function's, in
+    /// selector order; this name's selector (0x006fc935) comes first, so the owner check that
+    /// every permission change makes costs about 600 gas less than through {ownerOrZero}.
+    /// @param tokenId the PKP.
+    /// @return its owner, or the zero address.
+    function presentOwnerOfPkp(uint256 tokenId) external view returns (address);
+
     /// @notice The 65-byte public key of `tokenId` (also after a burn), or empty bytes.
     /// @param tokenId the PKP.
     /// @return the public key.

@@ -41,17 +41,18 @@ library AddressRecordLibrary {
         return AddressRecord.unwrap(record) & USER_PUBKEY_BIT != 0;
     }
 
-    /// @notice Entry 0 of the method's list of PKPs.
-    function pkp0(AddressRecord record) internal pure returns (uint56) {
+    /// @notice Entry 0 of the method's list of PKPs, as a 56-bit lane.
+    function pkps(AddressRecord record) internal pure returns (uint256) {
         return uint56(AddressRecord.unwrap(record) >> PKP_SHIFT);
     }
 
-    /// @notice An occupied record from all its fields; `count` must be below 2^31.
+    /// @notice An occupied record from all its fields; `count` must be below 2^31 and
+    /// `firstPkp` below 2^56.
     function pack(
         address account,
         uint256 count,
         bool userPubkey,
-        uint56 firstPkp
+        uint256 firstPkp
     ) internal pure returns (AddressRecord) {
         return
             AddressRecord.wrap(
@@ -59,7 +60,7 @@ library AddressRecordLibrary {
                     uint256(uint160(account)) |
                     (count << COUNT_SHIFT) |
                     (userPubkey ? USER_PUBKEY_BIT : 0) |
-                    (uint256(firstPkp) << PKP_SHIFT)
+                    (firstPkp << PKP_SHIFT)
             );
     }
 }

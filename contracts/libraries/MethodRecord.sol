@@ -22,7 +22,6 @@ library MethodRecordLibrary {
     uint256 private constant COUNT_MASK = ((1 << 31) - 1) << COUNT_SHIFT;
     uint256 private constant USER_PUBKEY_BIT = 1 << 87;
     uint256 private constant PKPS_SHIFT = 88;
-    uint256 private constant PKP_BITS = 56;
 
     /// @notice The method's compact reference (0: none allocated yet).
     function ref(MethodRecord record) internal pure returns (uint56) {
@@ -39,28 +38,26 @@ library MethodRecordLibrary {
         return MethodRecord.unwrap(record) & USER_PUBKEY_BIT != 0;
     }
 
-    /// @notice Entry `index` (< {INLINE_PKPS}) of the method's list of PKPs.
-    function pkpAt(MethodRecord record, uint256 index) internal pure returns (uint56) {
-        return uint56(MethodRecord.unwrap(record) >> (PKPS_SHIFT + index * PKP_BITS));
+    /// @notice The first {INLINE_PKPS} entries of the method's list of PKPs, as 56-bit lanes
+    /// (entry i at bit 56 * i).
+    function pkps(MethodRecord record) internal pure returns (uint256) {
+        return MethodRecord.unwrap(record) >> PKPS_SHIFT;
     }
 
-    /// @notice A record from all its fields; `count` must be below 2^31.
+    /// @notice A record from all its fields; `count` must be below 2^31 and `pkpLanes` below
+    /// 2^168 (three 56-bit lanes).
     function pack(
         uint56 methodRef,
         uint256 count,
         bool userPubkey,
-        uint56 pkp0,
-        uint56 pkp1,
-        uint56 pkp2
+        uint256 pkpLanes
     ) internal pure returns (MethodRecord) {
         return
             MethodRecord.wrap(
                 uint256(methodRef) |
                     (count << COUNT_SHIFT) |
                     (userPubkey ? USER_PUBKEY_BIT : 0) |
-                    (uint256(pkp0) << PKPS_SHIFT) |
-                    (uint256(pkp1) << (PKPS_SHIFT + PKP_BITS)) |
-                    (uint256(pkp2) << (PKPS_SHIFT + 2 * PKP_BITS))
+                    (pkpLanes << PKPS_SHIFT)
             );
     }
 }

@@ -355,7 +355,7 @@ describe("PKPNFT", function () {
       const selectors: string[] = [];
       pkpNft.interface.forEachFunction((f) => selectors.push(f.selector));
       selectors.sort();
-      expect(selectors[0]).to.equal(pkpNft.interface.getFunction("presentOwnerOfPkp")!.selector);
+      expect(selectors[0]).to.equal(pkpNft.interface.getFunction("presentOwnerOfPkp").selector);
     });
 
     it("rejects ownerOf for a PKP that was never minted or was burned", async function () {

@@ -26,7 +26,7 @@ export interface Erc721Subject {
   /** The concrete contract: its ABI carries the custom errors the assertions name. */
   errors: BaseContract;
   /** Mints a new token to `to` (an EOA) and returns its id. */
-  mint(to: HardhatEthersSigner): Promise<bigint>;
+  mint: (to: HardhatEthersSigner) => Promise<bigint>;
 }
 
 /** What a subject's fixture returns: the subject and the signers the behaviour uses. */

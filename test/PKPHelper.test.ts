@@ -286,7 +286,11 @@ describe("PKPHelper", () => {
         .to.emit(stack.pkpNft, "PKPMinted")
         .withArgs(key.tokenId, key.publicKey)
         .and.to.emit(stack.pkpNft, "Transfer")
-        .withArgs(await stack.helper.getAddress(), key.ethAddress, key.tokenId);
+        .withArgs(await stack.helper.getAddress(), key.ethAddress, key.tokenId)
+        .and.to.emit(stack.permissions, "PermittedAuthMethodAdded")
+        .withArgs(key.tokenId, AUTH_METHOD_GOOGLE_JWT, GOOGLE_ID, "0x")
+        .and.to.emit(stack.permissions, "PermittedAuthMethodScopeAdded")
+        .withArgs(key.tokenId, AUTH_METHOD_GOOGLE_JWT, GOOGLE_ID, SCOPE_PERSONAL_SIGN);
       expect(await stack.pkpNft.ownerOf(key.tokenId)).to.equal(key.ethAddress);
       const methods = await stack.permissions.getPermittedAuthMethods(key.tokenId);
       expect(methods.map((m) => [m.authMethodType, m.id])).to.deep.equal([

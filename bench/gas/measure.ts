@@ -106,7 +106,7 @@ async function measureOperations(
   const grantsOf = async (tokenId: bigint) =>
     (await permissions.getPermittedAuthMethods(tokenId)).length;
 
-  // Warm-up: the key pool, the token lists and the auth method counter all exist, so no row
+  // Warm-up: the key pool and the token lists exist, so no row
   // below pays for a contract's first-ever write.
   await registerKeys(router, poolKeys);
   await mintNextAs(pkpNft, deployer);

@@ -5,10 +5,14 @@
  * `npm run bench:gas -- --check`: measures the same way but only compares with the committed
  * snapshot; exits non-zero when any figure rose (naming the row and both figures). Lower figures
  * pass with a note to update the snapshot. This is the CI gate.
+ *
+ * `npm run bench:gas -- --breakdown`: also traces each measured transaction and prints where its
+ * gas goes (bench/gas/breakdown.ts). Combines with --check.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import hre from "hardhat";
+import { breakdownOf, breakdownTable } from "./gas/breakdown";
 import { compareSnapshots, describeGate } from "./gas/gate";
 import { measureGas } from "./gas/measure";
 import { parseSnapshot, snapshotToJson } from "./gas/snapshot";
@@ -16,7 +20,8 @@ import { deploymentsTable, operationsTable } from "./gas/table";
 
 const SNAPSHOT_PATH = path.join(__dirname, "gas.json");
 const SNAPSHOT_NAME = "bench/gas.json";
-const USAGE = "usage: npm run bench:gas [-- --check]";
+const USAGE = "usage: npm run bench:gas [-- [--check] [--breakdown]]";
+const FLAGS = ["--check", "--breakdown"];
 
 async function readCommitted(): Promise<string> {
   try {
@@ -30,7 +35,7 @@ async function readCommitted(): Promise<string> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const unknown = argv.filter((arg) => arg !== "--check");
+  const unknown = argv.filter((arg) => !FLAGS.includes(arg));
   if (unknown.length > 0) {
     console.error(`unknown argument ${unknown[0]}\n${USAGE}`);
     return 2;
@@ -38,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   const check = argv.includes("--check");
 
   await hre.run("compile", { quiet: true });
-  const snapshot = await measureGas(hre);
+  const { snapshot, transactions } = await measureGas(hre);
   const env = snapshot.environment;
   console.log(
     `Gas from receipts: Hardhat ${env.hardhat} in-process EVM, hardfork ${env.hardfork}; ` +
@@ -49,6 +54,13 @@ async function main(argv: string[]): Promise<number> {
   console.log();
   console.log(deploymentsTable(snapshot));
   console.log();
+  if (argv.includes("--breakdown")) {
+    for (const [row, hash] of Object.entries(transactions)) {
+      const label = snapshot.operations[row]?.label ?? row;
+      console.log(breakdownTable(label, await breakdownOf(hre.network.provider, hash)));
+      console.log();
+    }
+  }
 
   if (!check) {
     await fs.writeFile(SNAPSHOT_PATH, snapshotToJson(snapshot));

@@ -9,20 +9,6 @@ import {IPKPPermissions} from "./interfaces/IPKPPermissions.sol";
 /// @title PKPHelper
 /// @notice See {IPKPHelper}. Holds no funds and no PKPs between calls, and has no owner.
 contract PKPHelper is IPKPHelper {
-    /// @dev The permissions to set on a freshly minted PKP, as Lit's AuthMethodData.
-    struct AuthMethodData {
-        bytes[] permittedIpfsCIDs;
-        uint256[][] permittedIpfsCIDScopes;
-        address[] permittedAddresses;
-        uint256[][] permittedAddressScopes;
-        uint256[] permittedAuthMethodTypes;
-        bytes[] permittedAuthMethodIds;
-        bytes[] permittedAuthMethodPubkeys;
-        uint256[][] permittedAuthMethodScopes;
-        bool addPkpEthAddressAsPermittedAddress;
-        bool sendPkpToItself;
-    }
-
     IPKPNFT private immutable _pkpNft;
     IPKPPermissions private immutable _pkpPermissions;
 
@@ -45,13 +31,14 @@ contract PKPHelper is IPKPHelper {
         bool sendPkpToItself
     ) external payable returns (uint256) {
         AuthMethodData memory data;
+        data.keyType = keyType;
         data.permittedAuthMethodTypes = permittedAuthMethodTypes;
         data.permittedAuthMethodIds = permittedAuthMethodIds;
         data.permittedAuthMethodPubkeys = permittedAuthMethodPubkeys;
         data.permittedAuthMethodScopes = permittedAuthMethodScopes;
         data.addPkpEthAddressAsPermittedAddress = addPkpEthAddressAsPermittedAddress;
         data.sendPkpToItself = sendPkpToItself;
-        return _mintAndSetUp(keyType, data);
+        return _mintAndSetUp(data);
     }
 
     /// @inheritdoc IPKPHelper
@@ -70,8 +57,8 @@ contract PKPHelper is IPKPHelper {
     ) external payable returns (uint256) {
         return
             _mintAndSetUp(
-                keyType,
                 AuthMethodData(
+                    keyType,
                     permittedIpfsCIDs,
                     permittedIpfsCIDScopes,
                     permittedAddresses,
@@ -84,6 +71,25 @@ contract PKPHelper is IPKPHelper {
                     sendPkpToItself
                 )
             );
+    }
+
+    /// @inheritdoc IPKPHelper
+    function claimAndMintNextAndAddAuthMethods(
+        ClaimMaterial calldata claimMaterial,
+        AuthMethodData calldata authMethodData
+    ) external payable returns (uint256 tokenId) {
+        if (claimMaterial.keyType != authMethodData.keyType) {
+            revert ClaimKeyTypeMismatch(claimMaterial.keyType, authMethodData.keyType);
+        }
+        AuthMethodData memory data = authMethodData;
+        _checkLengths(data);
+        tokenId = _pkpNft.claimAndMint{value: msg.value}(
+            claimMaterial.keyType,
+            claimMaterial.derivedKeyId,
+            claimMaterial.signatures,
+            address(0)
+        );
+        _setUp(tokenId, data);
     }
 
     /// @inheritdoc IERC721Receiver
@@ -111,13 +117,15 @@ contract PKPHelper is IPKPHelper {
         return address(_pkpPermissions);
     }
 
-    function _mintAndSetUp(
-        uint256 keyType,
-        AuthMethodData memory data
-    ) private returns (uint256 tokenId) {
+    function _mintAndSetUp(AuthMethodData memory data) private returns (uint256 tokenId) {
         _checkLengths(data);
-        tokenId = _pkpNft.mintNext{value: msg.value}(keyType);
+        tokenId = _pkpNft.mintNext{value: msg.value}(data.keyType);
+        _setUp(tokenId, data);
+    }
 
+    /// @dev Lit's order: actions, addresses, other auth methods, the PKP's own address, then the
+    /// hand-over to the caller or to the PKP itself.
+    function _setUp(uint256 tokenId, AuthMethodData memory data) private {
         for (uint256 i = 0; i < data.permittedIpfsCIDs.length; ++i) {
             _pkpPermissions.addPermittedAction(
                 tokenId,

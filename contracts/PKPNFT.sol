@@ -3,6 +3,8 @@ pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {ERC721PackedEnumerable} from "./base/ERC721PackedEnumerable.sol";
 import {IPKPNFT} from "./interfaces/IPKPNFT.sol";
 import {IPKPNFTMetadata} from "./interfaces/IPKPNFTMetadata.sol";
@@ -11,10 +13,11 @@ import {IPubkeyRouter} from "./interfaces/IPubkeyRouter.sol";
 
 /// @title PKPNFT
 /// @notice See {IPKPNFT}.
-/// @dev mintGrantAndBurnNext never writes the PKP's ownership to storage: for the length of the
-/// call the PKP is held by this contract in transient storage, which is all PKPPermissions' owner
-/// check needs, and it is gone by the end of the call. The receipt still shows the mint, the
-/// grant and the burn, in that order.
+/// @dev mintGrantAndBurnNext never writes the PKP's ownership to storage: the PKP is minted to
+/// this contract and burned in the same call, and PKPPermissions records its one grant through
+/// a PKPNFT-only entry point ({IPKPPermissions-grantFrozenAction}) in between. The receipt still
+/// shows the mint, the grant and the burn, in that order. Owner lists hold the router's 56-bit
+/// key references as compact ids (see {ERC721PackedEnumerable}).
 contract PKPNFT is IPKPNFT, ERC721PackedEnumerable, Ownable {
     /// @dev Read together by every mint: one slot.
     struct MintConfig {
@@ -24,14 +27,13 @@ contract PKPNFT is IPKPNFT, ERC721PackedEnumerable, Ownable {
 
     bytes2 private constant CIDV0_SHA256_PREFIX = 0x1220;
     uint256 private constant CIDV0_LENGTH = 34;
-    uint256 private constant SCOPE_SIGN_ANYTHING = 1;
+    /// @dev Signatures a claim needs (Lit: the validators' consensus threshold; one oracle here).
+    uint256 private constant CLAIM_SIGNATURE_THRESHOLD = 1;
 
     IPubkeyRouter private immutable _router;
     IPKPNFTMetadata private immutable _metadata;
 
     MintConfig private _mintConfig;
-    /// @dev The PKP this contract owns during mintGrantAndBurnNext (0 outside of it).
-    uint256 private transient _heldTokenId;
 
     constructor(
         address initialOwner,
@@ -51,10 +53,27 @@ contract PKPNFT is IPKPNFT, ERC721PackedEnumerable, Ownable {
     function mintNext(uint256 keyType) external payable returns (uint256 tokenId) {
         _checkPayment(_mintConfig.mintCost);
         bytes memory pubkey;
-        (tokenId, pubkey) = _router.takeNextUnmintedKey(keyType);
+        uint56 keyRef;
+        (tokenId, pubkey, keyRef) = _router.takeNextUnmintedKey(keyType);
         // Emitted before the mint's Transfer on purpose: see {IPKPNFT-PKPMinted}.
         emit PKPMinted(tokenId, pubkey);
-        _safeMint(msg.sender, tokenId);
+        _safeMint(msg.sender, tokenId, keyRef);
+    }
+
+    /// @inheritdoc IPKPNFT
+    function claimAndMint(
+        uint256 keyType,
+        bytes32 derivedKeyId,
+        IPubkeyRouter.Signature[] calldata signatures,
+        address
+    ) external payable returns (uint256 tokenId) {
+        _checkPayment(_mintConfig.mintCost);
+        _checkClaimSignatures(derivedKeyId, signatures);
+        bytes memory pubkey;
+        uint56 keyRef;
+        (tokenId, pubkey, keyRef) = _router.takeDerivedKey(derivedKeyId, keyType);
+        emit PKPMinted(tokenId, pubkey);
+        _safeMint(msg.sender, tokenId, keyRef);
     }
 
     /// @inheritdoc IPKPNFT
@@ -62,26 +81,23 @@ contract PKPNFT is IPKPNFT, ERC721PackedEnumerable, Ownable {
         uint256 keyType,
         bytes calldata ipfsCID
     ) external payable returns (uint256 tokenId) {
-        if (ipfsCID.length != CIDV0_LENGTH || bytes2(ipfsCID[0:2]) != CIDV0_SHA256_PREFIX) {
-            revert InvalidIpfsCID(ipfsCID);
-        }
+        if (
+            ipfsCID.length != CIDV0_LENGTH ||
+            bytes2(ipfsCID[0:2]) != CIDV0_SHA256_PREFIX ||
+            bytes32(ipfsCID[2:]) == 0
+        ) revert InvalidIpfsCID(ipfsCID);
         MintConfig memory config = _mintConfig;
         if (config.pkpPermissions == address(0)) revert PkpPermissionsNotSet();
         _checkPayment(config.mintCost);
 
         bytes memory pubkey;
-        (tokenId, pubkey) = _router.takeNextUnmintedKey(keyType);
+        uint56 keyRef;
+        (tokenId, pubkey, keyRef) = _router.takeNextUnmintedKey(keyType);
         emit PKPMinted(tokenId, pubkey);
-
-        _heldTokenId = tokenId;
         emit Transfer(address(0), address(this), tokenId);
-
-        uint256[] memory scopes = new uint256[](1);
-        scopes[0] = SCOPE_SIGN_ANYTHING;
-        // PKPPermissions checks that the caller owns the PKP: right now that is this contract.
-        IPKPPermissions(config.pkpPermissions).addPermittedAction(tokenId, ipfsCID, scopes);
-
-        _heldTokenId = 0;
+        // The PKP never had an owner but this contract, for this call: PKPPermissions takes its
+        // one grant from PKPNFT alone, and the burn below freezes it.
+        IPKPPermissions(config.pkpPermissions).grantFrozenAction(tokenId, keyRef, ipfsCID);
         emit Transfer(address(this), address(0), tokenId);
     }
 
@@ -94,6 +110,11 @@ contract PKPNFT is IPKPNFT, ERC721PackedEnumerable, Ownable {
 
     /// @inheritdoc IPKPNFT
     function ownerOrZero(uint256 tokenId) external view returns (address) {
+        return _ownerOf(tokenId);
+    }
+
+    /// @inheritdoc IPKPNFT
+    function presentOwnerOfPkp(uint256 tokenId) external view returns (address) {
         return _ownerOf(tokenId);
     }
 
@@ -141,11 +162,9 @@ contract PKPNFT is IPKPNFT, ERC721PackedEnumerable, Ownable {
         super.burn(tokenId);
     }
 
-    /// @dev Includes the PKP held during mintGrantAndBurnNext.
-    function _ownerOf(uint256 tokenId) internal view override returns (address) {
-        uint256 held = _heldTokenId;
-        if (held != 0 && held == tokenId) return address(this);
-        return super._ownerOf(tokenId);
+    /// @dev Owner lists hold the router's key references (see {IPubkeyRouter-keyRefOf}).
+    function _tokenIdOfCompact(uint56 compactId) internal view override returns (uint256) {
+        return _router.tokenIdOfKeyRef(compactId);
     }
 
     // ------------------------------------------------------------------ administration
@@ -175,5 +194,30 @@ contract PKPNFT is IPKPNFT, ERC721PackedEnumerable, Ownable {
 
     function _checkPayment(uint256 cost) private view {
         if (msg.value != cost) revert IncorrectMintPayment(msg.value, cost);
+    }
+
+    /// @dev Lit's checkNodeSignatures with one validator set, ours: at least the threshold of
+    /// signatures, each an EIP-191 signature of `derivedKeyId` by a key provider of the router.
+    /// A signature may appear twice (Lit counts entries too); with a threshold of 1 a duplicate
+    /// adds nothing an attacker could use.
+    function _checkClaimSignatures(
+        bytes32 derivedKeyId,
+        IPubkeyRouter.Signature[] calldata signatures
+    ) private view {
+        if (signatures.length < CLAIM_SIGNATURE_THRESHOLD) {
+            revert TooFewClaimSignatures(signatures.length, CLAIM_SIGNATURE_THRESHOLD);
+        }
+        bytes32 digest = MessageHashUtils.toEthSignedMessageHash(derivedKeyId);
+        for (uint256 i = 0; i < signatures.length; ++i) {
+            IPubkeyRouter.Signature calldata signature = signatures[i];
+            (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(
+                digest,
+                signature.v,
+                signature.r,
+                signature.s
+            );
+            if (error != ECDSA.RecoverError.NoError) revert InvalidClaimSignature(i);
+            if (!_router.isKeyProvider(signer)) revert ClaimSignerNotValidator(i, signer);
+        }
     }
 }

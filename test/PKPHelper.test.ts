@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { ContractCaller__factory, PKPHelper__factory } from "../typechain-types";
+import { derivedKeyIdOf, derivedTestKey, routeDerivedKey, signClaim } from "./helpers/claims";
 import { fakeCid } from "./helpers/keys";
 import {
   AUTH_METHOD_ACTION,
@@ -240,6 +241,101 @@ describe("PKPHelper", () => {
       await expect(stack.helper.onERC721Received(helper, stack.alice.address, 1n, "0x"))
         .to.be.revertedWithCustomError(stack.helper, "UnsolicitedTransfer")
         .withArgs(stack.deployer.address, helper);
+    });
+  });
+
+  describe("claimAndMintNextAndAddAuthMethods", () => {
+    const CLAIM_ID = derivedKeyIdOf("QmHelperClaim", "alice");
+
+    async function claimableFixture() {
+      const stack = await stackWithPoolFixture();
+      const key = derivedTestKey(10);
+      await routeDerivedKey(stack.router, CLAIM_ID, key);
+      const claimMaterial = {
+        keyType: KEY_TYPE_ECDSA,
+        derivedKeyId: CLAIM_ID,
+        signatures: [await signClaim(stack.deployer, CLAIM_ID)],
+      };
+      const authMethodData = {
+        keyType: KEY_TYPE_ECDSA,
+        permittedIpfsCIDs: [CID_A],
+        permittedIpfsCIDScopes: [[SCOPE_SIGN_ANYTHING]],
+        permittedAddresses: [],
+        permittedAddressScopes: [],
+        permittedAuthMethodTypes: [AUTH_METHOD_GOOGLE_JWT],
+        permittedAuthMethodIds: [GOOGLE_ID],
+        permittedAuthMethodPubkeys: ["0x"],
+        permittedAuthMethodScopes: [[SCOPE_PERSONAL_SIGN]],
+        addPkpEthAddressAsPermittedAddress: true,
+        sendPkpToItself: true,
+      };
+      return { stack, key, claimMaterial, authMethodData };
+    }
+
+    it("claims the derived key, sets the permissions and sends the PKP to itself", async () => {
+      const { stack, key, claimMaterial, authMethodData } = await loadFixture(claimableFixture);
+      const helper = stack.helper.connect(stack.bob);
+      expect(
+        await helper.claimAndMintNextAndAddAuthMethods.staticCall(claimMaterial, authMethodData, {
+          value: 1n,
+        }),
+      ).to.equal(key.tokenId);
+      await expect(
+        helper.claimAndMintNextAndAddAuthMethods(claimMaterial, authMethodData, { value: 1n }),
+      )
+        .to.emit(stack.pkpNft, "PKPMinted")
+        .withArgs(key.tokenId, key.publicKey)
+        .and.to.emit(stack.pkpNft, "Transfer")
+        .withArgs(await stack.helper.getAddress(), key.ethAddress, key.tokenId)
+        .and.to.emit(stack.permissions, "PermittedAuthMethodAdded")
+        .withArgs(key.tokenId, AUTH_METHOD_GOOGLE_JWT, GOOGLE_ID, "0x")
+        .and.to.emit(stack.permissions, "PermittedAuthMethodScopeAdded")
+        .withArgs(key.tokenId, AUTH_METHOD_GOOGLE_JWT, GOOGLE_ID, SCOPE_PERSONAL_SIGN);
+      expect(await stack.pkpNft.ownerOf(key.tokenId)).to.equal(key.ethAddress);
+      const methods = await stack.permissions.getPermittedAuthMethods(key.tokenId);
+      expect(methods.map((m) => [m.authMethodType, m.id])).to.deep.equal([
+        [AUTH_METHOD_ACTION, CID_A],
+        [AUTH_METHOD_GOOGLE_JWT, GOOGLE_ID],
+        [AUTH_METHOD_ADDRESS, key.ethAddress.toLowerCase()],
+      ]);
+      expect(
+        await stack.permissions.getTokenIdsForAuthMethod(AUTH_METHOD_GOOGLE_JWT, GOOGLE_ID),
+      ).to.deep.equal([key.tokenId]);
+    });
+
+    it("refuses claim material and auth method data of different key types", async () => {
+      const { stack, claimMaterial, authMethodData } = await loadFixture(claimableFixture);
+      await expect(
+        stack.helper.claimAndMintNextAndAddAuthMethods(
+          claimMaterial,
+          { ...authMethodData, keyType: 1n },
+          { value: 1n },
+        ),
+      )
+        .to.be.revertedWithCustomError(stack.helper, "ClaimKeyTypeMismatch")
+        .withArgs(KEY_TYPE_ECDSA, 1n);
+    });
+
+    it("checks the data's lengths before claiming, and passes the claim's errors through", async () => {
+      const { stack, claimMaterial, authMethodData } = await loadFixture(claimableFixture);
+      await expect(
+        stack.helper.claimAndMintNextAndAddAuthMethods(
+          claimMaterial,
+          { ...authMethodData, permittedIpfsCIDScopes: [] },
+          { value: 1n },
+        ),
+      )
+        .to.be.revertedWithCustomError(stack.helper, "IpfsCidScopesLengthMismatch")
+        .withArgs(1n, 0n);
+      await expect(
+        stack.helper.claimAndMintNextAndAddAuthMethods(
+          { ...claimMaterial, signatures: [] },
+          authMethodData,
+          { value: 1n },
+        ),
+      )
+        .to.be.revertedWithCustomError(stack.pkpNft, "TooFewClaimSignatures")
+        .withArgs(0n, 1n);
     });
   });
 

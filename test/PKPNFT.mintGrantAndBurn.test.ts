@@ -139,6 +139,7 @@ describe("PKPNFT.mintGrantAndBurnNext", () => {
         "a CID that is not a sha2-256 multihash",
         ethers.concat(["0x1221", ethers.dataSlice(CID, 2)]),
       ],
+      ["a CIDv0 whose digest is zero (no code hashes to it)", "0x1220" + "00".repeat(32)],
       [
         "a CIDv1 string's bytes",
         ethers.hexlify(

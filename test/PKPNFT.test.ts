@@ -328,22 +328,34 @@ describe("PKPNFT", function () {
   });
 
   describe("existence", function () {
-    it("reports exists and ownerOrZero for unknown, unminted, minted, transferred and burned PKPs", async function () {
+    it("reports exists, ownerOrZero and presentOwnerOfPkp for unknown, unminted, minted, transferred and burned PKPs", async function () {
       const stack = await loadFixture(nftFixture);
       const { pkpNft, alice, bob, poolKeys } = stack;
+      const owners = async (tokenId: bigint) => [
+        await pkpNft.ownerOrZero(tokenId),
+        await pkpNft.presentOwnerOfPkp(tokenId),
+      ];
       const unknown = testKey(0, "unknown").tokenId;
       for (const tokenId of [unknown, poolKeys[0].tokenId, 0n]) {
         expect(await pkpNft.exists(tokenId)).to.equal(false);
-        expect(await pkpNft.ownerOrZero(tokenId)).to.equal(ethers.ZeroAddress);
+        expect(await owners(tokenId)).to.deep.equal([ethers.ZeroAddress, ethers.ZeroAddress]);
       }
       const tokenId = await mintTo(stack, alice);
       expect(await pkpNft.exists(tokenId)).to.equal(true);
-      expect(await pkpNft.ownerOrZero(tokenId)).to.equal(alice.address);
+      expect(await owners(tokenId)).to.deep.equal([alice.address, alice.address]);
       await (await pkpNft.connect(alice).transferFrom(alice.address, bob.address, tokenId)).wait();
-      expect(await pkpNft.ownerOrZero(tokenId)).to.equal(bob.address);
+      expect(await owners(tokenId)).to.deep.equal([bob.address, bob.address]);
       await (await pkpNft.connect(bob).burn(tokenId)).wait();
       expect(await pkpNft.exists(tokenId)).to.equal(false);
-      expect(await pkpNft.ownerOrZero(tokenId)).to.equal(ethers.ZeroAddress);
+      expect(await owners(tokenId)).to.deep.equal([ethers.ZeroAddress, ethers.ZeroAddress]);
+    });
+
+    it("dispatches presentOwnerOfPkp first: its selector is the smallest of PKPNFT's", async function () {
+      const { pkpNft } = await loadFixture(nftFixture);
+      const selectors: string[] = [];
+      pkpNft.interface.forEachFunction((f) => selectors.push(f.selector));
+      selectors.sort();
+      expect(selectors[0]).to.equal(pkpNft.interface.getFunction("presentOwnerOfPkp").selector);
     });
 
     it("rejects ownerOf for a PKP that was never minted or was burned", async function () {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, setStorageAt } from "@nomicfoundation/hardhat-network-helpers";
 import { PubkeyRouter__factory } from "../typechain-types";
 import type { IPubkeyRouter } from "../typechain-types/contracts/PubkeyRouter";
 import {
@@ -14,7 +14,6 @@ import {
 import { TestKey, testKey, testKeys } from "./helpers/keys";
 import {
   KeyStatus,
-  MAX_UINT32,
   POINT_WITH_SMALL_X,
   POINT_WITH_SMALL_Y,
   SECP256K1_P,
@@ -181,12 +180,12 @@ function refusalsFor(key: TestKey, otherKey: TestKey): Refusal[] {
       args: [tokenIdOf(without04), key.tokenId],
     },
     {
-      behaviour: "a key type of 2^32",
+      behaviour: "a key type of 2^16",
       tokenId: key.tokenId,
       pubkey: raw,
-      keyType: MAX_UINT32 + 1n,
+      keyType: MAX_KEY_TYPE + 1n,
       error: "KeyTypeOutOfRange",
-      args: [MAX_UINT32 + 1n],
+      args: [MAX_KEY_TYPE + 1n],
     },
     {
       behaviour: "a key type of 2^256 - 1",
@@ -198,6 +197,9 @@ function refusalsFor(key: TestKey, otherKey: TestKey): Refusal[] {
     },
   ];
 }
+
+/** The largest key type the router accepts: key references keep 16 bits for it. */
+const MAX_KEY_TYPE = 2n ** 16n - 1n;
 
 describe("PubkeyRouter", function () {
   describe("administration", function () {
@@ -409,16 +411,16 @@ describe("PubkeyRouter", function () {
       );
     });
 
-    it("accepts the largest key type, 2^32 - 1", async function () {
+    it("accepts the largest key type, 2^16 - 1", async function () {
       const { router, keys } = await loadFixture(emptyRouterFixture);
       const k = keys[0];
       await expect(
-        router.setRoutingData(k.tokenId, k.publicKey, STAKING, MAX_UINT32, ethers.ZeroHash),
+        router.setRoutingData(k.tokenId, k.publicKey, STAKING, MAX_KEY_TYPE, ethers.ZeroHash),
       )
         .to.emit(router, "PubkeyRoutingDataSet")
-        .withArgs(k.tokenId, k.publicKey, STAKING, MAX_UINT32, ethers.ZeroHash);
-      expect((await router.getRoutingData(k.tokenId)).keyType).to.equal(MAX_UINT32);
-      expect(await router.unmintedKeyCount(MAX_UINT32)).to.equal(1n);
+        .withArgs(k.tokenId, k.publicKey, STAKING, MAX_KEY_TYPE, ethers.ZeroHash);
+      expect((await router.getRoutingData(k.tokenId)).keyType).to.equal(MAX_KEY_TYPE);
+      expect(await router.unmintedKeyCount(MAX_KEY_TYPE)).to.equal(1n);
     });
 
     it("accepts the in-range forms of the points used for the x >= p and y >= p refusals", async function () {
@@ -798,7 +800,7 @@ describe("PubkeyRouter", function () {
       expect(await router.unmintedKeys(KEY_TYPE_ECDSA, 6n, 10n)).to.deep.equal([]);
     });
 
-    it("round-trips keyRefOf through tokenIdOfKeyRef, with keyRef = keyType << 56 | position", async function () {
+    it("round-trips keyRefOf through tokenIdOfKeyRef, with keyRef = keyType << 40 | position", async function () {
       const { router, keys } = await loadFixture(emptyRouterFixture);
       await registerKeys(router, keys.slice(0, 5), KEY_TYPE_ECDSA);
       await registerKeys(router, keys.slice(5, 8), KEY_TYPE_BLS);
@@ -810,7 +812,7 @@ describe("PubkeyRouter", function () {
       ];
       for (const [k, keyType, position] of expectations) {
         const keyRef = await router.keyRefOf(k.tokenId);
-        expect(keyRef).to.equal((keyType << 56n) | position);
+        expect(keyRef).to.equal((keyType << 40n) | position);
         expect(await router.tokenIdOfKeyRef(keyRef)).to.equal(k.tokenId);
       }
     });
@@ -829,11 +831,12 @@ describe("PubkeyRouter", function () {
       }
     });
 
-    it("uses the full 32-bit key type in the key reference", async function () {
+    it("uses the full 16-bit key type in the 56-bit key reference", async function () {
       const { router, keys } = await loadFixture(emptyRouterFixture);
-      await registerKeys(router, keys.slice(0, 2), MAX_UINT32);
+      await registerKeys(router, keys.slice(0, 2), MAX_KEY_TYPE);
       const keyRef = await router.keyRefOf(keys[1].tokenId);
-      expect(keyRef).to.equal((MAX_UINT32 << 56n) | 1n);
+      expect(keyRef).to.equal((MAX_KEY_TYPE << 40n) | 1n);
+      expect(keyRef < 1n << 56n).to.equal(true);
       expect(await router.tokenIdOfKeyRef(keyRef)).to.equal(keys[1].tokenId);
     });
 
@@ -850,8 +853,72 @@ describe("PubkeyRouter", function () {
     it("returns 0 from tokenIdOfKeyRef for a reference to no key", async function () {
       const { router, keys } = await loadFixture(emptyRouterFixture);
       await registerKeys(router, keys.slice(0, 2));
-      expect(await router.tokenIdOfKeyRef((KEY_TYPE_ECDSA << 56n) | 2n)).to.equal(0n);
-      expect(await router.tokenIdOfKeyRef((KEY_TYPE_BLS << 56n) | 0n)).to.equal(0n);
+      expect(await router.tokenIdOfKeyRef((KEY_TYPE_ECDSA << 40n) | 2n)).to.equal(0n);
+      expect(await router.tokenIdOfKeyRef((KEY_TYPE_BLS << 40n) | 0n)).to.equal(0n);
+    });
+  });
+
+  describe("pool capacity", function () {
+    // A pool holds 2^39 positions (derived keys take the positions above). Registering that many
+    // keys is out of reach in a test, so the pool's word is set to a tail just below the cap.
+    // PubkeyRouter's storage: Ownable's owner (slot 0), then _pkpNft, _keyProviders, _keys,
+    // _pubkeyXs, _derivedKeyIds, _derivedTokenIds, and _pools at slot 7.
+    const POOLS_SLOT = 7n;
+    const CAP = 2n ** 39n;
+    const poolSlot = (keyType: bigint) =>
+      ethers.keccak256(
+        ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [keyType, POOLS_SLOT]),
+      );
+
+    it("reads the pool word where the test expects it (head, tail, derived)", async function () {
+      const { router, keys } = await loadFixture(emptyRouterFixture);
+      await registerKeys(router, keys.slice(0, 3), KEY_TYPE_ECDSA);
+      const word = BigInt(
+        await ethers.provider.getStorage(await router.getAddress(), poolSlot(KEY_TYPE_ECDSA)),
+      );
+      expect(word).to.equal(3n << 64n);
+    });
+
+    it("refuses registrations past 2^39 keys with PoolFull, in one key and in a batch", async function () {
+      const { router, keys } = await loadFixture(emptyRouterFixture);
+      const address = await router.getAddress();
+      await setStorageAt(address, poolSlot(KEY_TYPE_ECDSA), (CAP - 1n) << 64n);
+      expect(await router.unmintedKeyCount(KEY_TYPE_ECDSA)).to.equal(CAP - 1n);
+      await expect(
+        router.setRoutingDataBatch(
+          idsOf(keys.slice(0, 2)),
+          keys.slice(0, 2).map((k) => k.publicKey),
+          KEY_TYPE_ECDSA,
+        ),
+      )
+        .to.be.revertedWithCustomError(router, "PoolFull")
+        .withArgs(KEY_TYPE_ECDSA);
+      await (
+        await router.setRoutingData(
+          keys[0].tokenId,
+          keys[0].publicKey,
+          STAKING,
+          KEY_TYPE_ECDSA,
+          ethers.ZeroHash,
+        )
+      ).wait();
+      await expect(
+        router.setRoutingData(
+          keys[1].tokenId,
+          keys[1].publicKey,
+          STAKING,
+          KEY_TYPE_ECDSA,
+          ethers.ZeroHash,
+        ),
+      )
+        .to.be.revertedWithCustomError(router, "PoolFull")
+        .withArgs(KEY_TYPE_ECDSA);
+      // The last pool position is taken; derived keys still route above it.
+      expect(await router.keyRefOf(keys[0].tokenId)).to.equal((KEY_TYPE_ECDSA << 40n) | (CAP - 1n));
+      await (
+        await router.setDerivedRoutingData(ethers.id("derived"), keys[1].publicKey, KEY_TYPE_ECDSA)
+      ).wait();
+      expect(await router.keyRefOf(keys[1].tokenId)).to.equal((KEY_TYPE_ECDSA << 40n) | CAP);
     });
   });
 

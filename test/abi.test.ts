@@ -143,6 +143,7 @@ const CONTRACTS: ContractSpec[] = [
     requiredFunctions: () => [
       "mintNext",
       "mintGrantAndBurnNext",
+      "claimAndMint",
       "burn",
       "exists",
       "getPubkey",
@@ -191,6 +192,7 @@ const CONTRACTS: ContractSpec[] = [
       "isRouted",
       "getPkpNftAddress",
       "setRoutingData",
+      "getDerivedPubkey",
     ],
     requiredEvents: ["PubkeyRoutingDataSet"],
   },
@@ -200,6 +202,7 @@ const CONTRACTS: ContractSpec[] = [
     requiredFunctions: () => [
       "mintNextAndAddAuthMethods",
       "mintNextAndAddAuthMethodsWithTypes",
+      "claimAndMintNextAndAddAuthMethods",
       "onERC721Received",
       "getPkpNftAddress",
       "getPkpPermissionsAddress",

@@ -42,10 +42,13 @@ function expectState(condition: boolean, row: OperationKey, expectation: string)
   if (!condition) throw new BenchPreconditionError(row, expectation);
 }
 
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+/** Hash of each measured transaction, by row: what `--breakdown` traces. */
+export type MeasuredTransactions = Record<OperationKey, string>;
+
+async function receiptOf(tx: Promise<ContractTransactionResponse>) {
   const receipt = await (await tx).wait();
   if (!receipt) throw new Error("a measured transaction produced no receipt");
-  return Number(receipt.gasUsed);
+  return receipt;
 }
 
 /** Deployment gas (from the deployment receipts) and runtime code size of each contract. */
@@ -83,18 +86,27 @@ async function measureDeployments(
 async function measureOperations(
   hre: HardhatRuntimeEnvironment,
   deployed: Omit<Stack, "poolKeys">,
-): Promise<Record<OperationKey, number>> {
+): Promise<{ figures: Record<OperationKey, number>; transactions: MeasuredTransactions }> {
   const signers = await hre.ethers.getSigners();
   const [dave, erin, frank] = signers.slice(5, 8);
   const { deployer, alice, bob, carol, stranger, router, pkpNft, permissions } = deployed;
   const poolKeys = testKeys(16, "bench-pool");
   const stack: Stack = { ...deployed, poolKeys };
   const figures = {} as Record<OperationKey, number>;
+  const transactions = {} as MeasuredTransactions;
+  const record = (
+    row: OperationKey,
+    receipt: { gasUsed: bigint; hash: string },
+    divisor = 1,
+  ): void => {
+    figures[row] = Math.ceil(Number(receipt.gasUsed) / divisor);
+    transactions[row] = receipt.hash;
+  };
   const holders = (type: bigint, id: string) => permissions.getTokenIdsForAuthMethod(type, id);
   const grantsOf = async (tokenId: bigint) =>
     (await permissions.getPermittedAuthMethods(tokenId)).length;
 
-  // Warm-up: the key pool, the token lists and the auth method counter all exist, so no row
+  // Warm-up: the key pool and the token lists exist, so no row
   // below pays for a contract's first-ever write.
   await registerKeys(router, poolKeys);
   await mintNextAs(pkpNft, deployer);
@@ -102,14 +114,16 @@ async function measureOperations(
 
   // register: one batch of 20 fresh keys into the (existing) ECDSA pool, per key rounded up.
   const batch = testKeys(REGISTER_BATCH, "bench-batch");
-  figures["register.perKeyInBatchOf20"] = Math.ceil(
-    (await gasOf(
+  record(
+    "register.perKeyInBatchOf20",
+    await receiptOf(
       router.setRoutingDataBatch(
         batch.map((k) => k.tokenId),
         batch.map((k) => k.publicKey),
         KEY_TYPE_ECDSA,
       ),
-    )) / REGISTER_BATCH,
+    ),
+    REGISTER_BATCH,
   );
 
   // mintNext: Alice's second PKP.
@@ -120,8 +134,9 @@ async function measureOperations(
     "Alice to own one PKP",
   );
   const cost = await pkpNft.mintCost();
-  figures["mintNext.secondMint"] = await gasOf(
-    pkpNft.connect(alice).mintNext(KEY_TYPE_ECDSA, { value: cost }),
+  record(
+    "mintNext.secondMint",
+    await receiptOf(pkpNft.connect(alice).mintNext(KEY_TYPE_ECDSA, { value: cost })),
   );
 
   // mintGrantAndBurnNext: a CID no PKP has ever permitted, then the same CID again.
@@ -131,17 +146,13 @@ async function measureOperations(
     "mintGrantAndBurnNext.newCid",
     "a CID never seen",
   );
-  figures["mintGrantAndBurnNext.newCid"] = Number(
-    (await mintGrantAndBurn(stack, bob, cid)).receipt.gasUsed,
-  );
+  record("mintGrantAndBurnNext.newCid", (await mintGrantAndBurn(stack, bob, cid)).receipt);
   expectState(
     (await holders(AUTH_METHOD_ACTION, cid)).length === 1,
     "mintGrantAndBurnNext.seenCid",
     "a CID seen once",
   );
-  figures["mintGrantAndBurnNext.seenCid"] = Number(
-    (await mintGrantAndBurn(stack, carol, cid)).receipt.gasUsed,
-  );
+  record("mintGrantAndBurnNext.seenCid", (await mintGrantAndBurn(stack, carol, cid)).receipt);
 
   // addPermittedAction(new CID, [1]) on Dave's fresh PKP, then its removal (Dave the only holder).
   const daveToken = await mintNextAs(pkpNft, dave);
@@ -151,8 +162,11 @@ async function measureOperations(
     "addPermittedAction.newCid",
     "a PKP with no grants and a CID never seen",
   );
-  figures["addPermittedAction.newCid"] = await gasOf(
-    permissions.connect(dave).addPermittedAction(daveToken, daveCid, [SCOPE_SIGN_ANYTHING]),
+  record(
+    "addPermittedAction.newCid",
+    await receiptOf(
+      permissions.connect(dave).addPermittedAction(daveToken, daveCid, [SCOPE_SIGN_ANYTHING]),
+    ),
   );
   const daveHolders = await holders(AUTH_METHOD_ACTION, daveCid);
   expectState(
@@ -160,8 +174,9 @@ async function measureOperations(
     "removePermittedAction.onlyHolder",
     "Dave's PKP to be the CID's only holder",
   );
-  figures["removePermittedAction.onlyHolder"] = await gasOf(
-    permissions.connect(dave).removePermittedAction(daveToken, daveCid),
+  record(
+    "removePermittedAction.onlyHolder",
+    await receiptOf(permissions.connect(dave).removePermittedAction(daveToken, daveCid)),
   );
 
   // addPermittedAction(known CID, []) on Erin's fresh PKP: the CID the burned PKPs permit.
@@ -171,8 +186,9 @@ async function measureOperations(
     "addPermittedAction.knownCid",
     "a PKP with no grants and a CID other PKPs permit",
   );
-  figures["addPermittedAction.knownCid"] = await gasOf(
-    permissions.connect(erin).addPermittedAction(erinToken, cid, []),
+  record(
+    "addPermittedAction.knownCid",
+    await receiptOf(permissions.connect(erin).addPermittedAction(erinToken, cid, [])),
   );
 
   // addPermittedAddress(new address, [1]) on Frank's fresh PKP.
@@ -183,8 +199,11 @@ async function measureOperations(
     "addPermittedAddress.newAddress",
     "a PKP with no grants and an address never permitted",
   );
-  figures["addPermittedAddress.newAddress"] = await gasOf(
-    permissions.connect(frank).addPermittedAddress(frankToken, user, [SCOPE_SIGN_ANYTHING]),
+  record(
+    "addPermittedAddress.newAddress",
+    await receiptOf(
+      permissions.connect(frank).addPermittedAddress(frankToken, user, [SCOPE_SIGN_ANYTHING]),
+    ),
   );
 
   // burn: the stranger's only PKP, not the newest token (the general case: the last token of
@@ -198,8 +217,8 @@ async function measureOperations(
     "burn.onlyToken",
     "the owner's only token, not the last of the global list",
   );
-  figures["burn.onlyToken"] = await gasOf(pkpNft.connect(stranger).burn(strangerToken));
-  return figures;
+  record("burn.onlyToken", await receiptOf(pkpNft.connect(stranger).burn(strangerToken)));
+  return { figures, transactions };
 }
 
 function environmentOf(hre: HardhatRuntimeEnvironment): GasEnvironment {
@@ -220,7 +239,9 @@ function environmentOf(hre: HardhatRuntimeEnvironment): GasEnvironment {
 }
 
 /** Deploys a fresh stack on the in-process network and measures every figure of the snapshot. */
-export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasSnapshot> {
+export async function measureGas(
+  hre: HardhatRuntimeEnvironment,
+): Promise<{ snapshot: GasSnapshot; transactions: MeasuredTransactions }> {
   if (hre.network.name !== "hardhat") {
     throw new Error(
       `the gas benchmark runs on Hardhat's in-process network, not "${hre.network.name}"`,
@@ -228,7 +249,7 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasSna
   }
   const deployed = await deployStack();
   const deployments = await measureDeployments(hre, deployed);
-  const figures = await measureOperations(hre, deployed);
+  const { figures, transactions } = await measureOperations(hre, deployed);
   const operations: Record<string, OperationFigure> = {};
   for (const row of OPERATION_ROWS) {
     operations[row.key] = {
@@ -238,5 +259,5 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasSna
       goal: row.goal,
     };
   }
-  return { environment: environmentOf(hre), operations, deployments };
+  return { snapshot: { environment: environmentOf(hre), operations, deployments }, transactions };
 }

@@ -10,9 +10,8 @@ export const KeyStatus = {
   Unminted: 1n,
   Minted: 2n,
   Withdrawn: 3n,
+  Claimable: 4n,
 } as const;
-
-export const MAX_UINT32 = 2n ** 32n - 1n;
 
 function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
   let result = 1n;

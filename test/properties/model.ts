@@ -33,7 +33,13 @@ export interface PkpModel {
   roots: Map<bigint, string>;
 }
 
-export const KeyStatus = { Unrouted: 0n, Unminted: 1n, Minted: 2n, Withdrawn: 3n } as const;
+export const KeyStatus = {
+  Unrouted: 0n,
+  Unminted: 1n,
+  Minted: 2n,
+  Withdrawn: 3n,
+  Claimable: 4n,
+} as const;
 
 export interface Model {
   mintCost: bigint;
@@ -52,6 +58,8 @@ export interface Model {
   userPubkeys: Map<string, string>;
   /** Auth method key → the PKPs that permit it, in the documented order. */
   methodTokens: Map<string, bigint[]>;
+  /** Derived key id (lowercase) → the key routed for its claim. */
+  derivedKeys: Map<string, bigint>;
 }
 
 export const methodKey = (m: AuthMethodRef): string => `${m.authMethodType}:${m.id.toLowerCase()}`;
@@ -136,8 +144,10 @@ export function transfer(
   }
   if (receiverError) return receiverError;
   const pkp = model.pkps.get(tokenId) as PkpModel;
-  swapPop(ownedBy(model, owner), tokenId);
   pkp.approved = ZERO_ADDRESS;
+  // A transfer to oneself changes no list, as in OpenZeppelin's ERC721Enumerable.
+  if (owner === lower(to)) return null;
+  swapPop(ownedBy(model, owner), tokenId);
   ownedBy(model, to).push(tokenId);
   pkp.owner = lower(to);
   return null;
@@ -235,14 +245,15 @@ export function mintGrantAndBurnNext(
   paid: bigint,
 ): { error: ExpectedError } | { tokenId: bigint } {
   const bytes = cid.length / 2 - 1;
-  if (bytes !== 34 || !cid.toLowerCase().startsWith("0x1220")) {
+  const zeroDigest = BigInt(`0x${cid.slice(6) || "0"}`) === 0n;
+  if (bytes !== 34 || !cid.toLowerCase().startsWith("0x1220") || zeroDigest) {
     return { error: { name: "InvalidIpfsCID", args: [cid.toLowerCase()] } };
   }
   const payment = checkPayment(model, paid);
   if (payment) return { error: payment };
   const taken = takeNextKey(model, keyType, poolKeyType);
   if ("error" in taken) return taken;
-  // Held by PKPNFT for the length of the call, never in ERC-721 storage, burned at the end.
+  // Minted to PKPNFT and burned in the call, never in ERC-721 storage; its one grant is frozen.
   model.pkps.set(taken.tokenId, {
     owner: null,
     approved: ZERO_ADDRESS,
@@ -291,6 +302,64 @@ export function withdrawUnmintedKeys(
     model.keyStatus.set(tokenId, KeyStatus.Withdrawn);
   }
   return null;
+}
+
+/** setDerivedRoutingData(derivedKeyId, the key, ECDSA) by `sender`: the key, outside the pool. */
+export function setDerivedRoutingData(
+  model: Model,
+  isKeyProvider: boolean,
+  sender: string,
+  derivedKeyId: string,
+  tokenId: bigint,
+  ethAddress: string,
+): ExpectedError | null {
+  if (!isKeyProvider) return { name: "NotKeyProvider", args: [lower(sender)] };
+  const routed = model.derivedKeys.get(derivedKeyId.toLowerCase());
+  if (routed !== undefined) {
+    return { name: "DerivedKeyAlreadyRouted", args: [derivedKeyId.toLowerCase(), routed] };
+  }
+  if ((model.keyStatus.get(tokenId) ?? KeyStatus.Unrouted) !== KeyStatus.Unrouted) {
+    return { name: "AlreadyRouted", args: [tokenId] };
+  }
+  model.derivedKeys.set(derivedKeyId.toLowerCase(), tokenId);
+  model.keyStatus.set(tokenId, KeyStatus.Claimable);
+  model.ethAddressOf.set(tokenId, lower(ethAddress));
+  return null;
+}
+
+/**
+ * claimAndMint(ECDSA, derivedKeyId, signatures, staking) by `sender`, in datil's order: payment,
+ * at least one signature, each by a key provider, the key routed, not claimed before, then the
+ * receiver check and the mint.
+ */
+export function claimAndMint(
+  model: Model,
+  sender: string,
+  derivedKeyId: string,
+  signers: Array<{ address: string; isKeyProvider: boolean }>,
+  paid: bigint,
+  receiverError: ExpectedError | null,
+): { error: ExpectedError } | { tokenId: bigint } {
+  const payment = checkPayment(model, paid);
+  if (payment) return { error: payment };
+  if (signers.length === 0) return { error: { name: "TooFewClaimSignatures", args: [0n, 1n] } };
+  for (const [i, signer] of signers.entries()) {
+    if (!signer.isKeyProvider) {
+      return {
+        error: { name: "ClaimSignerNotValidator", args: [BigInt(i), lower(signer.address)] },
+      };
+    }
+  }
+  const id = derivedKeyId.toLowerCase();
+  const tokenId = model.derivedKeys.get(id);
+  if (tokenId === undefined) return { error: { name: "DerivedKeyNotRouted", args: [id] } };
+  if (model.keyStatus.get(tokenId) !== KeyStatus.Claimable) {
+    return { error: { name: "DerivedKeyAlreadyClaimed", args: [id, tokenId] } };
+  }
+  if (receiverError) return { error: receiverError };
+  model.keyStatus.set(tokenId, KeyStatus.Minted);
+  mintTo(model, tokenId, sender);
+  return { tokenId };
 }
 
 /** The router keeps the other unminted keys in their first-in-first-out order. */

@@ -5,6 +5,9 @@
  * strangers, the admin, a contract), against one deployed stack reverted to a snapshot after
  * every sequence.
  *
+ * Claims (routing a derived key, claimAndMint with the admin's or anyone's signatures) are
+ * steps like the others.
+ *
  * Properties:
  * - every transaction succeeds or reverts exactly as the model says (custom error and
  *   arguments), and after every successful step the views of what it touched — and at the end
@@ -183,8 +186,9 @@ async function runSequence(world: World, steps: Step[]): Promise<void> {
 
 /**
  * The base state: PKPs owned by two EOAs and by the contract actor, some grants with inline and
- * overflow scopes and a WebAuthn pubkey, an operator and an approval; so that short sequences
- * reach removals, scope changes and re-grants. Built with the same steps (and checks) as the
+ * overflow scopes and a WebAuthn pubkey, an operator and an approval, a burned PKP's frozen
+ * grant, a claimed PKP and a derived key waiting for its claim; so that short sequences reach
+ * removals, scope changes, re-grants and claims. Built with the same steps (and checks) as the
  * sequences.
  */
 const SETUP: Step[] = [
@@ -230,6 +234,12 @@ const SETUP: Step[] = [
   },
   { op: "setApprovalForAll", actor: 1, operator: 2, approved: true },
   { op: "approve", actor: "owner", token: 2, to: 3 },
+  // A PKP minted, granted and burned (a frozen grant), two derived keys routed for claims and
+  // one of them claimed, so that short sequences reach claims and frozen grants too.
+  { op: "mintGrantAndBurn", actor: 1, cid: 1, pay: "exact" },
+  { op: "routeDerived", actor: 0, derivedKeyId: 0, key: 0, reuse: false },
+  { op: "routeDerived", actor: 0, derivedKeyId: 1, key: 1, reuse: false },
+  { op: "claim", actor: 2, derivedKeyId: 1, signers: [0], pay: "exact" },
 ];
 
 async function worldFixture(): Promise<World> {

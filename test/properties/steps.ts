@@ -16,6 +16,7 @@ import {
   Actor,
   expectOutcome,
   GROUPS,
+  DERIVED_KEY_IDS,
   MGB_CIDS,
   MethodChoice,
   SCOPES,
@@ -67,7 +68,15 @@ export type Step =
   | { op: "setApprovalForAll"; actor: number; operator: number; approved: boolean }
   | { op: "burn"; actor: ActorRef; token: number }
   | { op: "route"; actor: number; fresh: number; reuse: number | null }
-  | { op: "withdraw"; actor: number; key: number };
+  | { op: "withdraw"; actor: number; key: number }
+  | { op: "routeDerived"; actor: number; derivedKeyId: number; key: number; reuse: boolean }
+  | {
+      op: "claim";
+      actor: number;
+      derivedKeyId: number;
+      signers: number[];
+      pay: Pay;
+    };
 
 // ---------------------------------------------------------------- arbitraries
 
@@ -244,6 +253,33 @@ export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
         { weight: 1, arbitrary: actorIndex },
       ),
       key: fc.nat(15),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("routeDerived" as const),
+      actor: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(0) },
+        { weight: 1, arbitrary: actorIndex },
+      ),
+      derivedKeyId: fc.nat(DERIVED_KEY_IDS.length - 1),
+      key: fc.nat(2),
+      reuse: rarely(6),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("claim" as const),
+      actor: actorIndex,
+      derivedKeyId: fc.nat(DERIVED_KEY_IDS.length - 1),
+      // Who signs the claim: mostly the admin (a key provider, the oracle's "validator").
+      signers: fc.oneof(
+        { weight: 6, arbitrary: fc.constant<number[]>([0]) },
+        { weight: 1, arbitrary: fc.array(actorIndex, { maxLength: 2 }) },
+      ),
+      pay,
     }),
   },
 );
@@ -660,7 +696,7 @@ export async function runStep(
       }));
       if (step.reuse !== null && routed.length > 0) {
         const tokenId = routed[step.reuse % routed.length];
-        const key = [...world.stack.poolKeys, ...world.reserveKeys].find(
+        const key = [...world.stack.poolKeys, ...world.reserveKeys, ...world.derivedKeys].find(
           (k) => k.tokenId === tokenId,
         )!;
         keys.push({ tokenId, publicKey: key.publicKey, ethAddress: key.ethAddress });
@@ -682,6 +718,77 @@ export async function runStep(
           keys.map((k) => k.publicKey),
           KEY_TYPE_ECDSA,
         ]),
+      );
+      break;
+    }
+    case "routeDerived": {
+      const actor = world.actors[step.actor];
+      const derivedKeyId = DERIVED_KEY_IDS[step.derivedKeyId];
+      // A reused key is one the router saw before (a pool key): refused as AlreadyRouted.
+      const key = step.reuse ? world.stack.poolKeys[0] : world.derivedKeys[step.key];
+      effect.keys.push(key.tokenId);
+      expected = M.setDerivedRoutingData(
+        next,
+        step.actor === ADMIN,
+        actor.address,
+        derivedKeyId,
+        key.tokenId,
+        key.ethAddress,
+      );
+      outcome = await send(
+        world,
+        actor,
+        to.router,
+        router.encodeFunctionData("setDerivedRoutingData", [
+          derivedKeyId,
+          key.publicKey,
+          KEY_TYPE_ECDSA,
+        ]),
+      );
+      break;
+    }
+    case "claim": {
+      const actor = world.actors[step.actor];
+      const value = payment(model, step.pay);
+      const derivedKeyId = DERIVED_KEY_IDS[step.derivedKeyId];
+      // The contract actor cannot sign: its claims are signed by the EOA behind it.
+      const signers = step.signers
+        .map((i) => world.actors[i])
+        .map((a) => ({ ...a, address: a.from }));
+      const signatures = [];
+      for (const signer of signers) {
+        const wallet = await hre.ethers.getSigner(signer.address);
+        const signature = hre.ethers.Signature.from(
+          await wallet.signMessage(hre.ethers.getBytes(derivedKeyId)),
+        );
+        signatures.push({ r: signature.r, s: signature.s, v: signature.v });
+      }
+      const routed = next.derivedKeys.get(derivedKeyId.toLowerCase());
+      if (routed !== undefined) effect.keys.push(routed);
+      const result = M.claimAndMint(
+        next,
+        actor.address,
+        derivedKeyId,
+        signers.map((signer) => ({
+          address: signer.address,
+          isKeyProvider: signer.address === world.actors[ADMIN].address,
+        })),
+        value,
+        receiverError(world, actor.address, actor.address),
+      );
+      if ("error" in result) expected = result.error;
+      else effect.minted.push(result.tokenId);
+      outcome = await send(
+        world,
+        actor,
+        to.nft,
+        nft.encodeFunctionData("claimAndMint", [
+          KEY_TYPE_ECDSA,
+          derivedKeyId,
+          signatures,
+          hre.ethers.ZeroAddress,
+        ]),
+        value,
       );
       break;
     }

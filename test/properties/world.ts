@@ -72,6 +72,13 @@ export const MGB_CIDS: readonly string[] = [
   fakeCid("prop-mgb"),
   "0x1220" + "ab".repeat(31), // 33 bytes
   "0x1221" + "ab".repeat(32), // wrong multihash prefix
+  "0x1220" + "00".repeat(32), // a zero digest: no code hashes to it
+];
+/** Derived key ids the sequences route and claim (the oracle's claims, LIT-AUTH B). */
+export const DERIVED_KEY_IDS: readonly string[] = [
+  ethers.id("QmPropAction_alice"),
+  ethers.id("QmPropAction_bob"),
+  ethers.id("google:prop-claim"),
 ];
 const GAS = "0x1e8480"; // 2,000,000: set explicitly so no call is spent on estimateGas
 
@@ -91,6 +98,8 @@ export interface World {
   recipients: string[];
   methods: MethodChoice[];
   reserveKeys: TestKey[];
+  /** Keys the oracle would derive for claims (routed by setDerivedRoutingData). */
+  derivedKeys: TestKey[];
   /** A key that is never routed: its token id never exists. */
   unroutedKey: TestKey;
   errors: Interface;
@@ -180,6 +189,7 @@ export async function deployWorld(): Promise<World> {
     recipients: [...actors.map((a) => a.address), addresses.helper, ZERO_ADDRESS],
     methods,
     reserveKeys: testKeys(6, "prop-reserve"),
+    derivedKeys: testKeys(3, "prop-derived"),
     unroutedKey: testKeys(1, "prop-never-routed")[0],
     errors,
     calls: {
@@ -228,6 +238,7 @@ export function emptyModel(world: Pick<World, "stack" | "reserveKeys" | "unroute
     operators: new Set(),
     userPubkeys: new Map(),
     methodTokens: new Map(),
+    derivedKeys: new Map(),
   };
 }
 

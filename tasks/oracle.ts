@@ -2,6 +2,9 @@ import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { OracleTaskArgs } from "./args";
 import { missingNetworkVarsOf } from "./networkVars";
+import { optionValues, repeatableOption } from "./repeatable";
+import { oidcIssuersFromOptions } from "../src/oracle/auth/oidcConfig";
+import { messageOf } from "../src/errorText";
 import { runTask } from "./runner";
 import { authsigDomains, parseDuration } from "./oracleOptions";
 import { OracleTaskError } from "./taskErrors";
@@ -24,6 +27,10 @@ export const ORACLE_PASSPHRASE = "ORACLE_PASSPHRASE";
  */
 export const DEV_PASSPHRASE = "lit-pkp-local-dev-passphrase (localhost only, not a secret)";
 const DEV_NETWORKS = new Set(["localhost"]);
+
+/** `--oidc-issuer <url>` and `--oidc-audience <id>`, each repeatable (docs/WALLET.md). */
+const OIDC_ISSUER = repeatableOption("url");
+const OIDC_AUDIENCE = repeatableOption("client id");
 
 task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<network>.json")
   .addOptionalParam("host", "Interface to listen on", "127.0.0.1", types.string)
@@ -142,15 +149,33 @@ task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<
     8 * 1024 * 1024,
     types.int,
   )
-  .setAction((args: OracleTaskArgs, hre) =>
-    runTask({
+  .addOptionalParam(
+    "oidcIssuer",
+    "An OIDC issuer whose ID tokens (auth method type 6) the oracle trusts; repeatable. " +
+      "Default: Google (https://accounts.google.com)",
+    undefined,
+    OIDC_ISSUER.type,
+  )
+  .addOptionalParam(
+    "oidcAudience",
+    "A client id (aud) accepted from every --oidc-issuer, or <issuer-url>#<id> from one; repeatable",
+    undefined,
+    OIDC_AUDIENCE.type,
+  )
+  .setAction((given: OracleTaskArgs, hre) => {
+    const args: OracleTaskArgs = {
+      ...given,
+      oidcIssuer: optionValues(OIDC_ISSUER, given.oidcIssuer),
+      oidcAudience: optionValues(OIDC_AUDIENCE, given.oidcAudience),
+    };
+    return runTask({
       name: "pkp:oracle",
       hre,
       prepare: () => checkOracleTask(args, hre),
       load: () => import("./oracleAction"),
       run: (impl, passphrase) => impl.serveOracle(args, hre, passphrase),
-    }),
-  );
+    });
+  });
 
 /**
  * What can be checked before compiling: the network, the options, the network's configuration
@@ -235,4 +260,9 @@ function checkArgs(args: OracleTaskArgs): void {
   integer("--action-store-rate", args.actionStoreRate, 1);
   parseDuration("--max-authsig-lifetime", args.maxAuthsigLifetime);
   authsigDomains(args.authsigDomain);
+  try {
+    oidcIssuersFromOptions(args.oidcIssuer ?? [], args.oidcAudience ?? []);
+  } catch (error) {
+    throw new OracleTaskError("INVALID_OPTION", messageOf(error));
+  }
 }

@@ -6,9 +6,10 @@
 import { ethers } from "ethers";
 import { cidFromBytes, cidToBytes } from "../cid";
 import { AUTH_METHOD_ACTION, SCOPE_PERSONAL_SIGN, SCOPE_SIGN_ANYTHING } from "../protocol";
-import { authorizeHeldKey } from "./authorization";
+import { authorizeHeldKey, type AuthMethodGrant } from "./authorization";
+import { derivedKeyIdOfAction, litClaimOf, type KeyClaim, type LitClaim } from "./auth/claims";
 import type { PinnedChainView } from "./chainView";
-import { toOracleError } from "./errors";
+import { OracleError, toOracleError } from "./errors";
 import type { Keystore } from "./keystore";
 // From the modules, not ./runtime's index: this host also runs in the explorer's browser bundle,
 // which must not pull in the worker-thread pool.
@@ -31,11 +32,22 @@ export interface ExecutionHostOptions {
   /** The running action's CID as 34 on-chain bytes. */
   actionCidBytes: string;
   authSigAddress?: string;
+  /** The request's verified auth methods (directly or through a session). */
+  authMethods?: readonly AuthMethodGrant[];
   /** Replaces signing (the proof verifier records requests instead of signing). */
   signer?: DigestSigner;
+  /** Claims a key for a derived key id (Lit.Actions.claimKey); absent: CLAIMS_UNAVAILABLE. */
+  claimKey?: (derivedKeyId: string) => Promise<KeyClaim>;
 }
 
+/** Distinct keyIds one execution may claim (each may cost the oracle a transaction). */
+export const MAX_CLAIMS_PER_RUN = 16;
+
 export class ExecutionHost implements ActionHost {
+  /** The run's claims by keyId, in Lit's result shape (ExecuteSuccess.claims). */
+  readonly claims: Record<string, LitClaim> = {};
+  #claimCount = 0;
+
   constructor(private readonly options: ExecutionHostOptions) {}
 
   async call(request: HostRequest): Promise<HostValue> {
@@ -85,6 +97,42 @@ export class ExecutionHost implements ActionHost {
           request.userId,
           request.maxScopeId,
         );
+      case "claimKey":
+        await this.claim(request.keyId);
+        return "success";
+    }
+  }
+
+  /**
+   * Lit's claimKey: derivedKeyId = keccak256("<running CID>_<keyId>"); the key is derived,
+   * routed and signed for before the action goes on, and lands in the result's `claims`. A
+   * failed claim ends the execution with its code, as a refused signature does.
+   */
+  private async claim(keyId: string): Promise<void> {
+    try {
+      if (this.options.claimKey === undefined) {
+        throw new OracleError("CLAIMS_UNAVAILABLE", "this oracle cannot claim keys");
+      }
+      const known = Object.prototype.hasOwnProperty.call(this.claims, keyId);
+      if (!known && this.#claimCount >= MAX_CLAIMS_PER_RUN) {
+        throw new OracleError(
+          "LIMIT_EXCEEDED",
+          `more than ${MAX_CLAIMS_PER_RUN} keys claimed in one execution`,
+        );
+      }
+      if (!known) this.#claimCount += 1;
+      const ipfsId = cidFromBytes(this.options.actionCidBytes);
+      const claim = await this.options.claimKey(derivedKeyIdOfAction(ipfsId, keyId));
+      // defineProperty: a keyId "__proto__" stays an ordinary key.
+      Object.defineProperty(this.claims, keyId, {
+        value: litClaimOf(claim),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } catch (error) {
+      const refusal = toOracleError(error);
+      throw new FatalHostError(refusal.code, refusal.message);
     }
   }
 
@@ -104,7 +152,7 @@ export class ExecutionHost implements ActionHost {
     digest: string,
     scope: bigint,
   ): Promise<LitSignature> {
-    const { keystore, actionCidBytes, authSigAddress, signer } = this.options;
+    const { keystore, actionCidBytes, authSigAddress, authMethods, signer } = this.options;
     const tokenId = tokenIdFromPublicKey(publicKey);
     try {
       await authorizeHeldKey(view, keystore, {
@@ -112,6 +160,7 @@ export class ExecutionHost implements ActionHost {
         tokenId,
         actionCidBytes,
         authSigAddress,
+        authMethods,
         scope,
       });
       return signer ? signer(tokenId, digest) : keystore.signDigest(tokenId, digest);

@@ -10,6 +10,8 @@ import { loadDeployment, type LoadedDeployment } from "../../deployments";
 import { FileActionStore } from "../actionStore";
 import type { AuthSigRules } from "../authSig";
 import { FileKeystore } from "../keystore";
+import { claimRouterOf, type ClaimsOptions } from "../auth/claims";
+import type { OidcOptions } from "../auth/oidc";
 import { KeyProvisioner, type PoolLevel, type ProvisioningEvent } from "../provisioning";
 import { SigningOracle } from "../oracle";
 import { ActionRuntime, type ActionLimits } from "../runtime";
@@ -64,6 +66,8 @@ export interface OracleServiceOptions {
   print?: (message: string) => void;
   /** Request log lines (default: JSON lines on stdout). */
   log?: RequestLogger;
+  /** Trusted OIDC issuers for ID-token auth methods (default: Google's, no client id). */
+  oidc?: OidcOptions;
 }
 
 export interface OracleService {
@@ -160,7 +164,15 @@ export async function startOracleService(options: OracleServiceOptions): Promise
     runtime,
     limits: options.limits,
     authSig: options.authSig,
+    oidc: options.oidc,
+    // Claimed keys: the key-provider account routes them and signs claims as the one validator.
+    claims: withClaimRouter(router, options.keyProvider),
   });
+  for (const { issuer, audiences } of oracle.oidc.issuers()) {
+    print(
+      `▸ Trusts ID tokens of ${issuer} for ${audiences.length > 0 ? audiences.join(", ") : "no client id yet (--oidc-audience)"}`,
+    );
+  }
   let server: OracleServer;
   try {
     server = await startOracleServer({
@@ -181,7 +193,9 @@ export async function startOracleService(options: OracleServiceOptions): Promise
     await runtime.close();
     throw error;
   }
-  print(`▸ Oracle listening on ${server.url}`);
+  // Lit's SDK names each node by its URL in sessionSigs: accept ours too.
+  oracle.sessions.acceptNodeAddress(server.url);
+  print(`▸ Oracle listening on ${server.url} (sessionSigs' nodeAddress: ${oracle.nodeAddress})`);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -199,4 +213,9 @@ export async function startOracleService(options: OracleServiceOptions): Promise
       return stopping;
     },
   };
+}
+
+function withClaimRouter(router: object, validator: ethers.Signer): ClaimsOptions | undefined {
+  const claimRouter = claimRouterOf(router);
+  return claimRouter !== undefined ? { router: claimRouter, validator } : undefined;
 }

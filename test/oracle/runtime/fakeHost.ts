@@ -44,6 +44,8 @@ export function defaultResponse(request: HostRequest): HostValue {
       return [{ auth_method_type: "0x1", id: "0xabcd", user_pubkey: "0x" }];
     case "getPermittedAuthMethodScopes":
       return [false, true];
+    case "claimKey":
+      return "success";
   }
 }
 

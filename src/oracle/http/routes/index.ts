@@ -6,12 +6,16 @@ import type { Route, RouteContext } from "../router";
 import { getActionRoute, storeActionRoute } from "./actions";
 import { executeRoute } from "./execute";
 import { healthRoute } from "./health";
+import { pkpClaimRoute } from "./pkpClaim";
+import { pkpSessionRoute } from "./pkpSession";
 import { pkpSignRoute } from "./pkpSign";
 
 export function oracleRoutes(context: RouteContext): Route[] {
   return [
     executeRoute(context),
     pkpSignRoute(context),
+    pkpSessionRoute(context),
+    pkpClaimRoute(context),
     storeActionRoute(context),
     getActionRoute(context),
     healthRoute(context),

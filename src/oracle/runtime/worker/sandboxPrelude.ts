@@ -33,7 +33,6 @@ export const UNSUPPORTED_LIT_ACTIONS: readonly string[] = [
   "encrypt",
   "callContract",
   "call",
-  "claimKey",
   "broadcastAndCollect",
   "runOnce",
   "getRpcUrl",
@@ -58,6 +57,7 @@ const HOST_METHODS = [
   "getPermittedAddresses",
   "getPermittedAuthMethods",
   "getPermittedAuthMethodScopes",
+  "claimKey",
 ];
 
 /** Names jsParams may not overwrite, so the API itself stays reachable. */

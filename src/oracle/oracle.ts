@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { ethers } from "ethers";
 import { cidToBytes, isCidV0 } from "../cid";
+import { messageOf } from "../errorText";
 import { MemoryActionStore, VerifiedCodeCache, type ActionStore } from "./actionStore";
 import { AuthMethodVerifier, type AuthMethod } from "./auth/authMethods";
 import { ClaimIssuer, type ClaimSignature, type ClaimsOptions, type LitClaim } from "./auth/claims";
@@ -236,7 +237,7 @@ export class SigningOracle {
       const caller = await this.authenticator.resolve(request, {
         kind: "execute",
         ipfsId,
-        fingerprint: fingerprint("execute", ipfsId, JSON.stringify(request.jsParams ?? {})),
+        fingerprint: fingerprint("execute", ipfsId, jsParamsText(request.jsParams)),
       });
       // The pin is taken when the run starts (onStart, below) and overlaps the sandbox's start:
       // host calls wait for it. A run that queued reads the chain as of its start, so a grant
@@ -493,6 +494,21 @@ function digestBytes(toSign: PkpSignRequest["toSign"]): Uint8Array | string {
 }
 
 /** What a sessionSig is bound to by the replay guard: the route and what the request asks. */
+/**
+ * jsParams as text, for a sessionSig's fingerprint. Runs before the runtime's own checks, so it
+ * must not overflow the stack on absurdly nested jsParams: those are the caller's mistake.
+ */
+function jsParamsText(jsParams: unknown): string {
+  try {
+    return JSON.stringify(jsParams ?? {});
+  } catch (error) {
+    throw new OracleError(
+      "INVALID_REQUEST",
+      `jsParams cannot be serialized (nested too deep, or not JSON data): ${messageOf(error)}`,
+    );
+  }
+}
+
 function fingerprint(...parts: string[]): string {
   return createHash("sha256").update(parts.join("\n")).digest("base64");
 }

@@ -52,12 +52,15 @@ export { EXAMPLE_ACTIONS_DIR, PACKAGE_ARTIFACTS_DIR } from "./packageLayout";
 // The signing oracle: library, keystores, key provisioning, action runtime, HTTP service.
 export {
   SigningOracle,
+  type ClaimRequest,
+  type ClaimResult,
   type ExecuteRequest,
   type ExecuteResult,
   type ExecuteSuccess,
   type OracleFailure,
   type PkpSignRequest,
   type PkpSignResult,
+  type SessionResult,
   type SigningOracleOptions,
 } from "./oracle/oracle";
 export { OracleError, type OracleErrorCode } from "./oracle/errors";
@@ -78,6 +81,36 @@ export {
   type OracleService,
   type OracleServiceOptions,
 } from "./oracle/http/service";
+
+// Wallets (docs/WALLET.md): auth methods, sessions, the PKP signer, minting for a login, the
+// development OIDC issuer, claimed keys.
+export { AuthError, type AuthErrorCode } from "./oracle/auth/authErrors";
+export type { AuthMethod } from "./oracle/auth/authMethods";
+export { authMethodIdOf } from "./oracle/auth/authMethodId";
+export type { OidcIssuerConfig, OidcOptions } from "./oracle/auth/oidc";
+export { derivedKeyIdOfAction, type ClaimsOptions, type KeyClaim } from "./oracle/auth/claims";
+export { PkpSigner, type PkpAuthorization, type PkpSignerOptions } from "./wallet/pkpSigner";
+export { PkpSession, type OpenSessionOptions } from "./wallet/session";
+export {
+  WalletError,
+  httpOracle,
+  type OracleEndpoint,
+  type WalletErrorCode,
+} from "./wallet/oracleEndpoint";
+export {
+  mintForAuthMethod,
+  mintForIdToken,
+  pkpsForAuthMethod,
+  type MintForAuthOptions,
+  type MintedPkp,
+} from "./wallet/mintForAuth";
+export {
+  DevIssuer,
+  createDevIssuer,
+  startDevIssuer,
+  type DevIssuerOptions,
+  type DevIssuerServer,
+} from "./wallet/devIssuer";
 
 // Auditor proofs: bundles, the verifier and its report (docs/PROOFS.md).
 export * from "./proof";

@@ -40,6 +40,23 @@ export interface OracleTaskArgs {
   authsigDomain?: string;
   actionStoreMaxBytes: number;
   actionStoreRate: number;
+  /** Trusted OIDC issuers (`--oidc-issuer`, repeatable; default Google's). */
+  oidcIssuer?: string[];
+  /** Accepted client ids (`--oidc-audience <id>` or `<issuer>#<id>`, repeatable). */
+  oidcAudience?: string[];
+}
+
+export interface DevIssuerTaskArgs {
+  port: number;
+  keyFile?: string;
+}
+
+export interface MintForAuthTaskArgs {
+  authMethodType: number;
+  idToken?: string;
+  scopes: string;
+  selfOwned: boolean;
+  deploymentsDir?: string;
 }
 
 export interface MintGrantBurnTaskArgs {

@@ -11,3 +11,4 @@ import "./oracle";
 import "./proof";
 import "./explorer";
 import "./streams";
+import "./wallet";

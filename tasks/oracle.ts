@@ -5,6 +5,8 @@ import { missingNetworkVarsOf } from "./networkVars";
 import { optionValues, repeatableOption } from "./repeatable";
 import { parseChainOption } from "../src/oracle/chains";
 import { parseAllowedOrigin } from "../src/oracle/fetch/policy";
+import { oidcIssuersFromOptions } from "../src/oracle/auth/oidcConfig";
+import { messageOf } from "../src/errorText";
 import { runTask } from "./runner";
 import { authsigDomains, parseDuration } from "./oracleOptions";
 import { OracleTaskError } from "./taskErrors";
@@ -31,6 +33,9 @@ const DEV_NETWORKS = new Set(["localhost"]);
 /** `--fetch-allow <origin>` and `--chain <name>=<url>`, each repeatable. */
 const FETCH_ALLOW = repeatableOption("origin");
 const CHAIN = repeatableOption("name=url");
+/** `--oidc-issuer <url>` and `--oidc-audience <id>`, each repeatable (docs/WALLET.md). */
+const OIDC_ISSUER = repeatableOption("url");
+const OIDC_AUDIENCE = repeatableOption("client id");
 
 task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<network>.json")
   .addOptionalParam("host", "Interface to listen on", "127.0.0.1", types.string)
@@ -166,11 +171,26 @@ task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<
     "litLimits",
     "Run actions under Lit's stricter datil limits (response and logs 100 KB, 10 signatures)",
   )
+  .addOptionalParam(
+    "oidcIssuer",
+    "An OIDC issuer whose ID tokens (auth method type 6) the oracle trusts; repeatable. " +
+      "Default: Google (https://accounts.google.com)",
+    undefined,
+    OIDC_ISSUER.type,
+  )
+  .addOptionalParam(
+    "oidcAudience",
+    "A client id (aud) accepted from every --oidc-issuer, or <issuer-url>#<id> from one; repeatable",
+    undefined,
+    OIDC_AUDIENCE.type,
+  )
   .setAction((given: OracleTaskArgs, hre) => {
     const args: OracleTaskArgs = {
       ...given,
       fetchAllow: optionValues(FETCH_ALLOW, given.fetchAllow),
       chain: optionValues(CHAIN, given.chain),
+      oidcIssuer: optionValues(OIDC_ISSUER, given.oidcIssuer),
+      oidcAudience: optionValues(OIDC_AUDIENCE, given.oidcAudience),
     };
     return runTask({
       name: "pkp:oracle",
@@ -269,14 +289,19 @@ function checkArgs(args: OracleTaskArgs): void {
     try {
       parseAllowedOrigin(origin);
     } catch (error) {
-      throw new OracleTaskError("INVALID_OPTION", (error as Error).message);
+      throw new OracleTaskError("INVALID_OPTION", messageOf(error));
     }
   }
   for (const chain of args.chain ?? []) {
     try {
       parseChainOption(chain, {});
     } catch (error) {
-      throw new OracleTaskError("INVALID_OPTION", (error as Error).message);
+      throw new OracleTaskError("INVALID_OPTION", messageOf(error));
     }
+  }
+  try {
+    oidcIssuersFromOptions(args.oidcIssuer ?? [], args.oidcAudience ?? []);
+  } catch (error) {
+    throw new OracleTaskError("INVALID_OPTION", messageOf(error));
   }
 }

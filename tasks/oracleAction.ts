@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { messageOf } from "../src/errorText";
+import { oidcIssuersFromOptions } from "../src/oracle/auth/oidcConfig";
 import { defaultDataDir, startOracleService } from "../src/oracle/http/service";
 import type { OracleTaskArgs } from "./args";
 import { authsigDomains, parseDuration } from "./oracleOptions";
@@ -67,6 +68,7 @@ export async function serveOracle(
     },
     actionStoreMaxBytes: args.actionStoreMaxBytes,
     storeRateBytesPerMinute: args.actionStoreRate,
+    oidc: { issuers: oidcIssuersFromOptions(args.oidcIssuer ?? [], args.oidcAudience ?? []) },
   });
 
   await new Promise<void>((resolve) => {

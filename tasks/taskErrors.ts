@@ -50,6 +50,8 @@ export class ProofTaskError extends TaskError {}
 export class ExplorerTaskError extends TaskError {}
 /** pkp:streams' refusals. */
 export class StreamsTaskError extends TaskError {}
+/** The wallet tasks' refusals (pkp:dev-issuer, pkp:mint-for-auth). */
+export class WalletTaskError extends TaskError {}
 
 /** The generated files (typechain-types/, artifacts/) are missing and compiling was skipped. */
 export class NotCompiledError extends TaskError {

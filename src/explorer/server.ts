@@ -12,7 +12,7 @@
  * bounds, slow clients are cut off, and every refusal is a typed error with a code.
  */
 import * as http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { answerClientErrors, listen } from "../http/serverLifecycle";
 import { DeploymentError, type DeploymentRecord } from "../deploymentRecord";
 import { DEFAULT_LOG_CHUNK_BLOCKS } from "../proof/chainLogs";
 import { readJsonBody } from "../oracle/http/body";
@@ -101,7 +101,6 @@ export interface ExplorerConfig {
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
-const CLOSE_GRACE_MS = 5_000;
 /**
  * The page loads from this origin only: scripts, styles, the worker and its WebAssembly, and every
  * request it makes. A dependency that tried to reach another host would be blocked by the browser.
@@ -340,58 +339,12 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
     },
   );
 
-  // Malformed HTTP, oversized headers, timeouts: a JSON answer when the socket is still writable.
-  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-    const status =
-      error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? 408
-        : error.code === "HPE_HEADER_OVERFLOW"
-          ? 431
-          : 400;
-    if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
-      const code = status === 431 ? "LIMIT_EXCEEDED" : "INVALID_REQUEST";
-      const body = JSON.stringify({
-        error: {
-          code,
-          message:
-            status === 408 ? "request not received in time" : `bad HTTP request (${error.code})`,
-        },
-      });
-      socket.end(
-        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: ${JSON_TYPE}\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    }
-    socket.destroy();
-  });
+  // Malformed HTTP, oversized headers and timeouts: answer in the API's shape, then drop.
+  answerClientErrors(server, (status, message) => ({
+    error: { code: status === 431 ? "LIMIT_EXCEEDED" : "INVALID_REQUEST", message },
+  }));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? DEFAULT_EXPLORER_PORT, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  server.on("error", () => undefined);
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(":") ? `[${host}]` : host;
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://${urlHost}:${port}`,
-    port,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-        timer.unref();
-        server.close(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
-      return closing;
-    },
-  };
+  return listen(server, options.port ?? DEFAULT_EXPLORER_PORT, host);
 }
 
 function notAllowed(pathname: string, allowed: string): ExplorerError {

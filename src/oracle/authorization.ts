@@ -1,11 +1,14 @@
 /**
  * Whether a signature with a PKP may be made, read from the chain at the execution's pinned
- * block. The rules follow Lit's node (`check_pkp_auth`):
+ * block. The rules follow Lit's node (`check_pkp_auth`, LIT-PKP.md §6):
  * - the running action's CID is a permitted action of the PKP with the required scope; or
- * - the request carries a verified authSig whose address is the PKP's current owner (root
- *   access, no scope needed) or a permitted address with the required scope.
- * A burned PKP has no owner, so only its actions can use it. Scope 2 (PersonalSign) is also
- * satisfied by scope 1 (SignAnything).
+ * - a verified auth method (type, id) is permitted on the PKP with the required scope; or
+ * - a verified address (the request's authSig, a session's PKP, an EthWallet auth method) is the
+ *   PKP's current owner (root access, no scope needed), or is permitted as a type-1 auth method
+ *   with the required scope — under its 20 address bytes or Lit's id `keccak("<address>:lit")`
+ *   (lower or EIP-55 case).
+ * A burned PKP has no owner, so only its actions and auth methods can use it. Scope 2
+ * (PersonalSign) is also satisfied by scope 1 (SignAnything).
  */
 import {
   AUTH_METHOD_ACTION,
@@ -13,16 +16,28 @@ import {
   SCOPE_PERSONAL_SIGN,
   SCOPE_SIGN_ANYTHING,
 } from "../protocol";
+import { walletAuthMethodIds } from "./auth/authMethodId";
 import type { PinnedChainView } from "./chainView";
 import { OracleError } from "./errors";
 import type { Keystore } from "./keystore";
+
+/** A verified auth method as authorization needs it (auth/authMethods.ts VerifiedAuthMethod). */
+export interface AuthMethodGrant {
+  authMethodType: bigint;
+  /** Lit's on-chain id, 0x-hex. */
+  id: string;
+  /** EthWallet methods: the address they prove, checked like an authSig's. */
+  address?: string;
+}
 
 export interface SigningContext {
   tokenId: bigint;
   /** The running action's CID as 34 on-chain bytes (0x1220…), if the request runs an action. */
   actionCidBytes?: string;
-  /** The address proven by the request's authSig, if any. */
+  /** The address proven by the request's authSig (or a session's PKP), if any. */
   authSigAddress?: string;
+  /** The request's verified auth methods (directly or through a session). */
+  authMethods?: readonly AuthMethodGrant[];
   /** The scope the signing call needs. */
   scope: bigint;
 }
@@ -52,14 +67,29 @@ export async function authorizeSigning(
   ) {
     return;
   }
-  if (authSigAddress !== undefined) {
-    const owner = await view.ownerOf(tokenId);
-    if (owner !== null && owner.toLowerCase() === authSigAddress.toLowerCase()) return;
-    if (await hasRequiredScope(view, tokenId, AUTH_METHOD_ADDRESS, authSigAddress, scope)) return;
+  const methods = context.authMethods ?? [];
+  const addresses = [
+    ...(authSigAddress !== undefined ? [authSigAddress] : []),
+    ...methods.flatMap((m) => (m.address !== undefined ? [m.address] : [])),
+  ];
+  // Every remaining check reads the same pinned block: ask them together, one round trip.
+  const checks: Array<Promise<boolean>> = methods.map((m) =>
+    hasRequiredScope(view, tokenId, m.authMethodType, m.id, scope),
+  );
+  if (addresses.length > 0) {
+    const owner = view.ownerOf(tokenId);
+    for (const address of new Set(addresses)) {
+      checks.push(owner.then((o) => o !== null && o.toLowerCase() === address.toLowerCase()));
+      for (const id of walletAuthMethodIds(address)) {
+        checks.push(hasRequiredScope(view, tokenId, AUTH_METHOD_ADDRESS, id, scope));
+      }
+    }
   }
+  if ((await Promise.all(checks)).some(Boolean)) return;
   const who = [
     actionCidBytes !== undefined ? "the running action" : undefined,
     authSigAddress !== undefined ? `authSig address ${authSigAddress}` : undefined,
+    ...methods.map((m) => `auth method (type ${m.authMethodType}, id ${m.id})`),
   ].filter(Boolean);
   throw new OracleError(
     "NOT_PERMITTED",

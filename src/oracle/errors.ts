@@ -11,6 +11,7 @@ import { AuthSigError } from "./authSig";
 import { InvalidCidError } from "../cid";
 import { SigningError } from "./signing";
 import { messageOf } from "../errorText";
+import { AUTH_ERROR_STATUS, AuthError } from "./auth/authErrors";
 
 export const ORACLE_ERROR_STATUS = {
   INVALID_REQUEST: 400,
@@ -39,6 +40,8 @@ export const ORACLE_ERROR_STATUS = {
   /** The client went away before its answer (nginx's 499); only ever seen in the log. */
   CANCELLED: 499,
   INTERNAL: 500,
+  // Auth methods, OIDC tokens, sessions and key claims (auth/authErrors.ts).
+  ...AUTH_ERROR_STATUS,
 } as const;
 
 export type OracleErrorCode = keyof typeof ORACLE_ERROR_STATUS;
@@ -71,6 +74,7 @@ export function toOracleError(error: unknown): OracleError {
   if (error instanceof OracleError) return error;
   if (error instanceof AuthSigError) return new OracleError("INVALID_AUTH_SIG", error.message);
   if (error instanceof InvalidCidError) return new OracleError("INVALID_CID", error.message);
+  if (error instanceof AuthError) return new OracleError(error.code, error.message);
   // A digest or public key the caller gave that is not one (e.g. /pkp/sign's toSign, pubKey).
   if (error instanceof SigningError) return new OracleError("INVALID_REQUEST", error.message);
   if (error instanceof ConditionsError || error instanceof DecryptionError) {

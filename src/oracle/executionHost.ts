@@ -13,11 +13,12 @@ import { ethers } from "ethers";
 import { cidFromBytes, cidToBytes } from "../cid";
 import { AUTH_METHOD_ACTION, SCOPE_PERSONAL_SIGN, SCOPE_SIGN_ANYTHING } from "../protocol";
 import * as actionKeys from "./actionKeys";
-import { authorizeHeldKey } from "./authorization";
+import { derivedKeyIdOfAction, litClaimOf, type KeyClaim, type LitClaim } from "./auth/claims";
+import { authorizeHeldKey, type AuthMethodGrant } from "./authorization";
 import type { Chains } from "./chains";
 import type { PinnedChainView } from "./chainView";
 import { ConditionalEncryption, type CallerIdentity } from "./conditions/caller";
-import { toOracleError } from "./errors";
+import { OracleError, toOracleError } from "./errors";
 import type { FetchLimits } from "./fetch/limits";
 import { HostNetwork } from "./hostNetwork";
 import type { Keystore } from "./keystore";
@@ -51,8 +52,12 @@ export interface ExecutionHostOptions {
   chainId: bigint;
   /** The request's verified authSig: its address and SIWE message. */
   caller?: CallerIdentity;
+  /** The request's verified auth methods (directly or through a session). */
+  authMethods?: readonly AuthMethodGrant[];
   /** Replaces signing (the proof verifier records requests instead of signing). */
   signer?: DigestSigner;
+  /** Claims a key for a derived key id (Lit.Actions.claimKey); absent: CLAIMS_UNAVAILABLE. */
+  claimKey?: (derivedKeyId: string) => Promise<KeyClaim>;
   /** Where fetch, RPC and stored actions come from (live, or a bundle's recordings). */
   world: World;
   chains: Chains;
@@ -65,9 +70,15 @@ interface HostParts {
   encryption: ConditionalEncryption;
 }
 
+/** Distinct keyIds one execution may claim (each may cost the oracle a transaction). */
+export const MAX_CLAIMS_PER_RUN = 16;
+
 export class ExecutionHost implements ActionHost {
   /** The pinned view and what reads through it, built once the pin has resolved. */
   private parts: Promise<HostParts> | undefined;
+  /** The run's claims by keyId, in Lit's result shape (ExecuteSuccess.claims). */
+  readonly claims: Record<string, LitClaim> = {};
+  #claimCount = 0;
 
   constructor(private readonly options: ExecutionHostOptions) {}
 
@@ -238,6 +249,9 @@ export class ExecutionHost implements ActionHost {
           );
         }
       }
+      case "claimKey":
+        await this.claim(cid, request.keyId);
+        return "success";
     }
   }
 
@@ -250,6 +264,38 @@ export class ExecutionHost implements ActionHost {
       const message = error instanceof Error ? error.message : String(error);
       if (/holds no secrets/.test(message)) throw new FatalHostError("NOT_REPRODUCIBLE", message);
       throw error;
+    }
+  }
+
+  /**
+   * Lit's claimKey: derivedKeyId = keccak256("<running CID>_<keyId>") (a child action's own CID); the key is derived,
+   * routed and signed for before the action goes on, and lands in the result's `claims`. A
+   * failed claim ends the execution with its code, as a refused signature does.
+   */
+  private async claim(ipfsId: string, keyId: string): Promise<void> {
+    try {
+      if (this.options.claimKey === undefined) {
+        throw new OracleError("CLAIMS_UNAVAILABLE", "this oracle cannot claim keys");
+      }
+      const known = Object.prototype.hasOwnProperty.call(this.claims, keyId);
+      if (!known && this.#claimCount >= MAX_CLAIMS_PER_RUN) {
+        throw new OracleError(
+          "LIMIT_EXCEEDED",
+          `more than ${MAX_CLAIMS_PER_RUN} keys claimed in one execution`,
+        );
+      }
+      if (!known) this.#claimCount += 1;
+      const claim = await this.options.claimKey(derivedKeyIdOfAction(ipfsId, keyId));
+      // defineProperty: a keyId "__proto__" stays an ordinary key.
+      Object.defineProperty(this.claims, keyId, {
+        value: litClaimOf(claim),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } catch (error) {
+      const refusal = toOracleError(error);
+      throw new FatalHostError(refusal.code, refusal.message);
     }
   }
 
@@ -270,7 +316,7 @@ export class ExecutionHost implements ActionHost {
     digest: string,
     scope: bigint,
   ): Promise<LitSignature> {
-    const { keystore, caller, signer } = this.options;
+    const { keystore, caller, authMethods, signer } = this.options;
     const tokenId = tokenIdFromPublicKey(publicKey);
     try {
       await authorizeHeldKey(view, keystore, {
@@ -278,6 +324,7 @@ export class ExecutionHost implements ActionHost {
         tokenId,
         actionCidBytes: cidToBytes(cid),
         authSigAddress: caller?.address,
+        authMethods,
         scope,
       });
       return signer ? signer(tokenId, digest) : keystore.signDigest(tokenId, digest);

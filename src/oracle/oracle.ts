@@ -9,10 +9,20 @@
  * Every method resolves with a Lit-shaped result; refusals are `{ success: false, error }` with a
  * stable code (see errors.ts), never a thrown exception.
  */
+import { createHash } from "node:crypto";
 import { ethers } from "ethers";
 import { isCidV0 } from "../cid";
+import { messageOf } from "../errorText";
 import { MemoryActionStore, VerifiedCodeCache, type ActionStore } from "./actionStore";
-import { basicAuthContext } from "./auth/authContext";
+import { AuthMethodVerifier, type AuthMethod } from "./auth/authMethods";
+import { ClaimIssuer, type ClaimSignature, type ClaimsOptions, type LitClaim } from "./auth/claims";
+import { Authenticator, hasCredential } from "./auth/authenticator";
+import { OidcVerifier, type OidcOptions } from "./auth/oidc";
+import { DEFAULT_MAX_REPLAY_ENTRIES, ReplayGuard } from "./auth/replayGuard";
+import type { SessionRequest, SessionSig, SessionSuccess } from "./auth/sessionFormat";
+import { SessionIssuer } from "./auth/sessionIssuer";
+import { SessionKeys } from "./auth/sessionKeys";
+import { SessionVerifier } from "./auth/sessionVerifier";
 import { SCOPE_SIGN_ANYTHING } from "../protocol";
 import { authorizeHeldKey } from "./authorization";
 import { verifyAuthSig, type AuthSig, type AuthSigRules, type VerifiedAuthSig } from "./authSig";
@@ -32,17 +42,26 @@ import { ActionRuntime, DEFAULT_LIMITS, type ActionLimits, type ActionTimings } 
 import { normalizeDigest, tokenIdFromPublicKey, type LitSignature } from "./signing";
 import { RecordingWorld, type World } from "./world";
 
-export interface ExecuteRequest {
+/** Lit's sessionSigs: one sessionSig, or one per node address (`{ [nodeAddress]: sessionSig }`). */
+export type SessionSigs = SessionSig | Record<string, SessionSig>;
+
+/** Who asks (all optional; sessionSigs exclude the other two). See docs/WALLET.md. */
+export interface RequestAuth {
+  authSig?: AuthSig;
+  /** Lit's auth methods, verified here (Lit's v1 endpoints take them only through a session). */
+  authMethods?: AuthMethod[];
+  sessionSigs?: SessionSigs;
+}
+
+export interface ExecuteRequest extends RequestAuth {
   code?: string;
   ipfsId?: string;
   jsParams?: Record<string, unknown>;
-  authSig?: AuthSig;
 }
 
-export interface PkpSignRequest {
+export interface PkpSignRequest extends RequestAuth {
   pubKey: string;
   toSign: string | Uint8Array | number[];
-  authSig: AuthSig;
 }
 
 export interface OracleFailure {
@@ -61,6 +80,8 @@ export interface ExecuteSuccess {
    * bundle keeps them so the verifier can replay them (src/oracle/recordings.ts).
    */
   recordings?: ExternalRecord[];
+  /** Keys claimed with Lit.Actions.claimKey, by keyId (Lit's shape); only when there are some. */
+  claims?: Record<string, LitClaim>;
 }
 
 /** How one execution runs, besides the request. */
@@ -121,6 +142,24 @@ export type EncryptResult =
 export type DecryptResult =
   { success: true; decryptedData: string; decryptedString: string | null } | OracleFailure;
 
+/** `POST /pkp/claim`: Lit's claimKeyId for an auth method (docs/WALLET.md "Claimed keys"). */
+export interface ClaimRequest {
+  authMethod: AuthMethod;
+}
+
+/** Lit SDK's ClaimKeyResponse without `mintTx`: what `claimAndMint` needs. */
+export interface ClaimSuccess {
+  success: true;
+  /** The derived key id (= the auth method id), 64 hex without 0x, as Lit's SDK gives it. */
+  claimedKeyId: string;
+  /** The key routed for it (0x04…). */
+  pubkey: string;
+  signatures: ClaimSignature[];
+}
+
+export type ClaimResult = ClaimSuccess | OracleFailure;
+export type SessionResult = SessionSuccess | OracleFailure;
+
 export interface SigningOracleOptions {
   contracts: OracleContracts;
   provider: ethers.Provider;
@@ -144,6 +183,22 @@ export interface SigningOracleOptions {
   chains?: ChainsConfig;
   /** authSig rules: lifetime, clock skew, domains (see authSig.ts for the defaults). */
   authSig?: AuthSigRules;
+  /** Trusted OIDC issuers for ID-token auth methods (default: Google's, with no client id). */
+  oidc?: OidcOptions;
+  /**
+   * Claimed keys (Lit.Actions.claimKey, POST /pkp/claim): the router connected to the oracle's
+   * key-provider account, and that account as the claims' validator. Absent: CLAIMS_UNAVAILABLE.
+   */
+  claims?: ClaimsOptions;
+  /** Sessions (POST /pkp/session): capability lifetime, nonce age, replay memory. */
+  sessions?: {
+    /** Longest capability, in ms (default 24 h). */
+    maxLifetimeMs?: number;
+    /** How old (in blocks) a session SIWE's nonce block may be (default 256). */
+    nonceMaxAgeBlocks?: number;
+    /** Unexpired sessionSigs remembered at most (default 100,000). */
+    maxReplayEntries?: number;
+  };
 }
 
 export class SigningOracle {
@@ -161,6 +216,15 @@ export class SigningOracle {
   readonly chains: Chains;
   private readonly fetcher: HostFetcher;
   private readonly fetchLimits: FetchLimits;
+  /** ID-token verification (its JWKS caches): docs/WALLET.md. */
+  readonly oidc: OidcVerifier;
+  /** Verifies sessionSigs; `acceptNodeAddress(url)` lets them name this oracle by its URL. */
+  readonly sessions: SessionVerifier;
+  private readonly sessionIssuer: SessionIssuer;
+  private readonly sessionKeys: SessionKeys;
+  private readonly authenticator: Authenticator;
+  private readonly authMethods: AuthMethodVerifier;
+  private readonly claims: ClaimIssuer | undefined;
 
   constructor(private readonly options: SigningOracleOptions) {
     this.chainId = BigInt(options.chainId);
@@ -185,6 +249,38 @@ export class SigningOracle {
       limits: this.fetchLimits,
       lookup: options.fetch?.lookup,
     });
+    this.oidc = new OidcVerifier(options.oidc);
+    const checkAuthSig = (authSig: unknown) =>
+      verifyAuthSig(authSig, { ...options.authSig, chainId: Number(this.chainId) });
+    const methods = new AuthMethodVerifier(this.oidc, checkAuthSig);
+    this.authMethods = methods;
+    this.claims =
+      options.claims !== undefined ? new ClaimIssuer(options.keystore, options.claims) : undefined;
+    const pin = () => this.chain.pin();
+    this.sessionKeys = new SessionKeys(options.keystore, this.chainId);
+    this.sessions = new SessionVerifier({
+      chainId: this.chainId,
+      keys: this.sessionKeys,
+      guard: new ReplayGuard(options.sessions?.maxReplayEntries ?? DEFAULT_MAX_REPLAY_ENTRIES),
+      pin,
+      startedAt: Date.now(),
+    });
+    this.sessionIssuer = new SessionIssuer({
+      chainId: this.chainId,
+      keystore: options.keystore,
+      keys: this.sessionKeys,
+      provider: options.provider,
+      pin,
+      authMethods: methods,
+      maxLifetimeMs: options.sessions?.maxLifetimeMs,
+      nonceMaxAgeBlocks: options.sessions?.nonceMaxAgeBlocks,
+    });
+    this.authenticator = new Authenticator(checkAuthSig, methods, this.sessions);
+  }
+
+  /** What a sessionSig's `nodeAddress` must be for this oracle (its keystore on its chain). */
+  get nodeAddress(): string {
+    return this.sessionKeys.nodeAddress;
   }
 
   get contracts(): OracleContracts {
@@ -211,8 +307,11 @@ export class SigningOracle {
       const started = performance.now();
       checkExecuteRequest(request);
       const { code, ipfsId } = await this.resolveCode(request);
-      const verified = this.verified(request.authSig);
-      const authSigAddress = verified?.address;
+      const caller = await this.authenticator.resolve(request, {
+        kind: "execute",
+        ipfsId,
+        fingerprint: fingerprint("execute", ipfsId, jsParamsText(request.jsParams)),
+      });
       // The pin is taken when the run starts (onStart, below) and overlaps the sandbox's start:
       // host calls wait for it. A run that queued reads the chain as of its start, so a grant
       // removed while it waited is honoured.
@@ -230,8 +329,10 @@ export class SigningOracle {
         view,
         keystore: this.options.keystore,
         chainId: this.chainId,
-        caller: verified && { address: verified.address, siwe: verified.message },
+        caller: { address: caller.authSigAddress, siwe: caller.siwe },
+        authMethods: caller.authMethods,
         signer,
+        claimKey: this.claims ? (id) => (this.claims as ClaimIssuer).claim(id) : undefined,
         world: recording,
         chains: this.chains,
         fetchLimits: this.fetchLimits,
@@ -242,9 +343,9 @@ export class SigningOracle {
         ipfsId,
         jsParams: request.jsParams ?? {},
         host,
-        auth: basicAuthContext(ipfsId, authSigAddress),
+        auth: Authenticator.authContext(ipfsId, caller),
         headers,
-        client: { group: client ?? "", member: authSigAddress ?? "" },
+        client: { group: client ?? "", member: caller.authSigAddress ?? "" },
         signal,
         maxQueueMs,
         onStart: () => {
@@ -263,6 +364,7 @@ export class SigningOracle {
         response: outcome.response,
         logs: outcome.logs,
         ...(recordings.length > 0 ? { recordings } : {}),
+        ...(Object.keys(host.claims).length > 0 ? { claims: host.claims } : {}),
       };
     } catch (error) {
       return failure(error);
@@ -328,23 +430,78 @@ export class SigningOracle {
     }
   }
 
-  /** Signs a 32-byte digest for the PKP's owner or a permitted address with scope 1. */
+  /**
+   * Signs a 32-byte digest for whoever may sign with scope 1: the PKP's owner, a permitted
+   * address (authSig), a permitted auth method, or a session of either.
+   */
   async pkpSign(request: PkpSignRequest): Promise<PkpSignResult> {
     try {
       const digest = normalizeDigest(digestBytes(request.toSign));
-      const authSigAddress = this.verifiedAddress(request.authSig);
-      if (authSigAddress === undefined) {
-        throw new OracleError("INVALID_AUTH_SIG", "/pkp/sign needs an authSig");
-      }
       const tokenId = tokenIdFromPublicKey(request.pubKey);
+      const caller = await this.authenticator.resolve(request, {
+        kind: "pkpSign",
+        tokenId,
+        fingerprint: fingerprint("pkpSign", tokenId.toString(), digest),
+      });
+      if (!hasCredential(caller)) {
+        throw new OracleError(
+          "INVALID_AUTH_SIG",
+          "/pkp/sign needs an authSig, authMethods or sessionSigs",
+        );
+      }
       const view = await this.chain.pin();
       await authorizeHeldKey(view, this.options.keystore, {
         publicKey: request.pubKey,
         tokenId,
-        authSigAddress,
+        authSigAddress: caller.authSigAddress,
+        authMethods: caller.authMethods,
         scope: SCOPE_SIGN_ANYTHING,
       });
       return { success: true, signature: this.options.keystore.signDigest(tokenId, digest) };
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  /**
+   * Lit's `signSessionKey` (POST /pkp/session): a capability for a session key, signed with the
+   * PKP's key, carrying the verified auth methods (docs/WALLET.md).
+   */
+  async createSession(request: SessionRequest): Promise<SessionResult> {
+    try {
+      if (typeof request !== "object" || request === null) {
+        throw new OracleError(
+          "INVALID_REQUEST",
+          "the request must be { sessionKey, authMethods, pkpPublicKey, siweMessage }",
+        );
+      }
+      return await this.sessionIssuer.issue(request);
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  /**
+   * Claims the key of an auth method (derivedKeyId = its id, as on Lit): one verified auth
+   * method of a type this oracle verifies. The key is derived, routed and signed for before the
+   * answer, so `claimAndMint` with the signatures mints it (docs/WALLET.md "Claimed keys").
+   */
+  async claimKey(request: ClaimRequest): Promise<ClaimResult> {
+    try {
+      if (typeof request !== "object" || request === null) {
+        throw new OracleError("INVALID_REQUEST", "the request must be { authMethod }");
+      }
+      if (this.claims === undefined) {
+        throw new OracleError("CLAIMS_UNAVAILABLE", "this oracle cannot claim keys");
+      }
+      const [method] = await this.authMethods.verifyAll([request.authMethod]);
+      const claim = await this.claims.claim(method.id);
+      return {
+        success: true,
+        claimedKeyId: claim.derivedKeyId.slice(2),
+        pubkey: claim.publicKey,
+        signatures: claim.signatures,
+      };
     } catch (error) {
       return failure(error);
     }
@@ -443,10 +600,6 @@ export class SigningOracle {
     }
   }
 
-  private verifiedAddress(authSig: AuthSig | undefined): string | undefined {
-    return this.verified(authSig)?.address;
-  }
-
   private verified(authSig: AuthSig | undefined): VerifiedAuthSig | undefined {
     if (authSig === undefined) return undefined;
     return verifyAuthSig(authSig, { ...this.options.authSig, chainId: Number(this.chainId) });
@@ -514,6 +667,26 @@ function dataBytes(data: EncryptRequest["dataToEncrypt"]): Uint8Array {
     "INVALID_REQUEST",
     "dataToEncrypt must be a string (UTF-8) or an array of byte values 0..255",
   );
+}
+
+/**
+ * jsParams as text, for a sessionSig's fingerprint. Runs before the runtime's own checks, so it
+ * must not overflow the stack on absurdly nested jsParams: those are the caller's mistake.
+ */
+function jsParamsText(jsParams: unknown): string {
+  try {
+    return JSON.stringify(jsParams ?? {});
+  } catch (error) {
+    throw new OracleError(
+      "INVALID_REQUEST",
+      `jsParams cannot be serialized (nested too deep, or not JSON data): ${messageOf(error)}`,
+    );
+  }
+}
+
+/** What a sessionSig is bound to by the replay guard: the route and what the request asks. */
+function fingerprint(...parts: string[]): string {
+  return createHash("sha256").update(parts.join("\n")).digest("base64");
 }
 
 function failure(error: unknown): OracleFailure {

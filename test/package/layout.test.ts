@@ -174,6 +174,12 @@ describe("the package's layout (checked on the sources)", function () {
       "ArtifactsDirectory",
       "CodedError",
       "KEY_TYPE_ECDSA",
+      "PkpSigner",
+      "PkpSession",
+      "httpOracle",
+      "mintForIdToken",
+      "startDevIssuer",
+      "authMethodIdOf",
     ]) {
       expect(library, name).to.have.property(name);
     }

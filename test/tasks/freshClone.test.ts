@@ -72,6 +72,19 @@ describe("a fresh clone runs every README command with no earlier compile", func
     expect(result.stdout).to.match(/PROOF VERIFIED: all \d+ checks passed/);
   });
 
+  it("npm run demo:wallet works on an uncompiled tree too", async function () {
+    for (const dir of GENERATED_DIRS) {
+      await fs.rm(path.join(clone.path, dir), { recursive: true, force: true });
+    }
+    const result = await runCommand("npm", ["run", "--silent", "demo:wallet"], {
+      cwd: clone.path,
+      timeoutMs: 5 * MINUTE,
+    });
+    expect(result.code, output(result)).to.equal(0);
+    expect(result.stdout).to.match(/Google session: refused: SESSION_AUTH_METHOD_REVOKED/);
+    expect(result.stdout).to.match(/the wallet sends 0.5 ETH to bob: tx 0x[0-9a-f]{64}, status 1/);
+  });
+
   it("a task told not to compile on an uncompiled tree says so in one line", async function () {
     for (const dir of GENERATED_DIRS) {
       await fs.rm(path.join(clone.path, dir), { recursive: true, force: true });

@@ -7,7 +7,10 @@
  * (what the sandbox shows): both depend on this module, neither on the other.
  */
 
-/** One verified auth method, as Lit serializes it (camelCase; expiry fields are not shown). */
+/**
+ * One verified auth method, as Lit serializes it (camelCase; expiry fields are not shown), plus
+ * two fields of ours: the on-chain id and, for ID tokens, their non-secret claims.
+ */
 export interface AuthMethodContext {
   /** The id's first half: a JWT's `sub`, a wallet's address, … (LIT-AUTH.md A.1). */
   userId: string;
@@ -16,6 +19,10 @@ export interface AuthMethodContext {
   authMethodType: number;
   /** True when it came through a session (signSessionKey), as on Lit. */
   usedForSignSessionKeyRequest: boolean;
+  /** Ours: the on-chain id, keccak256("<userId>:<appId>") (0x-hex). */
+  authMethodId?: string;
+  /** Ours, ID tokens only: `iss`, `sub`, `aud`, `email` (if any) and `exp` (seconds). */
+  claims?: { iss: string; sub: string; aud: string; email?: string; exp: number };
 }
 
 export interface AuthContext {

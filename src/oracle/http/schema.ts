@@ -4,9 +4,18 @@
  * misspelt `ipfsID` fails loudly instead of silently running other code. The authSig's fields are
  * checked by the oracle's verifier (INVALID_AUTH_SIG, 401), not here.
  */
+import type { AuthMethod } from "../auth/authMethods";
+import type { SessionRequest } from "../auth/sessionFormat";
 import type { AuthSig } from "../authSig";
 import { OracleError } from "../errors";
-import type { DecryptRequest, EncryptRequest, ExecuteRequest, PkpSignRequest } from "../oracle";
+import type {
+  DecryptRequest,
+  EncryptRequest,
+  ExecuteRequest,
+  PkpSignRequest,
+  RequestAuth,
+  SessionSigs,
+} from "../oracle";
 import { normalizeDigest, normalizePublicKey } from "../signing";
 
 /** Deeper jsParams are refused: they would only exercise recursion in JSON.stringify. */
@@ -60,21 +69,41 @@ function depthOf(value: unknown, limit: number, depth = 0): number {
   return deepest;
 }
 
-function optionalAuthSig(body: JsonObject, required: boolean): AuthSig | undefined {
+function optionalAuthSig(body: JsonObject): AuthSig | undefined {
   const value = body.authSig;
-  if (value === undefined) {
-    if (required) throw new OracleError("INVALID_AUTH_SIG", "this route needs an authSig");
-    return undefined;
-  }
+  if (value === undefined) return undefined;
   // The verifier checks every field and answers INVALID_AUTH_SIG; here only the JSON type.
   if (!isPlainObject(value)) throw invalid("authSig must be a JSON object");
   return value as unknown as AuthSig;
 }
 
-/** `POST /execute` `{ code?, ipfsId?, jsParams?, authSig? }`. */
+/** Who asks: `authSig`, `authMethods`, `sessionSigs` (each optional; checked by the oracle). */
+function requestAuth(body: JsonObject): RequestAuth {
+  const auth: RequestAuth = {};
+  const authSig = optionalAuthSig(body);
+  if (authSig !== undefined) auth.authSig = authSig;
+  if (body.authMethods !== undefined) {
+    // Each method is verified by the oracle (INVALID_AUTH_METHOD, JWT_*); here only the JSON type.
+    if (!Array.isArray(body.authMethods)) {
+      throw invalid("authMethods must be an array of { authMethodType, accessToken }");
+    }
+    auth.authMethods = body.authMethods as AuthMethod[];
+  }
+  if (body.sessionSigs !== undefined) {
+    if (!isPlainObject(body.sessionSigs)) {
+      throw invalid("sessionSigs must be a sessionSig or an object of them by node address");
+    }
+    auth.sessionSigs = body.sessionSigs as unknown as SessionSigs;
+  }
+  return auth;
+}
+
+const AUTH_FIELDS = ["authSig", "authMethods", "sessionSigs"];
+
+/** `POST /execute` `{ code?, ipfsId?, jsParams?, authSig?, authMethods?, sessionSigs? }`. */
 export function parseExecuteRequest(body: unknown): ExecuteRequest {
   const object = requireObject(body, "the /execute body");
-  onlyKeys(object, "/execute", ["code", "ipfsId", "jsParams", "authSig"]);
+  onlyKeys(object, "/execute", ["code", "ipfsId", "jsParams", ...AUTH_FIELDS]);
   const code = optionalString(object, "code");
   const ipfsId = optionalString(object, "ipfsId");
   if (code === undefined && ipfsId === undefined) {
@@ -90,15 +119,16 @@ export function parseExecuteRequest(body: unknown): ExecuteRequest {
     }
     request.jsParams = object.jsParams;
   }
-  const authSig = optionalAuthSig(object, false);
-  if (authSig !== undefined) request.authSig = authSig;
-  return request;
+  return { ...request, ...requestAuth(object) };
 }
 
-/** `POST /pkp/sign` `{ pubKey, toSign, authSig }`; toSign is 32 bytes as 0x-hex or numbers. */
+/**
+ * `POST /pkp/sign` `{ pubKey, toSign, authSig?, authMethods?, sessionSigs? }` (one of the three
+ * is needed: the oracle refuses none with INVALID_AUTH_SIG); toSign is 32 bytes as 0x-hex or numbers.
+ */
 export function parsePkpSignRequest(body: unknown): PkpSignRequest {
   const object = requireObject(body, "the /pkp/sign body");
-  onlyKeys(object, "/pkp/sign", ["pubKey", "toSign", "authSig"]);
+  onlyKeys(object, "/pkp/sign", ["pubKey", "toSign", ...AUTH_FIELDS]);
   const pubKey = requiredString(object, "pubKey");
   try {
     normalizePublicKey(pubKey);
@@ -124,8 +154,51 @@ export function parsePkpSignRequest(body: unknown): PkpSignRequest {
   } catch (error) {
     throw invalid(`toSign: ${(error as Error).message}`);
   }
-  const authSig = optionalAuthSig(object, true) as AuthSig;
-  return { pubKey, toSign: digest, authSig };
+  return { pubKey, toSign: digest, ...requestAuth(object) };
+}
+
+/**
+ * `POST /pkp/session` `{ sessionKey, authMethods, pkpPublicKey, siweMessage }` (Lit's
+ * signSessionKey; its `curveType` and `epoch` are accepted and ignored).
+ */
+export function parseSessionRequest(body: unknown): SessionRequest {
+  const object = requireObject(body, "the /pkp/session body");
+  if (object.authSig !== undefined) {
+    throw invalid(
+      "/pkp/session takes no authSig: send it as an auth method (type 1, EthWallet), as on Lit",
+    );
+  }
+  for (const field of ["code", "litActionIpfsId", "jsParams"]) {
+    if (object[field] !== undefined) {
+      throw invalid(`/pkp/session does not run custom-auth actions (${field}); see docs/WALLET.md`);
+    }
+  }
+  onlyKeys(object, "/pkp/session", [
+    "sessionKey",
+    "authMethods",
+    "pkpPublicKey",
+    "siweMessage",
+    "curveType",
+    "epoch",
+  ]);
+  const { authMethods } = requestAuth({ authMethods: object.authMethods });
+  if (authMethods === undefined) throw invalid("authMethods is required");
+  return {
+    sessionKey: requiredString(object, "sessionKey"),
+    authMethods,
+    pkpPublicKey: requiredString(object, "pkpPublicKey"),
+    siweMessage: requiredString(object, "siweMessage"),
+  };
+}
+
+/** `POST /pkp/claim` `{ authMethod }` (Lit's `/web/pkp/claim`: one auth method). */
+export function parseClaimRequest(body: unknown): { authMethod: AuthMethod } {
+  const object = requireObject(body, "the /pkp/claim body");
+  onlyKeys(object, "/pkp/claim", ["authMethod"]);
+  if (!isPlainObject(object.authMethod)) {
+    throw invalid("authMethod must be { authMethodType, accessToken }");
+  }
+  return { authMethod: object.authMethod as unknown as AuthMethod };
 }
 
 /** `POST /actions` `{ code }`. */
@@ -187,7 +260,7 @@ export function parseDecryptRequest(body: unknown): DecryptRequest {
     dataToEncryptHash: requiredString(object, "dataToEncryptHash"),
     chain: requiredString(object, "chain"),
   };
-  const authSig = optionalAuthSig(object, false);
+  const authSig = optionalAuthSig(object);
   if (authSig !== undefined) request.authSig = authSig;
   return request;
 }

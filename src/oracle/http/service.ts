@@ -10,6 +10,8 @@ import { loadDeployment, type LoadedDeployment } from "../../deployments";
 import { FileActionStore } from "../actionStore";
 import type { AuthSigRules } from "../authSig";
 import { FileKeystore } from "../keystore";
+import { claimRouterOf, type ClaimsOptions } from "../auth/claims";
+import type { OidcOptions } from "../auth/oidc";
 import { KeyProvisioner, type PoolLevel, type ProvisioningEvent } from "../provisioning";
 import { SigningOracle } from "../oracle";
 import { parseChainOption, type ChainsConfig } from "../chains";
@@ -73,6 +75,8 @@ export interface OracleServiceOptions {
   rpcUrl?: string;
   /** Run actions under Lit's stricter datil limits (LIT_DATIL_LIMITS) instead of ours. */
   litLimits?: boolean;
+  /** Trusted OIDC issuers for ID-token auth methods (default: Google's, no client id). */
+  oidc?: OidcOptions;
 }
 
 export interface OracleService {
@@ -180,6 +184,9 @@ export async function startOracleService(options: OracleServiceOptions): Promise
     fetch: { allow: options.fetchAllow ?? [] },
     limits,
     authSig: options.authSig,
+    oidc: options.oidc,
+    // Claimed keys: the key-provider account routes them and signs claims as the one validator.
+    claims: withClaimRouter(router, options.keyProvider),
   });
   const fetchAllow = options.fetchAllow ?? [];
   print(
@@ -192,6 +199,11 @@ export async function startOracleService(options: OracleServiceOptions): Promise
     print(
       `▸ Lit's datil limits: response ${LIT_DATIL_LIMITS.responseBytes} bytes, logs ` +
         `${LIT_DATIL_LIMITS.logBytes} bytes, ${LIT_DATIL_LIMITS.maxSignatures} signatures per run`,
+    );
+  }
+  for (const { issuer, audiences } of oracle.oidc.issuers()) {
+    print(
+      `▸ Trusts ID tokens of ${issuer} for ${audiences.length > 0 ? audiences.join(", ") : "no client id yet (--oidc-audience)"}`,
     );
   }
   let server: OracleServer;
@@ -214,7 +226,9 @@ export async function startOracleService(options: OracleServiceOptions): Promise
     await runtime.close();
     throw error;
   }
-  print(`▸ Oracle listening on ${server.url}`);
+  // Lit's SDK names each node by its URL in sessionSigs: accept ours too.
+  oracle.sessions.acceptNodeAddress(server.url);
+  print(`▸ Oracle listening on ${server.url} (sessionSigs' nodeAddress: ${oracle.nodeAddress})`);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -232,4 +246,9 @@ export async function startOracleService(options: OracleServiceOptions): Promise
       return stopping;
     },
   };
+}
+
+function withClaimRouter(router: object, validator: ethers.Signer): ClaimsOptions | undefined {
+  const claimRouter = claimRouterOf(router);
+  return claimRouter !== undefined ? { router: claimRouter, validator } : undefined;
 }

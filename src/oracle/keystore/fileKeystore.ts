@@ -35,7 +35,12 @@ import {
 } from "./crypto";
 import { KeystoreError, formatTokenId } from "./errors";
 import { HEADER_FILE, openOrCreateHeader } from "./header";
-import { ROOT_SECRET_FILE, deriveFromRoot, openOrCreateRootSecret } from "./rootSecret";
+import {
+  ROOT_SECRET_FILE,
+  deriveFromRoot,
+  derivedEntropy,
+  openOrCreateRootSecret,
+} from "./rootSecret";
 import type { LitSignature } from "../signing";
 import type { Keystore } from "./types";
 import { messageOf } from "../../errorText";
@@ -187,6 +192,21 @@ export class FileKeystore implements Keystore {
 
   deriveSecret(purpose: string, id: Uint8Array, length?: number): Uint8Array {
     return deriveFromRoot(this.#rootSecret, purpose, id, length);
+  }
+
+  async deriveKey(
+    purpose: string,
+    id: Uint8Array,
+    keyType: number = Number(KEY_TYPE_ECDSA),
+  ): Promise<StoredKey> {
+    const signingKey = generateSigningKey(keyType, derivedEntropy(this.#rootSecret, purpose, id));
+    const info = describeKey(signingKey, keyType, new Date().toISOString());
+    const held = this.#ring.get(info.tokenId);
+    if (held !== undefined) return held;
+    // Stored like a generated key, so it signs after a restart without being derived again.
+    await this.#persist(info, signingKey);
+    this.#ring.add(info, signingKey);
+    return { ...info };
   }
 
   /** Path of the file holding `tokenId`'s key (whether or not it exists). */

@@ -9,7 +9,7 @@ import {
   generateSigningKey,
   secureEntropy,
 } from "./keyRing";
-import { deriveFromRoot } from "./rootSecret";
+import { deriveFromRoot, derivedEntropy } from "./rootSecret";
 import type { Keystore } from "./types";
 
 /** Non-persistent keystore: keys vanish with the process. */
@@ -58,5 +58,18 @@ export class MemoryKeystore implements Keystore {
 
   deriveSecret(purpose: string, id: Uint8Array, length?: number): Uint8Array {
     return deriveFromRoot(this.#rootSecret, purpose, id, length);
+  }
+
+  async deriveKey(
+    purpose: string,
+    id: Uint8Array,
+    keyType: number = Number(KEY_TYPE_ECDSA),
+  ): Promise<StoredKey> {
+    const signingKey = generateSigningKey(keyType, derivedEntropy(this.#rootSecret, purpose, id));
+    const info = describeKey(signingKey, keyType, new Date().toISOString());
+    const held = this.#ring.get(info.tokenId);
+    if (held !== undefined) return held;
+    this.#ring.add(info, signingKey);
+    return { ...info };
   }
 }

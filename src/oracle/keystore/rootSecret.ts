@@ -109,6 +109,25 @@ export function deriveFromRoot(
   return new Uint8Array(hkdfSync("sha256", root, HKDF_SALT, info, length));
 }
 
+/**
+ * A deterministic entropy source for one (purpose, id): the n-th call answers the HKDF bytes of
+ * (purpose, id ‖ n as 4 bytes). Fed to `generateSigningKey`, whose rejection sampling may ask
+ * again, it turns a derived secret into a valid key without bias; same inputs, same key.
+ */
+export function derivedEntropy(
+  root: Uint8Array,
+  purpose: string,
+  id: Uint8Array,
+): (length: number) => Uint8Array {
+  let counter = 0;
+  return (length) => {
+    const suffix = Buffer.alloc(4);
+    suffix.writeUInt32BE(counter);
+    counter += 1;
+    return deriveFromRoot(root, purpose, Buffer.concat([Buffer.from(id), suffix]), length);
+  };
+}
+
 function corrupt(file: string, why: string): KeystoreError {
   return new KeystoreError(
     "ROOT_SECRET_CORRUPT",

@@ -38,4 +38,12 @@ export interface Keystore {
    * must never leave the oracle (no sandbox, no log, no response).
    */
   deriveSecret(purpose: string, id: Uint8Array, length?: number): Uint8Array;
+  /**
+   * The signing key derived from the root secret for (`purpose`, `id`) — e.g. a claimed key:
+   * ("claim-key", derivedKeyId) — stored durably like a generated key and resolved once stored
+   * (so route it on chain only after this resolves). The same keystore, purpose and id always
+   * give the same key; asking again returns the stored key. Its private half never leaves.
+   * Optional: a keystore without it (stand-ins in tests and the proof verifier) cannot claim.
+   */
+  deriveKey?(purpose: string, id: Uint8Array, keyType?: number): Promise<StoredKey>;
 }

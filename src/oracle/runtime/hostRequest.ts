@@ -111,6 +111,8 @@ export type HostRequest =
   | { method: "getPermittedActions"; tokenId: bigint }
   | { method: "getPermittedAddresses"; tokenId: bigint }
   | { method: "getPermittedAuthMethods"; tokenId: bigint }
+  /** Lit's claimKey: the host claims the key of keccak256("<cid>_<keyId>") (docs/WALLET.md). */
+  | { method: "claimKey"; keyId: string }
   | {
       method: "getPermittedAuthMethodScopes";
       tokenId: bigint;
@@ -215,6 +217,7 @@ export type SandboxRequest = HostRequest | LocalRequest;
 const DEFAULT_MAX_SCOPE_ID = 100;
 const MAX_SCOPE_ID_BOUND = 256;
 const MAX_SIG_NAME_LENGTH = 256;
+const MAX_KEY_ID_LENGTH = 256;
 const UINT256_MAX = (1n << 256n) - 1n;
 /** Chain names are short identifiers ("ethereum", "localhost", …). */
 const MAX_CHAIN_NAME = 64;
@@ -347,6 +350,8 @@ export function parseSandboxRequest(method: string, rawArgs: unknown): SandboxRe
         redirect: args.redirectMode(),
       };
     }
+    case "claimKey":
+      return { method, keyId: args.keyId() };
     default:
       throw new InvalidArgumentError(`unknown Lit.Actions method "${method}"`);
   }
@@ -432,6 +437,15 @@ class ArgReader {
       throw this.error(
         `sigName must be a non-empty string of at most ${MAX_SIG_NAME_LENGTH} chars`,
       );
+    }
+    return value;
+  }
+
+  /** Lit: a non-blank string. Bounded, since it is hashed and echoed in the result. */
+  keyId(): string {
+    const value = this.fields.keyId;
+    if (typeof value !== "string" || value.trim() === "" || value.length > MAX_KEY_ID_LENGTH) {
+      throw this.error(`keyId must be a non-blank string of at most ${MAX_KEY_ID_LENGTH} chars`);
     }
     return value;
   }

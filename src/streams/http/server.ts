@@ -13,7 +13,7 @@
  * exception is a 500 INTERNAL whose detail goes to the log only.
  */
 import * as http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { answerClientErrors, listen } from "../../http/serverLifecycle";
 import { messageOf } from "../../errorText";
 import { StreamError, type StreamErrorCode } from "../errors";
 import type { StreamStore } from "../store";
@@ -26,7 +26,6 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_CONNECTIONS = 1024;
-const CLOSE_GRACE_MS = 5_000;
 const JSON_TYPE = "application/json; charset=utf-8";
 
 export interface StreamRequestLogLine {
@@ -348,55 +347,9 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
   server.maxConnections = MAX_CONNECTIONS;
 
   // Malformed HTTP, oversized headers and timeouts: answer in the API's shape, then drop.
-  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-    const status =
-      error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? 408
-        : error.code === "HPE_HEADER_OVERFLOW"
-          ? 431
-          : 400;
-    if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
-      const body = JSON.stringify({
-        error: {
-          code: "INVALID_REQUEST",
-          message:
-            status === 408 ? "request not received in time" : `bad HTTP request (${error.code})`,
-        },
-      });
-      socket.end(
-        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: ${JSON_TYPE}\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    }
-    socket.destroy();
-  });
+  answerClientErrors(server, (_status, message) => ({
+    error: { code: "INVALID_REQUEST", message },
+  }));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? DEFAULT_STREAMS_PORT, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  server.on("error", () => undefined);
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(":") ? `[${host}]` : host;
-
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://${urlHost}:${port}`,
-    port,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-        timer.unref();
-        server.close(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
-      return closing;
-    },
-  };
+  return listen(server, options.port ?? DEFAULT_STREAMS_PORT, host);
 }

@@ -220,7 +220,7 @@ describe("actions/social/backend.js: the rules (stubbed host)", function () {
       dev.authMethodContexts[0] = {
         ...dev.authMethodContexts[0],
         claims: { iss: "http://127.0.0.1:8790", sub: "alice", aud: "app.example", exp: 1 },
-      } as AuthContext["authMethodContexts"][number];
+      };
       const result = await run(dev, { method: "likePost", postId: streamId });
       expect((result.answer.commit!.payload as { by: string }).by).to.equal(
         "oidc:http://127.0.0.1:8790#alice",
@@ -230,7 +230,7 @@ describe("actions/social/backend.js: the rules (stubbed host)", function () {
       fromGoogle.authMethodContexts[0] = {
         ...fromGoogle.authMethodContexts[0],
         claims: { iss: "https://accounts.google.com", sub: "alice", aud: "app.example", exp: 1 },
-      } as AuthContext["authMethodContexts"][number];
+      };
       const google2 = await run(fromGoogle, { method: "likePost", postId: streamId });
       expect((google2.answer.commit!.payload as { by: string }).by).to.equal("google:alice");
     });

@@ -409,28 +409,25 @@ describe("ActionRuntime: the Lit.Actions API inside the sandbox", function () {
       expect(outcome.response).to.match(/unsupported encoding "ebcdic"/);
     });
 
-    it("offers every unsupported Lit call, each rejecting with 'not supported by this oracle'", async function () {
-      const outcome = await run(`
-        const results = {};
-        for (const name of ${JSON.stringify(UNSUPPORTED_LIT_ACTIONS)}) {
-          try { await Lit.Actions[name]({}); results[name] = "resolved"; }
-          catch (e) { results[name] = e.message; }
-        }
-        LitActions.setResponse({ response: JSON.stringify(results) });
-      `);
-      const results = JSON.parse(outcome.response) as Record<string, string>;
-      expect(Object.keys(results)).to.have.length(UNSUPPORTED_LIT_ACTIONS.length);
-      for (const name of UNSUPPORTED_LIT_ACTIONS) {
-        expect(results[name], name).to.equal(`Lit.Actions.${name} is not supported by this oracle`);
-      }
+    it("leaves no Lit.Actions function unsupported (claimKey, the last one, is a host call)", async function () {
+      expect(UNSUPPORTED_LIT_ACTIONS).to.deep.equal([]);
+      const host = new FakeHost();
+      const outcome = await run(
+        'LitActions.setResponse({ response: await Lit.Actions.claimKey({ keyId: "alice" }) });',
+        host,
+      );
+      expect(outcome.response).to.equal("success");
+      expect(host.requests).to.deep.equal([{ method: "claimKey", keyId: "alice" }]);
     });
 
-    it("fails the run with the message when an unsupported call is not caught", async function () {
-      await expectFailure(
-        run('await Lit.Actions.claimKey({ keyId: "x" })'),
-        "ACTION_ERROR",
-        /claimKey is not supported by this oracle/,
+    it("rejects a blank claimKey keyId inside the action, before the host sees it", async function () {
+      const host = new FakeHost();
+      const outcome = await run(
+        'try { await Lit.Actions.claimKey({ keyId: " " }) } catch (e) { LitActions.setResponse({ response: e.code + ": " + e.message }) }',
+        host,
       );
+      expect(outcome.response).to.match(/^INVALID_ARGUMENT: .*keyId must be a non-blank string/);
+      expect(host.requests).to.deep.equal([]);
     });
   });
 

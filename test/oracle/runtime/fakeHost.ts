@@ -80,6 +80,8 @@ export function defaultResponse(request: HostRequest): HostValue {
         headers: [["content-type", "application/json"]],
         body: JSON.stringify({ echo: request.url, method: request.httpMethod }),
       };
+    case "claimKey":
+      return "success";
   }
 }
 

@@ -7,12 +7,16 @@ import { getActionRoute, storeActionRoute } from "./actions";
 import { decryptRoute, encryptRoute } from "./encryption";
 import { executeRoute } from "./execute";
 import { healthRoute } from "./health";
+import { pkpClaimRoute } from "./pkpClaim";
+import { pkpSessionRoute } from "./pkpSession";
 import { pkpSignRoute } from "./pkpSign";
 
 export function oracleRoutes(context: RouteContext): Route[] {
   return [
     executeRoute(context),
     pkpSignRoute(context),
+    pkpSessionRoute(context),
+    pkpClaimRoute(context),
     storeActionRoute(context),
     getActionRoute(context),
     healthRoute(context),

@@ -42,10 +42,10 @@ import { URL_SOURCE } from "./prelude/url";
 import { WEBCRYPTO_SOURCE } from "./prelude/webcrypto";
 
 /**
- * Lit.Actions functions this oracle does not implement here. `claimKey` belongs to the wallet
- * engineer's issue (claimed keys, issue 13); until it lands it rejects with this message.
+ * Lit.Actions functions this oracle does not implement (none today: `claimKey`, the last one, is
+ * a host method since claimed keys landed). Kept so a future gap rejects with a clear message.
  */
-export const UNSUPPORTED_LIT_ACTIONS: readonly string[] = ["claimKey"];
+export const UNSUPPORTED_LIT_ACTIONS: readonly string[] = [];
 
 /** Async Lit.Actions functions answered by the host (main thread). */
 const HOST_METHODS = [
@@ -72,6 +72,7 @@ const HOST_METHODS = [
   "encrypt",
   "decryptAndCombine",
   "decryptToSingleNode",
+  "claimKey",
 ];
 
 /** Lit's limit on broadcastAndCollect per execution (datil's default). */

@@ -3,7 +3,6 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { OracleTaskArgs } from "./args";
 import { missingNetworkVarsOf } from "./networkVars";
 import { optionValues, repeatableOption } from "./repeatable";
-import { oidcIssuersFromOptions } from "../src/oracle/auth/oidcConfig";
 import { messageOf } from "../src/errorText";
 import { runTask } from "./runner";
 import { authsigDomains, parseDuration } from "./oracleOptions";
@@ -196,7 +195,7 @@ async function checkOracleTask(
         "`npx hardhat pkp:oracle --network localhost`",
     );
   }
-  checkArgs(args);
+  await checkArgs(args);
   const missing = missingNetworkVarsOf(hre);
   if (missing.length > 0) throw new OracleTaskError("MISSING_CONFIG", missing.join("\n"));
   return passphraseFor(network);
@@ -228,7 +227,7 @@ async function passphraseFor(network: string): Promise<string> {
   );
 }
 
-function checkArgs(args: OracleTaskArgs): void {
+async function checkArgs(args: OracleTaskArgs): Promise<void> {
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65_535) {
     throw new OracleTaskError("INVALID_OPTION", `--port ${args.port} is not a TCP port (0-65535)`);
   }
@@ -261,6 +260,9 @@ function checkArgs(args: OracleTaskArgs): void {
   parseDuration("--max-authsig-lifetime", args.maxAuthsigLifetime);
   authsigDomains(args.authsigDomain);
   try {
+    // Loaded here, not with the task's registration: a project that imports the plugin and never
+    // runs pkp:oracle loads none of the oracle (test/package: "uses no PKP").
+    const { oidcIssuersFromOptions } = await import("../src/oracle/auth/oidcConfig");
     oidcIssuersFromOptions(args.oidcIssuer ?? [], args.oidcAudience ?? []);
   } catch (error) {
     throw new OracleTaskError("INVALID_OPTION", messageOf(error));

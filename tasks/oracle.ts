@@ -3,9 +3,6 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { OracleTaskArgs } from "./args";
 import { missingNetworkVarsOf } from "./networkVars";
 import { optionValues, repeatableOption } from "./repeatable";
-import { parseChainOption } from "../src/oracle/chains";
-import { parseAllowedOrigin } from "../src/oracle/fetch/policy";
-import { oidcIssuersFromOptions } from "../src/oracle/auth/oidcConfig";
 import { messageOf } from "../src/errorText";
 import { runTask } from "./runner";
 import { authsigDomains, parseDuration } from "./oracleOptions";
@@ -220,7 +217,7 @@ async function checkOracleTask(
         "`npx hardhat pkp:oracle --network localhost`",
     );
   }
-  checkArgs(args);
+  await checkArgs(args);
   const missing = missingNetworkVarsOf(hre);
   if (missing.length > 0) throw new OracleTaskError("MISSING_CONFIG", missing.join("\n"));
   return passphraseFor(network);
@@ -252,7 +249,7 @@ async function passphraseFor(network: string): Promise<string> {
   );
 }
 
-function checkArgs(args: OracleTaskArgs): void {
+async function checkArgs(args: OracleTaskArgs): Promise<void> {
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65_535) {
     throw new OracleTaskError("INVALID_OPTION", `--port ${args.port} is not a TCP port (0-65535)`);
   }
@@ -284,7 +281,11 @@ function checkArgs(args: OracleTaskArgs): void {
   integer("--action-store-rate", args.actionStoreRate, 1);
   parseDuration("--max-authsig-lifetime", args.maxAuthsigLifetime);
   authsigDomains(args.authsigDomain);
-  // Both parsers import nothing generated: safe before compiling.
+  // The parsers are loaded here, not with the task's registration: a project that imports the
+  // plugin and never runs pkp:oracle loads none of the oracle (test/package: "uses no PKP").
+  // They import nothing generated: safe before compiling.
+  const { parseAllowedOrigin } = await import("../src/oracle/fetch/policy");
+  const { parseChainOption } = await import("../src/oracle/chains");
   for (const origin of args.fetchAllow ?? []) {
     try {
       parseAllowedOrigin(origin);
@@ -300,6 +301,7 @@ function checkArgs(args: OracleTaskArgs): void {
     }
   }
   try {
+    const { oidcIssuersFromOptions } = await import("../src/oracle/auth/oidcConfig");
     oidcIssuersFromOptions(args.oidcIssuer ?? [], args.oidcAudience ?? []);
   } catch (error) {
     throw new OracleTaskError("INVALID_OPTION", messageOf(error));

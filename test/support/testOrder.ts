@@ -22,12 +22,20 @@ const SLOW_FIRST = [
 ];
 
 /**
- * Suites that measure latency under attack against bounds (docs/SECURITY.md): beside another
- * worker's CPU-heavy file they measure the machine, not the oracle. `npm run test:mocha` runs
+ * Suites that measure latency under attack against bounds (docs/SECURITY.md), or whose runs
+ * race time limits: beside another worker's CPU-heavy file they measure the machine, not the
+ * oracle. `npm run test:mocha` runs
  * them on their own after the parallel run (TEST_GROUP=alone); TEST_GROUP=shared leaves them
  * out of the parallel run. Without TEST_GROUP every file runs (as `npx hardhat test` does).
  */
-const RUN_ALONE = ["test/oracle/availability/"];
+const RUN_ALONE = [
+  "test/oracle/availability/",
+  // Runs against tight time limits (500 ms–5 s): under the other worker's load a run that
+  // should end in LIMIT_EXCEEDED or ACTION_MEMORY_LIMIT ends in ACTION_TIMEOUT first.
+  "test/oracle/runtime/",
+  "test/oracle/attacks/resources.test.ts",
+  "test/oracle/provisioning/provisioning.test.ts",
+];
 
 export type TestGroup = "shared" | "alone" | undefined;
 

@@ -571,7 +571,7 @@ describe("sessions: POST /pkp/session, then sessionSigs on /pkp/sign and /execut
       expectRefused(answer, 401, "INVALID_AUTH_SIG");
     });
 
-    it("401 INVALID_SESSION past a sessionSig's bounds: 24 h of life, 16 sessionSigs, 8 capabilities, 64 KiB", async () => {
+    it("401 INVALID_SESSION past a sessionSig's bounds: 24 h of life, issued ≤ 60 s ahead, 16 sessionSigs, 8 capabilities, 64 KiB", async () => {
       const { alice, url, open } = await loadFixture(fixture);
       const { key, capability, nodeAddress } = await open(alice);
       const now = Date.now();
@@ -580,6 +580,9 @@ describe("sessions: POST /pkp/session, then sessionSigs on /pkp/sign and /execut
       const lifetime = (ms: number) =>
         key.sessionSig(capability, nodeAddress, { issuedAt: at(0), expiration: at(ms) });
       expect((await signWith(url, alice.publicKey, lifetime(DAY))).status).to.equal(200);
+      const issuedIn = (ms: number) =>
+        key.sessionSig(capability, nodeAddress, { issuedAt: at(ms), expiration: at(ms + 60_000) });
+      expect((await signWith(url, alice.publicKey, issuedIn(50_000))).status).to.equal(200);
       const sigs = (count: number) =>
         Object.fromEntries(
           Array.from({ length: count }, (_, i) => [
@@ -596,6 +599,7 @@ describe("sessions: POST /pkp/session, then sessionSigs on /pkp/sign and /execut
       const padding = { padding: "x".repeat(64 * 1024) } as Partial<SessionSigPayload>;
       const refused: Array<[string, unknown]> = [
         ["a lifetime of 24 h and 1 ms", lifetime(DAY + 1)],
+        ["an issuedAt 61 s ahead of the clock", issuedIn(61_000)],
         ["17 sessionSigs", sigs(17)],
         ["9 capabilities", capabilities(9)],
         ["a signedMessage over 64 KiB", key.sessionSig(capability, nodeAddress, padding)],

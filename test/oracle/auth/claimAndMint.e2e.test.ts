@@ -233,6 +233,31 @@ describe("claimed keys end to end: the oracle's claims minted by the real contra
     expect(await stack.pkpNft.ownerOf(tokenId)).to.equal(outsider.address);
   });
 
+  it("does not bind the minter for a login either: its claim, copied from a helper call, mints to whoever sends it first", async () => {
+    const world = await loadFixture(claimAndMintFixture);
+    const { stack, outsider, loginClaim } = world;
+    const tokenId = BigInt(ethers.keccak256(loginClaim.pubkey));
+    const value = await stack.pkpNft.mintCost();
+    await (
+      await stack.pkpNft
+        .connect(outsider)
+        .claimAndMint(KEY_TYPE_ECDSA, loginClaim.derivedKeyId, loginClaim.signatures, STAKING, {
+          value,
+        })
+    ).wait();
+    const { tx } = await mintLoginWithHelper(world, stack.alice);
+    await expect(tx)
+      .to.be.revertedWithCustomError(stack.router, "DerivedKeyAlreadyClaimed")
+      .withArgs(loginClaim.derivedKeyId, tokenId);
+    expect(await stack.pkpNft.ownerOf(tokenId)).to.equal(outsider.address);
+    expect(
+      await stack.permissions.getTokenIdsForAuthMethod(
+        AUTH_METHOD_GOOGLE_JWT,
+        loginClaim.authMethodId,
+      ),
+    ).to.deep.equal([]);
+  });
+
   it("PKPHelper.claimAndMintNextAndAddAuthMethods mints a login's claim with its auth method at scope 1; the oracle then signs for that login", async () => {
     const world = await loadFixture(claimAndMintFixture);
     const { stack, loginClaim } = world;

@@ -10,7 +10,11 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { derivedKeyIdOfAction, type ClaimSignature } from "../../../src/oracle/auth/claims";
+import {
+  CLAIM_KEY_PURPOSE,
+  derivedKeyIdOfAction,
+  type ClaimSignature,
+} from "../../../src/oracle/auth/claims";
 import { cidOfCode } from "../../../src/cid";
 import { authMethodIdOf } from "../../../src/oracle/auth/authMethodId";
 import { startOracleServer, type OracleServer } from "../../../src/oracle/http/server";
@@ -175,7 +179,13 @@ describe("claimed keys end to end: the oracle's claims minted by the real contra
 
   it("PKPNFT.claimAndMint(2, derivedKeyId, signatures, staking) mints an action's claim: the PKP is the claimed key", async () => {
     const { stack, keystore, actionClaim } = await loadFixture(claimAndMintFixture);
+    // Lit's action claim carries no pubkey: the claimed key is the one the keystore derives.
+    const derived = await keystore.deriveKey(
+      CLAIM_KEY_PURPOSE,
+      ethers.getBytes(actionClaim.derivedKeyId),
+    );
     const pubkey = await actionPubkey(stack, actionClaim);
+    expect(pubkey).to.equal(derived.publicKey);
     const tokenId = BigInt(ethers.keccak256(pubkey));
     const nft = stack.pkpNft.connect(stack.alice);
     const args = [

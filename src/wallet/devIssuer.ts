@@ -36,7 +36,8 @@ import { messageOf } from "../errorText";
 import { writeFileDurably } from "../oracle/durableFile";
 import type { OidcIssuerConfig } from "../oracle/auth/oidc";
 
-export type DevIssuerErrorCode = "INVALID_REQUEST" | "KEY_FILE_UNUSABLE" | "INVALID_OPTION";
+export type DevIssuerErrorCode =
+  "INVALID_REQUEST" | "LIMIT_EXCEEDED" | "KEY_FILE_UNUSABLE" | "INVALID_OPTION";
 
 export class DevIssuerError extends CodedError<DevIssuerErrorCode> {}
 
@@ -45,7 +46,12 @@ export const DEV_ISSUER_DEFAULT_PORT = 8790;
 export const IN_PROCESS_ISSUER = "http://dev-issuer.localhost";
 
 const KEY_FILE_FORMAT = "lit-pkp-dev-issuer-key";
-const MAX_BODY_BYTES = 16 * 1024;
+/** A `POST /token` body over this is answered 413 LIMIT_EXCEEDED (after draining it). */
+export const DEV_ISSUER_MAX_BODY_BYTES = 16 * 1024;
+/** Longest `sub`, `aud` and `email` of a minted token, in characters. */
+export const DEV_ISSUER_MAX_CLAIM_CHARS = 256;
+/** Longest `expiresIn` / `notBefore` of a minted token: 366 days, in seconds. */
+export const DEV_ISSUER_MAX_SECONDS = 366 * 24 * 3600;
 /** Public keys published at once: the current one and the last rotated out. */
 const PUBLISHED_KEYS = 2;
 
@@ -249,6 +255,9 @@ async function serve(
       try {
         body = JSON.parse(await readBody(request));
       } catch (error) {
+        if (error instanceof DevIssuerError) {
+          return answer(response, 413, refusal(error.code, error.message));
+        }
         return answer(response, 400, refusal("INVALID_REQUEST", messageOf(error)));
       }
       try {
@@ -288,18 +297,30 @@ function answer(response: http.ServerResponse, status: number, body: unknown): v
   response.end(text);
 }
 
+/**
+ * The body as UTF-8; one over DEV_ISSUER_MAX_BODY_BYTES is read to its end but not kept, then
+ * refused: destroying the socket instead would reset the connection before the client reads
+ * the 413.
+ */
 function readBody(request: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        request.destroy();
-        reject(new Error(`the body is over ${MAX_BODY_BYTES} bytes`));
-      } else chunks.push(chunk);
+      if (size > DEV_ISSUER_MAX_BODY_BYTES) chunks = [];
+      else chunks.push(chunk);
     });
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("end", () => {
+      if (size > DEV_ISSUER_MAX_BODY_BYTES) {
+        reject(
+          new DevIssuerError(
+            "LIMIT_EXCEEDED",
+            `the body is ${size} bytes, over ${DEV_ISSUER_MAX_BODY_BYTES}`,
+          ),
+        );
+      } else resolve(Buffer.concat(chunks).toString("utf8"));
+    });
     request.on("error", reject);
   });
 }
@@ -313,19 +334,38 @@ function checkMintRequest(request: MintRequest): { sub: string; aud: string; ema
     ["sub", sub],
     ["aud", aud],
   ] as const) {
-    if (typeof value !== "string" || value.length === 0 || value.length > 256) {
-      throw new DevIssuerError("INVALID_REQUEST", `${name} must be a string of 1-256 characters`);
+    if (
+      typeof value !== "string" ||
+      value.length === 0 ||
+      value.length > DEV_ISSUER_MAX_CLAIM_CHARS
+    ) {
+      throw new DevIssuerError(
+        "INVALID_REQUEST",
+        `${name} must be a string of 1-${DEV_ISSUER_MAX_CLAIM_CHARS} characters`,
+      );
     }
   }
-  if (email !== undefined && (typeof email !== "string" || email.length > 256)) {
-    throw new DevIssuerError("INVALID_REQUEST", "email must be a string of at most 256 characters");
+  if (
+    email !== undefined &&
+    (typeof email !== "string" || email.length > DEV_ISSUER_MAX_CLAIM_CHARS)
+  ) {
+    throw new DevIssuerError(
+      "INVALID_REQUEST",
+      `email must be a string of at most ${DEV_ISSUER_MAX_CLAIM_CHARS} characters`,
+    );
   }
   for (const [name, value] of [
     ["expiresIn", expiresIn],
     ["notBefore", notBefore],
   ] as const) {
-    if (value !== undefined && (!Number.isInteger(value) || Math.abs(value) > 366 * 24 * 3600)) {
-      throw new DevIssuerError("INVALID_REQUEST", `${name} must be an integer number of seconds`);
+    if (
+      value !== undefined &&
+      (!Number.isInteger(value) || Math.abs(value) > DEV_ISSUER_MAX_SECONDS)
+    ) {
+      throw new DevIssuerError(
+        "INVALID_REQUEST",
+        `${name} must be an integer number of seconds, at most ${DEV_ISSUER_MAX_SECONDS} (366 days) either way`,
+      );
     }
   }
   return { sub, aud, ...(email !== undefined ? { email } : {}) };

@@ -36,10 +36,15 @@ export interface WalletWorld {
   ) => Promise<MintedPkp & { idToken: string }>;
 }
 
-/** Builds the world; call inside a named fixture function (loadFixture). */
+/**
+ * Builds the world; call inside a named fixture function (loadFixture). `oracleOptions` may be
+ * computed from the deployed stack (e.g. claims routed by the real router).
+ */
 export async function walletWorld(
   runtime: ActionRuntime,
-  oracleOptions: Partial<SigningOracleOptions> = {},
+  oracleOptions:
+    | Partial<SigningOracleOptions>
+    | ((stack: WalletWorld["stack"]) => Partial<SigningOracleOptions>) = {},
 ): Promise<WalletWorld> {
   const stack = await deployStack();
   const keystore = new MemoryKeystore();
@@ -52,7 +57,7 @@ export async function walletWorld(
     keystore,
     runtime,
     oidc: { issuers: [issuer.oidcIssuer([APP])] },
-    ...oracleOptions,
+    ...(typeof oracleOptions === "function" ? oracleOptions(stack) : oracleOptions),
   });
   return {
     stack,

@@ -20,6 +20,7 @@ import { authMethodIdOf } from "../../../src/oracle/auth/authMethodId";
 import { startOracleServer, type OracleServer } from "../../../src/oracle/http/server";
 import { FileKeystore, MemoryKeystore, type Keystore } from "../../../src/oracle/keystore";
 import { ActionRuntime } from "../../../src/oracle/runtime";
+import { MAX_CLAIMS_PER_RUN } from "../../../src/oracle/executionHost";
 import { cidOfCode } from "../../../src/cid";
 import { makeTempDir } from "../../helpers/tempDir";
 import { postJson, refusalOf } from "../http/client";
@@ -225,6 +226,33 @@ describe("claimed keys: the oracle's side", () => {
       if (!result.success) throw new Error(result.error.message);
       expect(result.response).to.equal("INVALID_ARGUMENT");
       expect(result.claims).to.equal(undefined);
+    });
+
+    it("LIMIT_EXCEEDED past 16 distinct keyIds in one execution (a keyId claimed again counts once)", async () => {
+      const { oracle } = await loadFixture(fixture);
+      const claimMany = (count: number) => `(async () => {
+        for (let i = 0; i < ${count}; i++) await Lit.Actions.claimKey({ keyId: "many-" + i });
+        await Lit.Actions.claimKey({ keyId: "many-0" });
+      })();`;
+      const atBound = await oracle.execute({ code: claimMany(MAX_CLAIMS_PER_RUN) });
+      if (!atBound.success) throw new Error(atBound.error.message);
+      expect(Object.keys(atBound.claims ?? {})).to.have.length(MAX_CLAIMS_PER_RUN);
+      const past = await oracle.execute({ code: claimMany(MAX_CLAIMS_PER_RUN + 1) });
+      expect(past.success ? "success" : past.error.code).to.equal("LIMIT_EXCEEDED");
+    });
+
+    it("a keyId over 256 characters rejects inside the action with INVALID_ARGUMENT, catchable", async () => {
+      const { oracle } = await loadFixture(fixture);
+      const result = await oracle.execute({
+        code: `(async () => {
+          await Lit.Actions.claimKey({ keyId: "k".repeat(256) });
+          try { await Lit.Actions.claimKey({ keyId: "k".repeat(257) }); }
+          catch (e) { Lit.Actions.setResponse({ response: String(e.code) }); }
+        })();`,
+      });
+      if (!result.success) throw new Error(result.error.message);
+      expect(result.response).to.equal("INVALID_ARGUMENT");
+      expect(Object.keys(result.claims ?? {})).to.deep.equal(["k".repeat(256)]);
     });
 
     it("POST /pkp/claim for a login: the key of its auth method id, routed and signed", async () => {

@@ -6,8 +6,18 @@ import { expect } from "chai";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { AuthError } from "../../../src/oracle/auth/authErrors";
-import { OidcVerifier, googleIssuer, type OidcOptions } from "../../../src/oracle/auth/oidc";
-import { startDevIssuer, type DevIssuerServer } from "../../../src/wallet/devIssuer";
+import { MAX_KEYS } from "../../../src/oracle/auth/jwks";
+import {
+  MAX_TOKEN_CHARS,
+  OidcVerifier,
+  googleIssuer,
+  type OidcOptions,
+} from "../../../src/oracle/auth/oidc";
+import {
+  createDevIssuer,
+  startDevIssuer,
+  type DevIssuerServer,
+} from "../../../src/wallet/devIssuer";
 import { expectRejection } from "../../helpers/expectRejection";
 import { APP, refusedTokens } from "../../helpers/wallet";
 
@@ -138,6 +148,76 @@ describe("OidcVerifier (ID tokens, type 6)", () => {
       liar.closeAllConnections();
       await new Promise((resolve) => liar.close(resolve));
     }
+  });
+
+  it("refuses a JWKS of more than 32 keys: 503 OIDC_UNAVAILABLE", async () => {
+    const [key] = server.issuer.jwks().keys;
+    const withKeys = (count: number) =>
+      new OidcVerifier({
+        issuers: [
+          {
+            issuer: server.url,
+            audiences: [APP],
+            jwks: () => ({
+              keys: [
+                key,
+                ...Array.from({ length: count - 1 }, (_, i) => ({ ...key, kid: `spare-${i}` })),
+              ],
+            }),
+          },
+        ],
+      });
+    const token = await server.issuer.mint({ sub: "alice", aud: APP });
+    expect((await withKeys(MAX_KEYS).verify(token)).sub).to.equal("alice");
+    const error = await expectAuthError(withKeys(MAX_KEYS + 1).verify(token), "OIDC_UNAVAILABLE");
+    expect(error.message).to.include(`at most ${MAX_KEYS} keys`);
+  });
+
+  it("gives up on an issuer that does not answer within fetchTimeoutMs: 503 OIDC_UNAVAILABLE", async () => {
+    const silent = http.createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const oidc = new OidcVerifier({
+        issuers: [{ issuer: url, audiences: [APP], jwksUri: `${url}/jwks` }],
+        fetchTimeoutMs: 200,
+      });
+      const now = Math.floor(Date.now() / 1000);
+      const token = await server.issuer.signClaims({
+        iss: url,
+        sub: "a",
+        aud: APP,
+        iat: now,
+        exp: now + 60,
+      });
+      const error = await expectAuthError(oidc.verify(token), "OIDC_UNAVAILABLE");
+      expect(error.message).to.match(/cannot fetch its JWKS/);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it("fetches the JWKS again once the cached keys are jwksMaxAgeMs old (1 h), not before", async () => {
+    let now = Date.now();
+    const dev = await createDevIssuer({ now: () => now });
+    const oidc = new OidcVerifier({ issuers: [dev.oidcIssuer([APP])], now: () => now });
+    await oidc.verify(await dev.mint({ sub: "alice", aud: APP }));
+    now += 60 * 60 * 1000 - 1;
+    await oidc.verify(await dev.mint({ sub: "alice", aud: APP }));
+    expect(oidc.jwksFetches()).to.equal(1);
+    now += 1;
+    await oidc.verify(await dev.mint({ sub: "alice", aud: APP }));
+    expect(oidc.jwksFetches()).to.equal(2);
+  });
+
+  it("JWT_INVALID for a token over 16 KiB, before it is parsed", async () => {
+    const token = await server.issuer.mint({ sub: "alice", aud: APP });
+    const padded = `${token}${"A".repeat(MAX_TOKEN_CHARS + 1 - token.length)}`;
+    const oidc = verifier();
+    const error = await expectAuthError(oidc.verify(padded), "JWT_INVALID");
+    expect(error.message).to.include(`at most ${MAX_TOKEN_CHARS} characters`);
+    expect(oidc.jwksFetches()).to.equal(0);
   });
 
   it("refuses every token of an issuer configured without audiences, saying how to fix it", async () => {

@@ -571,6 +571,62 @@ describe("sessions: POST /pkp/session, then sessionSigs on /pkp/sign and /execut
       expectRefused(answer, 401, "INVALID_AUTH_SIG");
     });
 
+    it("401 INVALID_SESSION past a sessionSig's bounds: 24 h of life, issued ≤ 60 s ahead, 16 sessionSigs, 8 capabilities, 64 KiB", async () => {
+      const { alice, url, open } = await loadFixture(fixture);
+      const { key, capability, nodeAddress } = await open(alice);
+      const now = Date.now();
+      const at = (ms: number) => new Date(now + ms).toISOString();
+      const DAY = 24 * 60 * 60 * 1000;
+      const lifetime = (ms: number) =>
+        key.sessionSig(capability, nodeAddress, { issuedAt: at(0), expiration: at(ms) });
+      expect((await signWith(url, alice.publicKey, lifetime(DAY))).status).to.equal(200);
+      const issuedIn = (ms: number) =>
+        key.sessionSig(capability, nodeAddress, { issuedAt: at(ms), expiration: at(ms + 60_000) });
+      expect((await signWith(url, alice.publicKey, issuedIn(50_000))).status).to.equal(200);
+      const sigs = (count: number) =>
+        Object.fromEntries(
+          Array.from({ length: count }, (_, i) => [
+            `https://node-${i}.example`,
+            key.sessionSig(capability, nodeAddress, { expiration: at(60_000 + i) }),
+          ]),
+        );
+      expect((await signWith(url, alice.publicKey, sigs(16))).status).to.equal(200);
+      const capabilities = (count: number) =>
+        key.sessionSig(capability, nodeAddress, {
+          capabilities: Array.from({ length: count }, () => capability),
+        });
+      expect((await signWith(url, alice.publicKey, capabilities(8))).status).to.equal(200);
+      const padding = { padding: "x".repeat(64 * 1024) } as Partial<SessionSigPayload>;
+      const refused: Array<[string, unknown]> = [
+        ["a lifetime of 24 h and 1 ms", lifetime(DAY + 1)],
+        ["an issuedAt 61 s ahead of the clock", issuedIn(61_000)],
+        ["17 sessionSigs", sigs(17)],
+        ["9 capabilities", capabilities(9)],
+        ["a signedMessage over 64 KiB", key.sessionSig(capability, nodeAddress, padding)],
+      ];
+      for (const [what, sessionSigs] of refused) {
+        const answer = await signWith(url, alice.publicKey, sessionSigs);
+        expect([answer.status, refusalOf(answer).code], what).to.deep.equal([
+          401,
+          "INVALID_SESSION",
+        ]);
+      }
+    });
+
+    it("400 INVALID_SESSION_REQUEST for a session SIWE over 16 KiB", async () => {
+      const { alice, url } = await loadFixture(fixture);
+      const key = new TestSessionKey();
+      const siwe = await key.siwe(alice.publicKey, { statement: "x".repeat(16 * 1024) });
+      const answer = await postJson(url, "/pkp/session", {
+        sessionKey: key.uri,
+        authMethods: [googleAuthMethod(alice.idToken)],
+        pkpPublicKey: alice.publicKey,
+        siweMessage: siwe,
+      });
+      expectRefused(answer, 400, "INVALID_SESSION_REQUEST");
+      expect(refusalOf(answer).message).to.match(/at most 16384 characters/);
+    });
+
     it("503 BUSY once the replay memory is full of unexpired sessionSigs", async () => {
       const world = await walletWorld(runtime, { sessions: { maxReplayEntries: 2 } });
       const alice = await world.mintForLogin("alice");

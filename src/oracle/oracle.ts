@@ -23,6 +23,7 @@ import type { SessionRequest, SessionSig, SessionSuccess } from "./auth/sessionF
 import { SessionIssuer } from "./auth/sessionIssuer";
 import { SessionKeys } from "./auth/sessionKeys";
 import { SessionVerifier } from "./auth/sessionVerifier";
+import { recordedCallerOf, type RecordedCaller } from "./auth/callerRecord";
 import { SCOPE_SIGN_ANYTHING } from "../protocol";
 import { authorizeHeldKey } from "./authorization";
 import { verifyAuthSig, type AuthSig, type AuthSigRules, type VerifiedAuthSig } from "./authSig";
@@ -82,6 +83,12 @@ export interface ExecuteSuccess {
   recordings?: ExternalRecord[];
   /** Keys claimed with Lit.Actions.claimKey, by keyId (Lit's shape); only when there are some. */
   claims?: Record<string, LitClaim>;
+  /**
+   * Who the action saw as its caller (`Lit.Auth` without the CIDs): what the oracle verified, never
+   * the credential itself; absent when the request named nobody. A proof bundle keeps it so the
+   * verifier's re-execution sees the same caller (src/oracle/auth/callerRecord.ts).
+   */
+  caller?: RecordedCaller;
 }
 
 /** How one execution runs, besides the request. */
@@ -338,12 +345,13 @@ export class SigningOracle {
         fetchLimits: this.fetchLimits,
       });
       const prepareMs = performance.now() - started;
+      const auth = Authenticator.authContext(ipfsId, caller);
       const outcome = await this.runtime.run({
         code,
         ipfsId,
         jsParams: request.jsParams ?? {},
         host,
-        auth: Authenticator.authContext(ipfsId, caller),
+        auth,
         headers,
         client: { group: client ?? "", member: caller.authSigAddress ?? "" },
         signal,
@@ -365,6 +373,7 @@ export class SigningOracle {
         logs: outcome.logs,
         ...(recordings.length > 0 ? { recordings } : {}),
         ...(Object.keys(host.claims).length > 0 ? { claims: host.claims } : {}),
+        ...withCaller(recordedCallerOf(auth)),
       };
     } catch (error) {
       return failure(error);
@@ -687,6 +696,10 @@ function jsParamsText(jsParams: unknown): string {
 /** What a sessionSig is bound to by the replay guard: the route and what the request asks. */
 function fingerprint(...parts: string[]): string {
   return createHash("sha256").update(parts.join("\n")).digest("base64");
+}
+
+function withCaller(caller: RecordedCaller | undefined): { caller?: RecordedCaller } {
+  return caller === undefined ? {} : { caller };
 }
 
 function failure(error: unknown): OracleFailure {

@@ -7,6 +7,7 @@
  * the chain, the code or the signatures.
  */
 import { CONTRACT_NAMES, type ContractName } from "../deploymentRecord";
+import type { RecordedCaller } from "../oracle/auth/callerRecord";
 import type { ExternalRecord } from "../oracle/recordings";
 import type { LitSignature } from "../oracle/signing";
 
@@ -59,6 +60,12 @@ export interface ProofExecution {
    * fetching. Absent when the action received nothing (src/oracle/recordings.ts).
    */
   recordings?: ExternalRecord[];
+  /**
+   * Who the action saw as its caller (`Lit.Auth` without the CIDs), as the oracle verified it —
+   * the oracle's word, never a credential. The re-execution runs with it. Absent: nobody
+   * (src/oracle/auth/callerRecord.ts).
+   */
+  caller?: RecordedCaller;
 }
 
 export interface ProofBundle {

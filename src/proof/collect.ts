@@ -87,6 +87,7 @@ export function buildProofBundle(input: {
       response: input.result.response,
       signatures: input.result.signatures,
       ...(input.result.recordings === undefined ? {} : { recordings: input.result.recordings }),
+      ...(input.result.caller === undefined ? {} : { caller: input.result.caller }),
     },
   };
 }

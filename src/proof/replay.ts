@@ -14,7 +14,7 @@
  */
 import type { Provider } from "ethers";
 import { cidOfCode } from "../cid";
-import { basicAuthContext } from "../oracle/auth/authContext";
+import { authContextFor, type RecordedCaller } from "../oracle/auth/callerRecord";
 import { ChainReader, type OracleContracts } from "../oracle/chainView";
 import { OracleError, toOracleError } from "../oracle/errors";
 import { ExecutionHost, type DigestSigner } from "../oracle/executionHost";
@@ -71,6 +71,8 @@ export interface ReplayInput {
   code: string;
   ipfsId: string;
   jsParams: Record<string, unknown>;
+  /** Who the action saw as its caller when the bundle was made (none: nobody). */
+  caller?: RecordedCaller;
   /** Called instead of signing, after the oracle's authorization allowed the signature. */
   signer: DigestSigner;
 }
@@ -79,7 +81,9 @@ export interface ReplayInput {
 export class ActionReplayer {
   private readonly reader: ChainReader;
 
-  constructor(private readonly base: Omit<ReplayInput, "code" | "ipfsId" | "jsParams" | "signer">) {
+  constructor(
+    private readonly base: Omit<ReplayInput, "code" | "ipfsId" | "jsParams" | "caller" | "signer">,
+  ) {
     this.reader = new ChainReader(base.contracts, base.provider);
   }
 
@@ -89,7 +93,7 @@ export class ActionReplayer {
    * `{ success: false, error }` with the oracle's code.
    */
   async execute(
-    request: Pick<ReplayInput, "code" | "ipfsId" | "jsParams">,
+    request: Pick<ReplayInput, "code" | "ipfsId" | "jsParams" | "caller">,
     signer: DigestSigner,
     world: ReplayWorld,
   ): Promise<ExecuteResult> {
@@ -116,8 +120,8 @@ export class ActionReplayer {
         ipfsId: request.ipfsId,
         jsParams: request.jsParams,
         host,
-        // As the oracle's execute builds it for a request without an authSig.
-        auth: basicAuthContext(request.ipfsId, undefined),
+        // Lit.Auth as the oracle built it: the recorded caller (the oracle's word), this CID.
+        auth: authContextFor(request.ipfsId, request.caller),
       });
       return {
         success: true,

@@ -17,6 +17,7 @@ import {
   type ProofContract,
   type ProofContractName,
 } from "./bundle";
+import { callerAt } from "./callerSchema";
 import { recordingsAt } from "./recordingsSchema";
 
 export type ProofBundleErrorCode = "PROOF_NOT_FOUND" | "PROOF_NOT_JSON" | "PROOF_MALFORMED";
@@ -215,11 +216,19 @@ export function parseProofBundle(value: unknown, source = "the proof bundle"): P
 
   const signatures: Record<string, LitSignature> = {};
   let recordings: ReturnType<typeof recordingsAt>;
+  let caller: ReturnType<typeof callerAt>;
   const execution = value.execution;
   if (!isObject(execution)) p.bad("execution", "{ jsParams, response, signatures }", execution);
   else {
-    p.unknownFields("execution", execution, ["jsParams", "response", "signatures", "recordings"]);
+    p.unknownFields("execution", execution, [
+      "jsParams",
+      "response",
+      "signatures",
+      "recordings",
+      "caller",
+    ]);
     recordings = recordingsAt(p, "execution.recordings", execution.recordings);
+    caller = callerAt(p, "execution.caller", execution.caller);
     if (!isObject(execution.jsParams)) {
       p.bad("execution.jsParams", "a JSON object", execution.jsParams);
     }
@@ -261,6 +270,7 @@ export function parseProofBundle(value: unknown, source = "the proof bundle"): P
       response: v.execution.response,
       signatures,
       ...(recordings === undefined ? {} : { recordings }),
+      ...(caller === undefined ? {} : { caller }),
     },
   };
 }

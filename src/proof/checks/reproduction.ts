@@ -10,6 +10,7 @@
  * a request the bundle has no recording for ends the run with NOT_REPRODUCIBLE and says which.
  * Recordings the re-execution did not use are reported too.
  */
+import type { RecordedCaller } from "../../oracle/auth/callerRecord";
 import type { ExecuteResult } from "../../oracle/oracle";
 import type { LitSignature } from "../../oracle/signing";
 import { ActionReplayer } from "../replay";
@@ -67,7 +68,12 @@ async function runOnce(ctx: CheckContext, replayer: ActionReplayer): Promise<Run
   };
   const world = new ReplayWorld(bundle.execution.recordings ?? []);
   const result: ExecuteResult = await replayer.execute(
-    { code: bundle.action.code, ipfsId: bundle.action.ipfsId, jsParams: bundle.execution.jsParams },
+    {
+      code: bundle.action.code,
+      ipfsId: bundle.action.ipfsId,
+      jsParams: bundle.execution.jsParams,
+      caller: bundle.execution.caller,
+    },
     recorder,
     world,
   );
@@ -88,6 +94,19 @@ async function runOnce(ctx: CheckContext, replayer: ActionReplayer): Promise<Run
     requested,
     replayed: world.usage(),
   };
+}
+
+/** Who Lit.Auth named in the re-executions: the recorded caller (the oracle's word) or nobody. */
+function callerFact(caller: RecordedCaller | undefined): string {
+  if (caller === undefined) return "Lit.Auth named no caller (none recorded)";
+  const names: string[] = [];
+  if (caller.authSigAddress !== null) names.push(`authSig address ${caller.authSigAddress}`);
+  for (const method of caller.authMethodContexts) {
+    names.push(`auth method type ${method.authMethodType} user ${method.userId}`);
+  }
+  if (caller.resources.length > 0) names.push(`${caller.resources.length} session resource(s)`);
+  if (caller.customAuthResource !== null) names.push("a custom-auth resource");
+  return `Lit.Auth named the recorded caller (${names.join(", ")}): as the oracle verified it, not re-verified`;
 }
 
 export async function checkReproduction(ctx: CheckContext): Promise<CheckResult> {
@@ -125,6 +144,7 @@ export async function checkReproduction(ctx: CheckContext): Promise<CheckResult>
   check.fact(
     `re-executed twice with the recorded jsParams, against block ${ctx.latestBlock} or later`,
   );
+  check.fact(callerFact(bundle.execution.caller));
 
   if (!sameRun(first, second)) {
     const differences: string[] = [];

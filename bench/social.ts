@@ -38,6 +38,8 @@ interface Row {
   p99Ms: number;
   /** Re-runs after 409 (0 expected: distinct posts). */
   reruns: number;
+  /** Mean of the oracle's timings per execution, in ms (where a like's time goes). */
+  meanTimingsMs: Record<string, number>;
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -81,8 +83,25 @@ async function main(): Promise<void> {
       .map((log) => pkpNft.interface.parseLog({ topics: [...log.topics], data: log.data }))
       .find((parsed) => parsed?.name === "PKPMinted");
     const publicKey = minted!.args[1] as string;
+    // The oracle's timings of each execution, summed per measured row.
+    let timings: Record<string, number> = {};
+    let executions = 0;
+    const timedOracle = {
+      execute: async (request: Parameters<typeof oracle.execute>[0]) => {
+        const result = await oracle.execute(request);
+        const last = oracle.lastTimings;
+        if (last !== undefined) {
+          executions += 1;
+          const fields: Record<string, number> = { ...last };
+          for (const [key, value] of Object.entries(fields)) {
+            timings[key] = (timings[key] ?? 0) + value;
+          }
+        }
+        return result;
+      },
+    };
     const social = new SocialBackend({
-      oracle,
+      oracle: timedOracle,
       streams: new StreamClient(server.url),
       ipfsId,
       publicKey,
@@ -122,6 +141,8 @@ async function main(): Promise<void> {
     for (const concurrency of CONCURRENCIES) {
       const latencies: number[] = [];
       let reruns = 0;
+      timings = {};
+      executions = 0;
       const started = performance.now();
       const until = started + WINDOW_MS;
       await Promise.all(
@@ -148,6 +169,9 @@ async function main(): Promise<void> {
         p50Ms: Number(percentile(latencies, 50).toFixed(1)),
         p99Ms: Number(percentile(latencies, 99).toFixed(1)),
         reruns,
+        meanTimingsMs: Object.fromEntries(
+          Object.entries(timings).map(([key, sum]) => [key, Number((sum / executions).toFixed(1))]),
+        ),
       });
     }
     await oracle.close();
@@ -176,6 +200,8 @@ async function main(): Promise<void> {
         2,
       )}\n`,
     );
+    for (const r of rows)
+      console.log(`concurrency ${r.concurrency}, mean per execution (ms):`, r.meanTimingsMs);
     console.log(`written to ${path.relative(process.cwd(), OUT_FILE)}`);
   } finally {
     await server.close();

@@ -12,6 +12,7 @@ const SLOW_FIRST = [
   "test/package/",
   "test/tasks/deploy.test.ts",
   "test/tasks/proof.test.ts",
+  "test/actions/social/backend.e2e.test.ts",
   "test/explorer/explorer.browser.test.ts",
   "test/tasks/oracle.test.ts",
   "test/oracle/provisioning/provisioningCrash.test.ts",

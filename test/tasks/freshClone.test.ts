@@ -85,6 +85,17 @@ describe("a fresh clone runs every README command with no earlier compile", func
     expect(result.stdout).to.match(/the wallet sends 0.5 ETH to bob: tx 0x[0-9a-f]{64}, status 1/);
   });
 
+  it("npm run demo:social works on the compiled clone", async function () {
+    const result = await runCommand("npm", ["run", "--silent", "demo:social"], {
+      cwd: clone.path,
+      timeoutMs: 5 * MINUTE,
+    });
+    expect(result.code, output(result)).to.equal(0);
+    expect(result.stdout).to.match(/ALREADY_LIKED/);
+    expect(result.stdout).to.match(/carol's likes in the stream: 1/);
+    expect(result.stdout).to.match(/PROOF VERIFIED: all 7 checks passed/);
+  });
+
   it("a task told not to compile on an uncompiled tree says so in one line", async function () {
     for (const dir of GENERATED_DIRS) {
       await fs.rm(path.join(clone.path, dir), { recursive: true, force: true });

@@ -5,12 +5,14 @@
  *   deploy → mint a PKP, grant it actions/social/backend.js and burn it in one transaction → a
  *   stream store on a free port (temp SQLite file) → alice posts (a stream of its own, written by
  *   the PKP through the action) → bob likes it → bob's second like is refused by the action →
- *   mallory's like "as bob" is refused → carol's two likes sent at once end as one → the proof
- *   bundle of bob's like is verified, re-executing the action on the stream state it read → the
- *   stream's state.
+ *   mallory's like "as bob" is refused → dave, signed in with an ID token, likes it → carol's two
+ *   likes sent at once end as one → the PKP's minter cannot sign a like without backend.js → the
+ *   proof bundle of bob's like is verified, re-executing the action on the stream state and the
+ *   caller it recorded → the stream's state.
  *
  * The oracle runs in this process (SigningOracle, in-memory keystore), allowed to fetch from the
- * store only; the store is the same library `npx hardhat pkp:streams` serves.
+ * store only, trusting ID tokens of a development issuer (in process, standing in for Google);
+ * the store is the same library `npx hardhat pkp:streams` serves.
  */
 import hre, { ethers } from "hardhat";
 import { promises as fs } from "node:fs";
@@ -18,7 +20,7 @@ import * as os from "node:os";
 import path from "node:path";
 import { cidToBytes } from "../src/cid";
 import { loadDeployment } from "../src/deployments";
-import { KEY_TYPE_ECDSA } from "../src/protocol";
+import { AUTH_METHOD_GOOGLE_JWT, KEY_TYPE_ECDSA } from "../src/protocol";
 import { createAuthSig } from "../src/oracle/authSig";
 import { MemoryKeystore } from "../src/oracle/keystore";
 import { KeyProvisioner } from "../src/oracle/provisioning";
@@ -33,7 +35,10 @@ import {
 } from "../src/proof";
 import { SocialBackend, type SocialOutcome } from "../src/social/backendClient";
 import { StreamClient, StreamStore, commitHash, startStreamServer } from "../src/streams";
+import { createDevIssuer } from "../src/wallet/devIssuer";
 
+/** The client id the dev issuer's tokens are for, and the oracle accepts. */
+const APP = "demo-social.apps.example";
 const PROOF_FILE = path.join(__dirname, "..", "proofs", "demo-social-like.json");
 const started = performance.now();
 
@@ -74,6 +79,8 @@ async function main(): Promise<void> {
     });
     const keystore = new MemoryKeystore();
     await new KeyProvisioner({ router: contracts.pubkeyRouter, keystore, target: 2 }).topUp();
+    // Logins: a development OpenID Connect issuer in this process, standing in for Google.
+    const issuer = await createDevIssuer();
     const oracle = new SigningOracle({
       contracts,
       provider: ethers.provider,
@@ -82,8 +89,10 @@ async function main(): Promise<void> {
       runtime,
       // Actions may fetch from the stream store and nowhere else.
       fetch: { allow: [server.url] },
+      oidc: { issuers: [issuer.oidcIssuer([APP])] },
     });
     console.log(`  stream store: ${server.url} (SQLite ${path.join(tmp, "streams.sqlite")}, WAL)`);
+    console.log(`  the oracle trusts ID tokens of ${issuer.issuer} (the dev issuer) for ${APP}`);
 
     step(
       "Minting the backend PKP, granting it actions/social/backend.js only, burning it — one transaction",
@@ -155,6 +164,18 @@ async function main(): Promise<void> {
 
     step('mallory likes it "as bob" (signed in as herself, jsParams.as = bob)');
     show(await social.likePost(mallory.creds, { postId, as: bob.id }));
+
+    step("dave signs in with an ID token (the dev issuer, like Google's) and likes it");
+    const daveToken = await issuer.mint({ sub: "dave-7", email: "dave@example.com", aud: APP });
+    show(
+      await social.likePost(
+        {
+          authMethods: [{ authMethodType: Number(AUTH_METHOD_GOOGLE_JWT), accessToken: daveToken }],
+        },
+        { postId },
+      ),
+    );
+    console.log(`  Lit.Auth named him by the token's issuer and sub: oidc:${issuer.issuer}#dave-7`);
 
     step("carol sends two likes at once");
     const [first, second] = await Promise.all([

@@ -41,9 +41,12 @@ import {
   type HardhatNode,
 } from "../../helpers/hardhatNode";
 import { makeTempDir } from "../../helpers/tempDir";
+import { startDevIssuer, type DevIssuerServer } from "../../../src/wallet/devIssuer";
 import { spawnOracle, type OracleProcess } from "../../oracle/http/oracleProcess";
 
 const BACKEND = path.join(__dirname, "..", "..", "..", "actions", "social", "backend.js");
+/** The client id the dev issuer's tokens are for, and the oracle accepts. */
+const APP = "social-e2e.apps.example";
 /** Hardhat's well-known account #1 (test-only): mints the backend PKP. */
 const MINTER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
@@ -70,6 +73,7 @@ describe("backend.js end to end: hardhat node, pkp:oracle with fetch, the stream
   let oracle: OracleProcess;
   let store: StreamStore;
   let streams: StreamServer;
+  let issuer: DevIssuerServer;
   let deployment: LoadedDeployment;
   let provider: ethers.JsonRpcProvider;
   let env: NodeJS.ProcessEnv;
@@ -81,6 +85,7 @@ describe("backend.js end to end: hardhat node, pkp:oracle with fetch, the stream
   let users: Record<"alice" | "bob" | "carol" | "mallory", User>;
   let postId: string;
   let bobsLike: SocialOutcome & { ok: true };
+  let davesLike: SocialOutcome & { ok: true };
 
   before(async function () {
     dir = await makeTempDir("pkp-social-e2e-");
@@ -94,6 +99,7 @@ describe("backend.js end to end: hardhat node, pkp:oracle with fetch, the stream
 
     store = StreamStore.open({ file: path.join(dir.path, "streams.sqlite") });
     streams = await startStreamServer({ store, port: 0 });
+    issuer = await startDevIssuer({ port: 0 });
     oracle = await spawnOracle(
       [
         "--network",
@@ -108,6 +114,10 @@ describe("backend.js end to end: hardhat node, pkp:oracle with fetch, the stream
         "2",
         "--fetch-allow",
         streams.url,
+        "--oidc-issuer",
+        issuer.url,
+        "--oidc-audience",
+        APP,
       ],
       { env },
     );
@@ -158,6 +168,7 @@ describe("backend.js end to end: hardhat node, pkp:oracle with fetch, the stream
   after(async function () {
     await oracle?.stop();
     await streams?.close();
+    await issuer?.close();
     store?.close();
     await node?.stop();
     await dir?.remove();
@@ -215,6 +226,32 @@ describe("backend.js end to end: hardhat node, pkp:oracle with fetch, the stream
       (c) => (c.payload as { by?: string }).by === users.carol.id,
     );
     expect(likes).to.have.length(1);
+  });
+
+  it("knows a user signed in with an ID token (dev issuer, Lit.Auth type 6) as oidc:<iss>#<sub>", async function () {
+    const token = await issuer.issuer.mint({ sub: "dave-7", aud: APP });
+    const dave = { authMethods: [{ authMethodType: 6, accessToken: token }] };
+    const daveId = `oidc:${issuer.url}#dave-7`;
+    const post = await social.createPost(dave, { text: "signed in with a token", nonce: "e2e-2" });
+    expectWritten(post);
+    expect((post.commit.payload as { author: string }).author).to.equal(daveId);
+    const like = await social.likePost(dave, { postId });
+    expectWritten(like);
+    expect(like.commit.payload).to.deep.equal({ type: "like", by: daveId });
+    davesLike = like;
+    expectRefused(await social.likePost(dave, { postId }), "ALREADY_LIKED");
+    // The same person also proving a wallet is two identities to the action: refused.
+    expectRefused(
+      await social.likePost({ ...dave, authSig: users.mallory.authSig }, { postId }),
+      "AMBIGUOUS_CALLER",
+    );
+    const expired = await issuer.issuer.mint({ sub: "dave-7", aud: APP, expiresIn: -60 });
+    const refused = await new OracleClient(oracle.url).execute({
+      ipfsId,
+      authMethods: [{ authMethodType: 6, accessToken: expired }],
+      jsParams: { method: "likePost", postId, publicKey, streamsUrl: streams.url },
+    });
+    expect(refused.success).to.equal(false);
   });
 
   it("reads the store only through the oracle's fetch allow-list: another origin is refused", async function () {
@@ -314,20 +351,33 @@ describe("backend.js end to end: hardhat node, pkp:oracle with fetch, the stream
       expect(bundle.execution.signatures.commit.dataSigned).to.equal(bobsLike.hash);
     });
 
-    it("fails reproduction without the recorded caller: the action then refuses (NOT_SIGNED_IN)", async function () {
-      const { caller: _dropped, ...execution } = bundle.execution;
+    it("reproduces a like by an ID-token caller, and fails without the recorded caller (NOT_SIGNED_IN)", async function () {
       const runtime = new ActionRuntime({ poolSize: 1 });
       try {
-        const report = await verifyProof(
-          { ...bundle, execution },
-          {
+        const verify = async (proof: ProofBundle) => {
+          const report = await verifyProof(proof, {
             provider,
             compiled: await loadCompiledContracts(hre.artifacts),
             reexecute: true,
             runtime,
-          },
-        );
-        const reproduction = report.checks.find((c) => c.id === "reproduction");
+          });
+          return report.checks.find((c) => c.id === "reproduction");
+        };
+        const daves = await collectProofBundle({
+          record: deployment.record,
+          provider,
+          tokenId,
+          publicKey,
+          code,
+          ipfsId,
+          jsParams: davesLike.execution.jsParams,
+          result: davesLike.execution.result,
+        });
+        expect(daves.execution.caller?.authMethodContexts[0]?.userId).to.equal("dave-7");
+        expect((await verify(daves))?.status).to.equal("pass");
+
+        const { caller: _dropped, ...execution } = bundle.execution;
+        const reproduction = await verify({ ...bundle, execution });
         expect(reproduction?.status).to.equal("fail");
         expect(JSON.stringify(reproduction)).to.include("NOT_SIGNED_IN");
       } finally {

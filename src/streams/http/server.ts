@@ -14,6 +14,7 @@
  */
 import * as http from "node:http";
 import { answerClientErrors, listen } from "../../http/serverLifecycle";
+import { readJsonBody, type BodyRefusalError } from "../../http/jsonBody";
 import { messageOf } from "../../errorText";
 import { StreamError, type StreamErrorCode } from "../errors";
 import type { StreamStore } from "../store";
@@ -74,88 +75,9 @@ interface Answer {
   text?: string;
 }
 
-function isJsonContentType(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const [type, ...params] = header.split(";").map((part) => part.trim().toLowerCase());
-  return (
-    type === "application/json" &&
-    params.every((param) => !param.startsWith("charset=") || param === "charset=utf-8")
-  );
-}
-
-async function readJsonBody(request: http.IncomingMessage, maxBytes: number): Promise<unknown> {
-  if (!isJsonContentType(request.headers["content-type"])) {
-    throw new StreamError(
-      "INVALID_REQUEST",
-      "the body must be JSON: send Content-Type: application/json",
-    );
-  }
-  const declared = request.headers["content-length"];
-  if (declared !== undefined && Number(declared) > maxBytes) {
-    throw new StreamError(
-      "BODY_TOO_LARGE",
-      `the body is ${declared} bytes; the limit is ${maxBytes}`,
-    );
-  }
-  const body = await collect(request, maxBytes);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
-  } catch {
-    throw new StreamError("INVALID_REQUEST", "the body is not valid UTF-8");
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new StreamError("INVALID_REQUEST", `the body is not valid JSON: ${messageOf(error)}`);
-  }
-}
-
-/**
- * Reads at most `maxBytes`. Past that it stops reading (the stream stays paused, the answer says
- * `Connection: close`): a huge body is refused without being read.
- */
-function collect(request: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      request.off("data", onData);
-      request.off("end", onEnd);
-      request.off("error", onError);
-      request.off("aborted", onAborted);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        cleanup();
-        request.pause();
-        chunks.length = 0;
-        reject(
-          new StreamError(
-            "BODY_TOO_LARGE",
-            `the body is over the limit of ${maxBytes} bytes; stopped reading it`,
-          ),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(new StreamError("INVALID_REQUEST", `the body could not be read: ${error.message}`));
-    };
-    const onAborted = () => onError(new Error("the client aborted the request"));
-    request.on("data", onData);
-    request.on("end", onEnd);
-    request.on("error", onError);
-    request.on("aborted", onAborted);
-  });
-}
+/** The store's refusals of a body: 413 BODY_TOO_LARGE past the cap, 400 INVALID_REQUEST else. */
+const streamBodyRefusal: BodyRefusalError = (refusal, message) =>
+  new StreamError(refusal === "TOO_LARGE" ? "BODY_TOO_LARGE" : "INVALID_REQUEST", message);
 
 function routesOf(store: StreamStore): Route[] {
   const writeStatus = (created: boolean) => (created ? 201 : 200);
@@ -308,7 +230,7 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
       const answer = await handler({
         params: found.params,
         query: url.searchParams,
-        readJson: () => readJsonBody(request, maxBodyBytes),
+        readJson: () => readJsonBody(request, { maxBytes: maxBodyBytes }, streamBodyRefusal),
       });
       send(answer.status, answer.text ?? JSON.stringify(answer.body));
     } catch (thrown) {

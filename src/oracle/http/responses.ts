@@ -1,7 +1,7 @@
 /**
  * How the service writes answers and guards connections: Lit's refusal shape with its status and
  * headers, the 413 a client still writing can read (nginx's lingering close), the per-client
- * connection bound, and answers to HTTP the parser refused. Shared by server.ts's handler.
+ * connection bound. Shared by server.ts's handler.
  */
 import * as http from "node:http";
 import type { Socket } from "node:net";
@@ -123,21 +123,23 @@ export function refuseAndLinger(
 
 /** The client's address as the service tells clients apart (IPv4-mapped IPv6 unwrapped). */
 export function clientAddressOf(request: http.IncomingMessage): string {
-  const address = request.socket.remoteAddress ?? "unknown";
+  return clientOfSocket(request.socket);
+}
+
+function clientOfSocket(socket: Socket): string {
+  const address = socket.remoteAddress ?? "unknown";
   return address.startsWith("::ffff:") ? address.slice(7) : address;
 }
 
 /**
  * Connection-level guards of `server`: at most `maxConnectionsPerClient` open connections per
  * remote address (past it a new one is answered 503 BUSY and closed at once, so one client cannot
- * hold every socket the process may open), and malformed HTTP, oversized headers and timeouts
- * answered in the API's shape (Node's default answers in plain text).
+ * hold every socket the process may open).
  */
 export function guardConnections(server: http.Server, maxConnectionsPerClient: number): void {
   const connections = new Map<string, number>();
   server.on("connection", (socket: Socket) => {
-    const address = socket.remoteAddress ?? "unknown";
-    const client = address.startsWith("::ffff:") ? address.slice(7) : address;
+    const client = clientOfSocket(socket);
     const open = (connections.get(client) ?? 0) + 1;
     connections.set(client, open);
     socket.once("close", () => {
@@ -160,33 +162,5 @@ export function guardConnections(server: http.Server, maxConnectionsPerClient: n
       );
       socket.destroySoon();
     }
-  });
-
-  // Malformed HTTP, oversized headers and timeouts: answer in the API's shape when the socket is
-  // still writable, then drop it. Node's default would answer in plain text.
-  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-    const status =
-      error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? 408
-        : error.code === "HPE_HEADER_OVERFLOW"
-          ? 431
-          : 400;
-    if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
-      const body = JSON.stringify(
-        refusalBody(
-          status === 431
-            ? "LIMIT_EXCEEDED"
-            : status === 408
-              ? "REQUEST_TIMEOUT"
-              : "INVALID_REQUEST",
-          status === 408 ? "request not received in time" : `bad HTTP request (${error.code})`,
-        ),
-      );
-      socket.end(
-        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: ${JSON_TYPE}\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    }
-    socket.destroy();
   });
 }

@@ -20,8 +20,8 @@
  *   await server.close();                                // the oracle stays open: close it too
  */
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
+import { answerClientErrors, listen } from "../../http/serverLifecycle";
 import { OracleError, toOracleError } from "../errors";
 import type { SigningOracle } from "../oracle";
 import { DEFAULT_MAX_CONCURRENT, FairAdmission, type Admission } from "./admission";
@@ -38,6 +38,7 @@ import {
   guardConnections,
   outcomeOf,
   refuseAndLinger,
+  refusalBody,
   refusalHeaders,
   send,
   sendRefusal,
@@ -102,8 +103,6 @@ export interface OracleServer {
   /** Stops accepting connections, lets requests in progress finish (at most 5 s), closes. */
   close(): Promise<void>;
 }
-
-const CLOSE_GRACE_MS = 5_000;
 
 export async function startOracleServer(options: OracleServerOptions): Promise<OracleServer> {
   const host = options.host ?? DEFAULT_HOST;
@@ -262,34 +261,13 @@ export async function startOracleServer(options: OracleServerOptions): Promise<O
 
   guardConnections(server, options.maxConnectionsPerClient ?? DEFAULT_MAX_CONNECTIONS_PER_CLIENT);
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once("error", onError);
-    server.listen(options.port ?? DEFAULT_PORT, host, () => {
-      server.off("error", onError);
-      resolve();
-    });
-  });
-  // After startup a server error (e.g. EMFILE on accept) must not be an unhandled 'error' event.
-  server.on("error", () => undefined);
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(":") ? `[${host}]` : host;
+  // Malformed HTTP, oversized headers and timeouts: answer in the API's shape, then drop.
+  answerClientErrors(server, (status, message) =>
+    refusalBody(
+      status === 431 ? "LIMIT_EXCEEDED" : status === 408 ? "REQUEST_TIMEOUT" : "INVALID_REQUEST",
+      message,
+    ),
+  );
 
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://${urlHost}:${port}`,
-    port,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-        timer.unref();
-        server.close(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
-      return closing;
-    },
-  };
+  return listen(server, options.port ?? DEFAULT_PORT, host);
 }

@@ -24,14 +24,12 @@ import { FileKeystore } from "../src/oracle/keystore";
 import { FileActionStore } from "../src/oracle/actionStore";
 import { SigningOracle, type ExecuteResult } from "../src/oracle/oracle";
 import type { RequestLogLine } from "../src/oracle/http/requestLog";
+import { PROJECT_ROOT, startHardhatNode, type HardhatNode } from "../test/helpers/hardhatNode";
 import {
-  PROJECT_ROOT,
-  freePort,
-  runHardhat,
-  startHardhatNode,
-  type HardhatNode,
-} from "../test/helpers/hardhatNode";
-import { spawnOracle, type OracleProcess } from "../test/oracle/http/oracleProcess";
+  deployToNode,
+  spawnNodeOracle,
+  type OracleProcess,
+} from "../test/oracle/http/oracleProcess";
 import { measureActionRows, startPriceApi } from "./actionRows";
 import { startDevIssuer, type DevIssuerServer } from "../src/wallet/devIssuer";
 import { mintForIdToken } from "../src/wallet/mintForAuth";
@@ -191,30 +189,19 @@ async function main(): Promise<void> {
   try {
     console.log("▸ Starting a hardhat node and deploying");
     node = await startHardhatNode();
-    const env = { HARDHAT_VAR_LOCALHOST_RPC_URL: node.url };
     const deploymentsDir = path.join(work, "deployments");
-    const deployed = await runHardhat(
-      ["pkp:deploy", "--network", "localhost", "--no-compile", "--deployments-dir", deploymentsDir],
-      { env },
-    );
-    if (deployed.code !== 0)
-      throw new Error(`pkp:deploy failed:\n${deployed.stdout}${deployed.stderr}`);
+    await deployToNode(node.url, deploymentsDir);
 
     // A dev OIDC issuer the service trusts, for the /pkp/sign rows with a login (issue 13).
     issuer = await startDevIssuer({ port: 0 });
 
     console.log("▸ Starting the oracle service (pkp:oracle)");
     const dataDir = path.join(work, "oracle");
-    service = await spawnOracle(
-      [
-        "--network",
-        "localhost",
-        "--deployments-dir",
-        deploymentsDir,
-        "--data-dir",
-        dataDir,
-        "--port",
-        String(await freePort()),
+    service = await spawnNodeOracle({
+      nodeUrl: node.url,
+      deploymentsDir,
+      dataDir,
+      args: [
         "--max-concurrent",
         "256",
         "--fetch-allow",
@@ -224,8 +211,8 @@ async function main(): Promise<void> {
         "--oidc-audience",
         WALLET_APP,
       ],
-      { env: { ...env, HARDHAT_VAR_ORACLE_PASSPHRASE: PASSPHRASE } },
-    );
+      passphrase: PASSPHRASE,
+    });
     const base = new URL(service.url);
 
     console.log("▸ Storing isPrime and minting/granting/burning its PKP");

@@ -8,7 +8,6 @@ import { createAuthSig } from "../../src/oracle/authSig";
 import type { LitSignature } from "../../src/oracle/signing";
 import {
   PROJECT_ROOT,
-  freePort,
   runHardhat,
   startHardhatNode,
   type HardhatNode,
@@ -17,7 +16,7 @@ import { KEY_TYPE_ECDSA } from "../helpers/stack";
 import { makeTempDir } from "../helpers/tempDir";
 import { getPath, postJson, rawRequest, refusalOf } from "../oracle/http/client";
 import { json, startTestServer, type TestServer } from "../helpers/testServer";
-import { spawnOracle, type OracleProcess } from "../oracle/http/oracleProcess";
+import { deployAndSpawnOracle, type OracleProcess } from "../oracle/http/oracleProcess";
 
 describe("pkp:oracle as a service against a hardhat node", function () {
   let node: HardhatNode;
@@ -37,22 +36,10 @@ describe("pkp:oracle as a service against a hardhat node", function () {
     api = await startTestServer({ "/quote": json({ quote: "ok" }) });
     node = await startHardhatNode();
     env = { HARDHAT_VAR_LOCALHOST_RPC_URL: node.url };
-    deploymentsDir = path.join(dir.path, "deployments");
-    const deployed = await runHardhat(
-      ["pkp:deploy", "--network", "localhost", "--no-compile", "--deployments-dir", deploymentsDir],
-      { env },
-    );
-    expect(deployed.code, deployed.stdout + deployed.stderr).to.equal(0);
-    oracle = await spawnOracle(
-      [
-        "--network",
-        "localhost",
-        "--deployments-dir",
-        deploymentsDir,
-        "--data-dir",
-        path.join(dir.path, "oracle"),
-        "--port",
-        String(await freePort()),
+    ({ oracle, deploymentsDir } = await deployAndSpawnOracle({
+      nodeUrl: node.url,
+      dir: dir.path,
+      args: [
         // Repeatable options, each given twice (Hardhat refuses other repeated options).
         "--fetch-allow",
         api.origin,
@@ -64,8 +51,8 @@ describe("pkp:oracle as a service against a hardhat node", function () {
         "remote=http://127.0.0.1:9/",
         "--lit-limits",
       ],
-      { env: { ...env, HARDHAT_VAR_ORACLE_PASSPHRASE: "a passphrase for this test only" } },
-    );
+      passphrase: "a passphrase for this test only",
+    }));
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
     chainId = Number((await provider.getNetwork()).chainId);
     alice = await provider.getSigner(1);

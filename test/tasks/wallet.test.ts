@@ -16,7 +16,7 @@ import {
 import { spawnTask, type TaskProcess } from "../helpers/taskProcess";
 import { makeTempDir } from "../helpers/tempDir";
 import { getPath, postJson, refusalOf } from "../oracle/http/client";
-import { spawnOracle, type OracleProcess } from "../oracle/http/oracleProcess";
+import { deployAndSpawnOracle, type OracleProcess } from "../oracle/http/oracleProcess";
 
 const APP = "task-tests-app";
 const ISSUER_READY = /issuer\s+(http:\/\/127\.0\.0\.1:\d+)/;
@@ -38,34 +38,17 @@ describe("wallet tasks: pkp:dev-issuer, pkp:oracle --oidc-*, pkp:mint-for-auth",
     dir = await makeTempDir("pkp-wallet-tasks-");
     node = await startHardhatNode();
     env = { HARDHAT_VAR_LOCALHOST_RPC_URL: node.url };
-    deploymentsDir = path.join(dir.path, "deployments");
-    const deployed = await runHardhat(
-      ["pkp:deploy", "--network", "localhost", "--no-compile", "--deployments-dir", deploymentsDir],
-      { env },
-    );
-    expect(deployed.code, output(deployed)).to.equal(0);
     keyFile = path.join(dir.path, "issuer-key.json");
     issuer = await spawnTask(
       ["pkp:dev-issuer", "--port", String(await freePort()), "--key-file", keyFile],
       ISSUER_READY,
     );
-    oracle = await spawnOracle(
-      [
-        "--network",
-        "localhost",
-        "--deployments-dir",
-        deploymentsDir,
-        "--data-dir",
-        path.join(dir.path, "oracle"),
-        "--port",
-        String(await freePort()),
-        "--oidc-issuer",
-        issuer.ready,
-        "--oidc-audience",
-        APP,
-      ],
-      { env: { ...env, HARDHAT_VAR_ORACLE_PASSPHRASE: "a passphrase for this test only" } },
-    );
+    ({ oracle, deploymentsDir } = await deployAndSpawnOracle({
+      nodeUrl: node.url,
+      dir: dir.path,
+      args: ["--oidc-issuer", issuer.ready, "--oidc-audience", APP],
+      passphrase: "a passphrase for this test only",
+    }));
   });
 
   after(async function () {

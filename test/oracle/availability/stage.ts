@@ -14,15 +14,9 @@ import { JsonRpcProvider, ethers, type JsonRpcSigner } from "ethers";
 import { cidToBytes } from "../../../src/cid";
 import { loadDeployment, type PkpContracts } from "../../../src/deployments";
 import type { LitSignature } from "../../../src/oracle/signing";
-import {
-  PROJECT_ROOT,
-  freePort,
-  runHardhat,
-  startHardhatNode,
-  type HardhatNode,
-} from "../../helpers/hardhatNode";
+import { PROJECT_ROOT, startHardhatNode, type HardhatNode } from "../../helpers/hardhatNode";
 import { makeTempDir } from "../../helpers/tempDir";
-import { spawnOracle, type OracleProcess } from "../http/oracleProcess";
+import { deployAndSpawnOracle, type OracleProcess } from "../http/oracleProcess";
 
 export const HONEST = "127.0.0.1";
 /** The n-th attacker's address (n ≥ 0): 127.0.0.2, 127.0.0.3, … */
@@ -136,24 +130,11 @@ export async function startStage(): Promise<Stage> {
     pollingInterval: 20,
   });
   try {
-    const env = { HARDHAT_VAR_LOCALHOST_RPC_URL: node.url };
-    const deploymentsDir = path.join(dir.path, "deployments");
-    const deployed = await runHardhat(
-      ["pkp:deploy", "--network", "localhost", "--no-compile", "--deployments-dir", deploymentsDir],
-      { env },
-    );
-    if (deployed.code !== 0)
-      throw new Error(`pkp:deploy failed:\n${deployed.stdout}${deployed.stderr}`);
-    oracle = await spawnOracle(
-      [
-        "--network",
-        "localhost",
-        "--deployments-dir",
-        deploymentsDir,
-        "--data-dir",
-        path.join(dir.path, "oracle"),
-        "--port",
-        String(await freePort()),
+    let deploymentsDir: string;
+    ({ oracle, deploymentsDir } = await deployAndSpawnOracle({
+      nodeUrl: node.url,
+      dir: dir.path,
+      args: [
         "--workers",
         String(ORACLE_OPTIONS.workers),
         "--max-workers",
@@ -167,8 +148,8 @@ export async function startStage(): Promise<Stage> {
         "--action-store-rate",
         String(ORACLE_OPTIONS.storeRateBytesPerMinute),
       ],
-      { env: { ...env, HARDHAT_VAR_ORACLE_PASSPHRASE: "availability suite (throwaway)" } },
-    );
+      passphrase: "availability suite (throwaway)",
+    }));
     const url = oracle.url;
     const chainId = Number((await provider.getNetwork()).chainId);
     const signer = (index: number) => provider.getSigner(index);

@@ -1,17 +1,12 @@
 /**
- * `hardhat pkp:oracle …` started as its own process (node_modules/.bin/hardhat, its own process
- * group) for the service's tests and the benchmark; stopped by its PID. A service still running
- * when this process exits is killed, so none is left behind.
+ * `hardhat pkp:oracle …` started as its own process (test/helpers/taskProcess.ts: its own process
+ * group, stopped by its PID, killed if still running when this process exits) for the service's
+ * tests and the benchmark, and the stack deployed to a hardhat node for it to serve.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { PROJECT_ROOT, hardhatBin, hardhatChildEnv } from "../../helpers/hardhatNode";
-
-const running = new Set<ChildProcess>();
-
-process.once("exit", () => {
-  for (const child of running) signalGroup(child, "SIGKILL");
-});
+import type { ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import { freePort, runHardhat } from "../../helpers/hardhatNode";
+import { spawnTask } from "../../helpers/taskProcess";
 
 export interface OracleProcess {
   readonly child: ChildProcess;
@@ -23,52 +18,88 @@ export interface OracleProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
 /** Spawns `hardhat pkp:oracle <args>` and resolves once it prints "Oracle listening on <url>". */
 export async function spawnOracle(
   args: readonly string[],
   opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
 ): Promise<OracleProcess> {
-  const cwd = opts.cwd ?? PROJECT_ROOT;
-  const child = spawn(hardhatBin(cwd), ["pkp:oracle", ...args], {
-    cwd,
-    env: hardhatChildEnv(opts.env),
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.add(child);
-  let log = "";
-  child.stdout?.on("data", (chunk: Buffer) => (log += chunk.toString("utf8")));
-  child.stderr?.on("data", (chunk: Buffer) => (log += chunk.toString("utf8")));
-  const exited = once(child, "exit").then(([code]) => {
-    running.delete(child);
-    return code as number | null;
-  });
-  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
-    signalGroup(child, signal);
-    const timer = setTimeout(() => signalGroup(child, "SIGKILL"), 10_000);
-    try {
-      return await exited;
-    } finally {
-      clearTimeout(timer);
-    }
+  const task = await spawnTask(["pkp:oracle", ...args], /Oracle listening on (http:\/\/\S+)/, opts);
+  return {
+    child: task.child,
+    url: task.ready,
+    output: () => task.output(),
+    stop: (signal) => task.stop(signal),
   };
-  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
-  for (;;) {
-    const listening = /Oracle listening on (http:\/\/\S+)/.exec(log);
-    if (listening) return { child, url: listening[1], output: () => log, stop };
-    if (!running.has(child) || Date.now() > deadline) {
-      await stop("SIGKILL");
-      throw new Error(`pkp:oracle did not start:\n${log}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+/** The env that points `--network localhost` at the hardhat node at `nodeUrl`. */
+export function localhostEnv(nodeUrl: string): NodeJS.ProcessEnv {
+  return { HARDHAT_VAR_LOCALHOST_RPC_URL: nodeUrl };
+}
+
+/** `pkp:deploy` of the stack to the hardhat node at `nodeUrl`; throws with its output if it fails. */
+export async function deployToNode(nodeUrl: string, deploymentsDir: string): Promise<void> {
+  const deployed = await runHardhat(
+    ["pkp:deploy", "--network", "localhost", "--no-compile", "--deployments-dir", deploymentsDir],
+    { env: localhostEnv(nodeUrl) },
+  );
+  if (deployed.code !== 0) {
+    throw new Error(
+      `pkp:deploy failed (exit ${deployed.code}):\n${deployed.stdout}${deployed.stderr}`,
+    );
   }
+}
+
+export interface NodeOracleOptions {
+  /** The hardhat node the deployment is on. */
+  nodeUrl: string;
+  deploymentsDir: string;
+  /** The oracle's --data-dir (its keystore and action store). */
+  dataDir: string;
+  /** Further pkp:oracle options. */
+  args?: readonly string[];
+  /** ORACLE_PASSPHRASE (default: none, i.e. the localhost development passphrase). */
+  passphrase?: string;
+}
+
+/** `pkp:oracle --network localhost` serving the deployment on `nodeUrl`, on a free port. */
+export async function spawnNodeOracle(options: NodeOracleOptions): Promise<OracleProcess> {
+  const env = localhostEnv(options.nodeUrl);
+  if (options.passphrase !== undefined) env.HARDHAT_VAR_ORACLE_PASSPHRASE = options.passphrase;
+  return spawnOracle(
+    [
+      "--network",
+      "localhost",
+      "--deployments-dir",
+      options.deploymentsDir,
+      "--data-dir",
+      options.dataDir,
+      "--port",
+      String(await freePort()),
+      ...(options.args ?? []),
+    ],
+    { env },
+  );
+}
+
+/**
+ * The stack deployed to the hardhat node at `nodeUrl` (its record in `<dir>/deployments`), then
+ * `pkp:oracle` serving it (its data in `<dir>/oracle`) on a free port.
+ */
+export async function deployAndSpawnOracle(options: {
+  nodeUrl: string;
+  dir: string;
+  args?: readonly string[];
+  passphrase?: string;
+}): Promise<{ oracle: OracleProcess; deploymentsDir: string }> {
+  const deploymentsDir = path.join(options.dir, "deployments");
+  await deployToNode(options.nodeUrl, deploymentsDir);
+  const oracle = await spawnNodeOracle({
+    nodeUrl: options.nodeUrl,
+    deploymentsDir,
+    dataDir: path.join(options.dir, "oracle"),
+    args: options.args,
+    passphrase: options.passphrase,
+  });
+  return { oracle, deploymentsDir };
 }

@@ -10,18 +10,11 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { cidOfCode, cidToBytes } from "../../src/cid";
 import { createAuthSig } from "../../src/oracle/authSig";
-import { MemoryKeystore } from "../../src/oracle/keystore";
-import { SigningOracle, type ExecuteResult, type ExecuteSuccess } from "../../src/oracle/oracle";
+import { type ExecuteResult, type ExecuteSuccess } from "../../src/oracle/oracle";
 import { ActionRuntime } from "../../src/oracle/runtime";
-import {
-  deployStack,
-  mintGrantAndBurn,
-  mintTo,
-  oracleContracts,
-  registerKeystoreKeys,
-  type Stack,
-} from "../helpers/stack";
+import { mintGrantAndBurn, mintTo } from "../helpers/stack";
 import { json, startTestServer, type TestServer } from "../helpers/testServer";
+import { deployOracleStack } from "../helpers/oracleStack";
 
 const CHAIN_ID = 31337;
 const EXAMPLES = path.join(__dirname, "..", "..", "actions", "examples");
@@ -58,15 +51,7 @@ describe("actions/examples: Lit's real-world actions, end to end", function () {
   }
 
   async function examplesFixture() {
-    const stack: Stack = { ...(await deployStack()), poolKeys: [] };
-    const keystore = new MemoryKeystore();
-    await registerKeystoreKeys(stack.router, keystore, 8);
-    const oracle = new SigningOracle({
-      contracts: oracleContracts(stack),
-      provider: ethers.provider,
-      chainId: CHAIN_ID,
-      keystore,
-      runtime,
+    const { stack, keystore, oracle } = await deployOracleStack(runtime, 8, {
       fetch: { allow: [api.origin] },
     });
     const pkpFor = async (cid: string) => {

@@ -9,17 +9,10 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { p256 } from "@noble/curves/p256";
 import { cidOfCode, cidToBytes } from "../../src/cid";
 import { createAuthSig } from "../../src/oracle/authSig";
-import { MemoryKeystore } from "../../src/oracle/keystore";
 import { SigningOracle, type ExecuteResult, type ExecuteSuccess } from "../../src/oracle/oracle";
 import { ActionRuntime } from "../../src/oracle/runtime";
-import {
-  deployStack,
-  mintGrantAndBurn,
-  mintTo,
-  oracleContracts,
-  registerKeystoreKeys,
-  type Stack,
-} from "../helpers/stack";
+import { mintGrantAndBurn, mintTo } from "../helpers/stack";
+import { deployOracleStack } from "../helpers/oracleStack";
 
 const CHAIN_ID = 31337;
 
@@ -33,15 +26,7 @@ describe("SigningOracle: the rest of the Lit.Actions API", function () {
   after(() => runtime.close());
 
   async function litActionsFixture() {
-    const stack: Stack = { ...(await deployStack()), poolKeys: [] };
-    const keystore = new MemoryKeystore();
-    await registerKeystoreKeys(stack.router, keystore, 6);
-    const oracle = new SigningOracle({
-      contracts: oracleContracts(stack),
-      provider: ethers.provider,
-      chainId: CHAIN_ID,
-      keystore,
-      runtime,
+    const { stack, keystore, oracle } = await deployOracleStack(runtime, 6, {
       chains: { ethereum: "self", other: "http://127.0.0.1:9/" },
     });
     /** Runs `body` (inside an async function) and parses the JSON it hands to `respond(...)`. */

@@ -5,11 +5,11 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { cidOfCode, cidToBytes } from "../../src/cid";
 import { createAuthSig } from "../../src/oracle/authSig";
-import { MemoryKeystore } from "../../src/oracle/keystore";
-import { SigningOracle, type ExecuteResult } from "../../src/oracle/oracle";
+import { type ExecuteResult } from "../../src/oracle/oracle";
 import { ActionRuntime } from "../../src/oracle/runtime";
 import { verifyLitSignature, type LitSignature } from "../../src/oracle/signing";
-import { deployStack, mintTo, oracleContracts, registerKeystoreKeys } from "../helpers/stack";
+import { mintTo } from "../helpers/stack";
+import { deployOracleStack } from "../helpers/oracleStack";
 
 const CHAIN_ID = 31337;
 
@@ -30,16 +30,7 @@ describe("SigningOracle", () => {
   after(() => runtime.close());
 
   async function oracleFixture() {
-    const stack = await deployStack();
-    const keystore = new MemoryKeystore();
-    await registerKeystoreKeys(stack.router, keystore, 6);
-    const oracle = new SigningOracle({
-      contracts: oracleContracts(stack),
-      provider: ethers.provider,
-      chainId: CHAIN_ID,
-      keystore,
-      runtime,
-    });
+    const { stack, keystore, oracle } = await deployOracleStack(runtime, 6);
     const cid = async (code: string) => cidToBytes(await cidOfCode(code));
     /** Mints the next PKP to alice and returns its key. */
     const mintToAlice = async () => {

@@ -9,8 +9,6 @@ import path from "node:path";
 import hre, { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { cidOfCode, cidToBytes } from "../../src/cid";
-import { MemoryKeystore } from "../../src/oracle/keystore";
-import { SigningOracle } from "../../src/oracle/oracle";
 import { ActionRuntime } from "../../src/oracle/runtime";
 import {
   ProofBundleError,
@@ -26,14 +24,9 @@ import {
 import { ReplayWorld, replayChains } from "../../src/proof/replayWorld";
 import { ReplayMismatchError } from "../../src/oracle/world";
 import { expectRejection } from "../helpers/expectRejection";
-import {
-  deployStack,
-  mintGrantAndBurn,
-  oracleContracts,
-  registerKeystoreKeys,
-  type Stack,
-} from "../helpers/stack";
+import { mintGrantAndBurn } from "../helpers/stack";
 import { json, startTestServer } from "../helpers/testServer";
+import { deployOracleStack } from "../helpers/oracleStack";
 
 const ACTION = path.join(__dirname, "..", "..", "actions", "examples", "signIfPriceAbove.js");
 
@@ -43,16 +36,7 @@ describe("proofs of actions that fetch: recordings and replay", function () {
 
   async function fetchProofFixture() {
     const api = await startTestServer({ "/price": json({ asset: "ETH", price: 3100 }) });
-    const stack: Stack = { ...(await deployStack()), poolKeys: [] };
-    const keystore = new MemoryKeystore();
-    await registerKeystoreKeys(stack.router, keystore, 4);
-    const chainId = Number((await ethers.provider.getNetwork()).chainId);
-    const oracle = new SigningOracle({
-      contracts: oracleContracts(stack),
-      provider: ethers.provider,
-      chainId,
-      keystore,
-      runtime,
+    const { stack, oracle, chainId } = await deployOracleStack(runtime, 4, {
       fetch: { allow: [api.origin] },
     });
     const code = await readFile(ACTION, "utf8");

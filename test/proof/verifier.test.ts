@@ -4,8 +4,6 @@ import path from "node:path";
 import hre, { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { cidOfCode, cidToBytes } from "../../src/cid";
-import { MemoryKeystore } from "../../src/oracle/keystore";
-import { SigningOracle } from "../../src/oracle/oracle";
 import { ActionRuntime } from "../../src/oracle/runtime";
 import {
   buildProofBundle,
@@ -20,14 +18,8 @@ import {
   type VerificationReport,
 } from "../../src/proof";
 import { NonReceiverMock__factory } from "../../typechain-types";
-import {
-  deployStack,
-  mintGrantAndBurn,
-  mintTo,
-  oracleContracts,
-  registerKeystoreKeys,
-  type Stack,
-} from "../helpers/stack";
+import { mintGrantAndBurn, mintTo } from "../helpers/stack";
+import { deployOracleStack } from "../helpers/oracleStack";
 
 const IS_PRIME = path.join(__dirname, "..", "..", "actions", "isPrime.js");
 /** Signs a fixed digest, then answers with a random number: a non-deterministic action. */
@@ -75,18 +67,7 @@ describe("verifyProof", function () {
   after(() => runtime.close());
 
   async function proofFixture() {
-    // Keys come from the oracle's keystore below, not from the stack's test keys.
-    const stack: Stack = { ...(await deployStack()), poolKeys: [] };
-    const keystore = new MemoryKeystore();
-    await registerKeystoreKeys(stack.router, keystore, 8);
-    const chainId = Number((await ethers.provider.getNetwork()).chainId);
-    const oracle = new SigningOracle({
-      contracts: oracleContracts(stack),
-      provider: ethers.provider,
-      chainId,
-      keystore,
-      runtime,
-    });
+    const { stack, keystore, oracle, chainId } = await deployOracleStack(runtime, 8);
     const contracts: ProofContracts = {
       PubkeyRouter: await proofContract(stack.router),
       PKPNFTMetadata: await proofContract(stack.metadata),

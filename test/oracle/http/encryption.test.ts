@@ -6,12 +6,11 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { createAuthSig } from "../../../src/oracle/authSig";
-import { MemoryKeystore } from "../../../src/oracle/keystore";
-import { SigningOracle } from "../../../src/oracle/oracle";
 import { ActionRuntime } from "../../../src/oracle/runtime";
 import { startOracleServer, type OracleServer } from "../../../src/oracle/http/server";
-import { deployStack, mintTo, oracleContracts, registerKeystoreKeys } from "../../helpers/stack";
+import { mintTo } from "../../helpers/stack";
 import { postJson, refusalOf } from "./client";
+import { deployOracleStack } from "../../helpers/oracleStack";
 
 const CHAIN_ID = 31337;
 
@@ -24,16 +23,7 @@ describe("oracle HTTP server: /encrypt and /decrypt", function () {
   });
 
   async function encryptionFixture() {
-    const stack = await deployStack();
-    const keystore = new MemoryKeystore();
-    await registerKeystoreKeys(stack.router, keystore, 2);
-    const oracle = new SigningOracle({
-      contracts: oracleContracts(stack),
-      provider: ethers.provider,
-      chainId: CHAIN_ID,
-      keystore,
-      runtime,
-    });
+    const { stack, oracle } = await deployOracleStack(runtime, 2);
     const server = await startOracleServer({ oracle, port: 0 });
     servers.push(server);
     await mintTo(stack, stack.alice);

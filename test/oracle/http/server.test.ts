@@ -6,7 +6,6 @@ import { JsonRpcProvider } from "ethers";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { cidOfCode, cidToBytes } from "../../../src/cid";
 import { createAuthSig } from "../../../src/oracle/authSig";
-import { MemoryKeystore } from "../../../src/oracle/keystore";
 import { SigningOracle } from "../../../src/oracle/oracle";
 import { ActionRuntime } from "../../../src/oracle/runtime";
 import { tokenIdFromPublicKey, type LitSignature } from "../../../src/oracle/signing";
@@ -16,14 +15,9 @@ import {
   type RequestLogLine,
 } from "../../../src/oracle/http/server";
 import { freePort } from "../../helpers/hardhatNode";
-import {
-  deployStack,
-  KEY_TYPE_ECDSA,
-  mintTo,
-  oracleContracts,
-  registerKeystoreKeys,
-} from "../../helpers/stack";
+import { KEY_TYPE_ECDSA, mintTo, oracleContracts } from "../../helpers/stack";
 import { getPath, postJson, rawRequest, rawSocket, refusalOf, type HttpAnswer } from "./client";
+import { deployOracleStack } from "../../helpers/oracleStack";
 
 const CHAIN_ID = 31337;
 const DIGEST = ethers.keccak256(ethers.toUtf8Bytes("sign me over HTTP"));
@@ -53,18 +47,10 @@ describe("oracle HTTP server", () => {
   });
 
   async function serverFixture() {
-    const stack = await deployStack();
-    const keystore = new MemoryKeystore();
-    await registerKeystoreKeys(stack.router, keystore, 4);
-    const contracts = oracleContracts(stack);
-    const oracle = new SigningOracle({
-      contracts,
-      provider: ethers.provider,
-      chainId: CHAIN_ID,
-      keystore,
-      runtime,
+    const { stack, keystore, oracle } = await deployOracleStack(runtime, 4, {
       limits: { codeBytes: CODE_LIMIT },
     });
+    const contracts = oracleContracts(stack);
     const lines: RequestLogLine[] = [];
     const server = await startOracleServer({
       oracle,

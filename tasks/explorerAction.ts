@@ -8,6 +8,7 @@ import { startExplorerService } from "../src/explorer/service";
 import type { ExplorerTaskArgs } from "./args";
 import { contractArtifacts, deploymentsDirOf } from "./project";
 import { ExplorerTaskError } from "./taskErrors";
+import { untilSignal } from "./untilSignal";
 
 export async function serveExplorer(
   args: ExplorerTaskArgs,
@@ -33,15 +34,6 @@ export async function serveExplorer(
     );
   });
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      console.log(`▸ ${signal}: stopping`);
-      void server.close().then(resolve);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+  await untilSignal(() => server.close());
   console.log("▸ Explorer stopped");
 }

@@ -11,6 +11,7 @@ import type { OracleTaskArgs } from "./args";
 import { authsigDomains, parseDuration } from "./oracleOptions";
 import { deploymentsDirOf } from "./project";
 import { OracleTaskError } from "./taskErrors";
+import { untilSignal } from "./untilSignal";
 
 export async function serveOracle(
   args: OracleTaskArgs,
@@ -71,19 +72,11 @@ export async function serveOracle(
     oidc: { issuers: oidcIssuersFromOptions(args.oidcIssuer ?? [], args.oidcAudience ?? []) },
   });
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      console.log(`▸ ${signal}: stopping`);
-      service.stop().then(resolve, (error: unknown) => {
-        console.error(`pkp:oracle: error while stopping: ${messageOf(error)}`);
-        process.exitCode = 1;
-        resolve();
-      });
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+  await untilSignal(() =>
+    service.stop().catch((error: unknown) => {
+      console.error(`pkp:oracle: error while stopping: ${messageOf(error)}`);
+      process.exitCode = 1;
+    }),
+  );
   console.log("▸ Oracle stopped");
 }

@@ -6,6 +6,7 @@ import { StreamStore } from "../src/streams/store";
 import { startStreamServer } from "../src/streams/http/server";
 import type { StreamsTaskArgs } from "./args";
 import { StreamsTaskError } from "./taskErrors";
+import { untilSignal } from "./untilSignal";
 
 export async function serveStreams(args: StreamsTaskArgs): Promise<void> {
   const store = StreamStore.open({ file: args.db });
@@ -26,16 +27,7 @@ export async function serveStreams(args: StreamsTaskArgs): Promise<void> {
       },
     );
     console.log(`Streams listening on ${server.url}`);
-    await new Promise<void>((resolve) => {
-      const onSignal = (signal: NodeJS.Signals) => {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-        console.log(`▸ ${signal}: stopping`);
-        void server.close().then(resolve);
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-    });
+    await untilSignal(() => server.close());
   } finally {
     store.close();
   }

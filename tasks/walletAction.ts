@@ -10,6 +10,7 @@ import { startDevIssuer } from "../src/wallet/devIssuer";
 import { identityOfIdToken, mintForAuthMethod, pkpsForAuthMethod } from "../src/wallet/mintForAuth";
 import type { DevIssuerTaskArgs, MintForAuthTaskArgs } from "./args";
 import { WalletTaskError } from "./taskErrors";
+import { untilSignal } from "./untilSignal";
 
 export async function serveDevIssuer(
   args: DevIssuerTaskArgs,
@@ -42,16 +43,8 @@ export async function serveDevIssuer(
       `  trust it:  npx hardhat pkp:oracle --network localhost --oidc-issuer ${url} --oidc-audience my-app`,
     ].join("\n"),
   );
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      console.log(`▸ ${signal}: stopping`);
-      server.close().then(resolve, resolve);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+  // A dev tool: a failure to close is no reason to fail the task.
+  await untilSignal(() => server.close().catch(() => undefined));
   console.log("▸ Dev issuer stopped");
 }
 

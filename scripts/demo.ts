@@ -16,11 +16,7 @@ import * as os from "node:os";
 import path from "node:path";
 import { promises as fs } from "node:fs";
 import { cidToBytes } from "../src/cid";
-import { loadDeployment } from "../src/deployments";
 import { KEY_TYPE_ECDSA } from "../src/protocol";
-import { MemoryKeystore } from "../src/oracle/keystore";
-import { KeyProvisioner } from "../src/oracle/provisioning";
-import { SigningOracle } from "../src/oracle/oracle";
 import { ActionRuntime } from "../src/oracle/runtime";
 import {
   collectProofBundle,
@@ -29,6 +25,7 @@ import {
   verifyProof,
   writeProofBundle,
 } from "../src/proof";
+import { deployForDemo, startDemoOracle } from "./demoStack";
 
 const POOL_SIZE = 3;
 const PRIME = 7919;
@@ -54,31 +51,14 @@ async function main(): Promise<void> {
   const runtime = new ActionRuntime({ poolSize: 1 });
   try {
     step("Deploying PubkeyRouter, PKPNFTMetadata, PKPNFT, PKPPermissions and PKPHelper");
-    await hre.run("pkp:deploy", { noCompile: true, deploymentsDir: recordDir });
-    const { record, contracts } = await loadDeployment({
-      network: hre.network.name,
-      runner: deployer,
-      dir: recordDir,
-    });
+    const deployment = await deployForDemo(deployer, recordDir);
+    const { record, contracts } = deployment;
 
     step(`The oracle's keystore generates ${POOL_SIZE} keys and registers them for minting`);
-    const keystore = new MemoryKeystore();
-    // The oracle's own provisioner: each key is in the keystore before its public key is sent.
-    const { unminted } = await new KeyProvisioner({
-      router: contracts.pubkeyRouter,
-      keystore,
-      target: POOL_SIZE,
-    }).topUp();
+    const { oracle, unminted } = await startDemoOracle(deployment, POOL_SIZE, runtime);
     console.log(
       `  pool: ${unminted} unminted keys; the private halves stay in the oracle's keystore`,
     );
-    const oracle = new SigningOracle({
-      contracts,
-      provider: ethers.provider,
-      chainId: record.chainId,
-      keystore,
-      runtime,
-    });
 
     step("Storing actions/isPrime.js with the oracle, which names it by its IPFS CID");
     const code = await readFile(path.join(__dirname, "..", "actions", "isPrime.js"), "utf8");

@@ -19,12 +19,8 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import path from "node:path";
 import { cidToBytes } from "../src/cid";
-import { loadDeployment } from "../src/deployments";
 import { AUTH_METHOD_GOOGLE_JWT, KEY_TYPE_ECDSA } from "../src/protocol";
 import { createAuthSig } from "../src/oracle/authSig";
-import { MemoryKeystore } from "../src/oracle/keystore";
-import { KeyProvisioner } from "../src/oracle/provisioning";
-import { SigningOracle } from "../src/oracle/oracle";
 import { ActionRuntime } from "../src/oracle/runtime";
 import {
   collectProofBundle,
@@ -36,6 +32,7 @@ import {
 import { SocialBackend, type SocialOutcome } from "../src/social/backendClient";
 import { StreamClient, StreamStore, commitHash, startStreamServer } from "../src/streams";
 import { createDevIssuer } from "../src/wallet/devIssuer";
+import { deployForDemo, startDemoOracle } from "./demoStack";
 
 /** The client id the dev issuer's tokens are for, and the oracle accepts. */
 const APP = "demo-social.apps.example";
@@ -71,22 +68,11 @@ async function main(): Promise<void> {
   const server = await startStreamServer({ store, port: 0 });
   try {
     step("Deploying the contracts; the oracle's keystore registers 2 keys for minting");
-    await hre.run("pkp:deploy", { noCompile: true, deploymentsDir: tmp });
-    const { record, contracts } = await loadDeployment({
-      network: hre.network.name,
-      runner: deployer,
-      dir: tmp,
-    });
-    const keystore = new MemoryKeystore();
-    await new KeyProvisioner({ router: contracts.pubkeyRouter, keystore, target: 2 }).topUp();
+    const deployment = await deployForDemo(deployer, tmp);
+    const { record, contracts } = deployment;
     // Logins: a development OpenID Connect issuer in this process, standing in for Google.
     const issuer = await createDevIssuer();
-    const oracle = new SigningOracle({
-      contracts,
-      provider: ethers.provider,
-      chainId: record.chainId,
-      keystore,
-      runtime,
+    const { oracle } = await startDemoOracle(deployment, 2, runtime, {
       // Actions may fetch from the stream store and nowhere else.
       fetch: { allow: [server.url] },
       oidc: { issuers: [issuer.oidcIssuer([APP])] },

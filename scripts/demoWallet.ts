@@ -12,24 +12,21 @@
  * The oracle (SigningOracle, in-memory keystore) and the dev issuer run in this process; the
  * oracle gets the issuer's keys in process (docs/WALLET.md).
  */
-import hre, { ethers } from "hardhat";
+import { ethers } from "hardhat";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import path from "node:path";
-import { loadDeployment } from "../src/deployments";
 import { messageOf } from "../src/errorText";
 import { AUTH_METHOD_ADDRESS, AUTH_METHOD_GOOGLE_JWT, SCOPE_SIGN_ANYTHING } from "../src/protocol";
 import { authMethodIdOf } from "../src/oracle/auth/authMethodId";
 import { createAuthSig } from "../src/oracle/authSig";
-import { MemoryKeystore } from "../src/oracle/keystore";
-import { SigningOracle } from "../src/oracle/oracle";
-import { KeyProvisioner } from "../src/oracle/provisioning";
 import { ActionRuntime } from "../src/oracle/runtime";
 import { createDevIssuer } from "../src/wallet/devIssuer";
 import { mintForIdToken } from "../src/wallet/mintForAuth";
 import { WalletError } from "../src/wallet/oracleEndpoint";
 import { PkpSigner, type PkpAuthorization } from "../src/wallet/pkpSigner";
 import { PkpSession } from "../src/wallet/session";
+import { deployForDemo, startDemoOracle } from "./demoStack";
 
 const APP = "demo-wallet.apps.example";
 
@@ -46,22 +43,11 @@ async function main(): Promise<void> {
   const runtime = new ActionRuntime({ poolSize: 1 });
   try {
     step("Deploying the PKP contracts; the oracle's keystore registers keys for minting");
-    await hre.run("pkp:deploy", { noCompile: true, deploymentsDir: recordDir });
-    const { record, contracts } = await loadDeployment({
-      network: hre.network.name,
-      runner: deployer,
-      dir: recordDir,
-    });
-    const keystore = new MemoryKeystore();
-    await new KeyProvisioner({ router: contracts.pubkeyRouter, keystore, target: 3 }).topUp();
+    const deployment = await deployForDemo(deployer, recordDir);
+    const { record, contracts } = deployment;
 
     const issuer = await createDevIssuer();
-    const oracle = new SigningOracle({
-      contracts,
-      provider: ethers.provider,
-      chainId: record.chainId,
-      keystore,
-      runtime,
+    const { oracle } = await startDemoOracle(deployment, 3, runtime, {
       oidc: { issuers: [issuer.oidcIssuer([APP])] },
     });
     console.log(`  the oracle trusts ID tokens of ${issuer.issuer} (the dev issuer) for ${APP}`);

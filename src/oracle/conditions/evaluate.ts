@@ -451,23 +451,7 @@ function compareUint(actual: bigint, test: { comparator: string; value: string }
       `returnValueTest.value ${JSON.stringify(test.value)} is not a decimal number (failed to parse valid return value from access control condition)`,
     );
   }
-  const expected = BigInt(test.value);
-  switch (test.comparator) {
-    case ">":
-      return actual > expected;
-    case "<":
-      return actual < expected;
-    case ">=":
-      return actual >= expected;
-    case "<=":
-      return actual <= expected;
-    case "=":
-      return actual === expected;
-    case "!=":
-      return actual !== expected;
-    default:
-      return false;
-  }
+  return compareOrdered(actual, BigInt(test.value), test.comparator);
 }
 
 function compareBool(
@@ -484,29 +468,23 @@ function compareBool(
   } else {
     expected = test.value.toLowerCase() === "true";
   }
-  const a = Number(actual);
-  const b = Number(expected);
-  switch (test.comparator) {
-    case ">":
-      return a > b;
-    case "<":
-      return a < b;
-    case ">=":
-      return a >= b;
-    case "<=":
-      return a <= b;
-    case "=":
-      return a === b;
-    case "!=":
-      return a !== b;
-    default:
-      return false;
-  }
+  // Booleans compare as numbers (false < true).
+  return compareOrdered(Number(actual), Number(expected), test.comparator);
 }
 
 function compareString(actual: string, test: { comparator: string; value: string }): boolean {
-  const expected = test.value;
-  switch (test.comparator) {
+  if (test.comparator === "contains") return actual.includes(test.value);
+  if (test.comparator === "!contains") return !actual.includes(test.value);
+  return compareOrdered(actual, test.value, test.comparator);
+}
+
+/** returnValueTest's ordering comparators on two values of one type; any other is false. */
+function compareOrdered<T extends bigint | number | string>(
+  actual: T,
+  expected: T,
+  comparator: string,
+): boolean {
+  switch (comparator) {
     case ">":
       return actual > expected;
     case "<":
@@ -519,10 +497,6 @@ function compareString(actual: string, test: { comparator: string; value: string
       return actual === expected;
     case "!=":
       return actual !== expected;
-    case "contains":
-      return actual.includes(expected);
-    case "!contains":
-      return !actual.includes(expected);
     default:
       return false;
   }

@@ -5,11 +5,18 @@
  * synchronous=FULL) — at concurrency 1 and 16, each worker liking its own post (distinct streams:
  * no 409s). Every like is by a new user, so each one passes the rules and is written.
  *
- * The chain (Hardhat's in-process network), the oracle (SigningOracle, 2 sandbox workers) and the
- * store's HTTP server run in this process, as in `npm run demo:social`. Writes bench/social.json.
+ * The chain (Hardhat's in-process network) and the oracle (SigningOracle with the runtime's
+ * defaults: a sandbox worker per core) run in this process; the store runs in a child process of
+ * its own, as `pkp:streams` is deployed (in this process its synchronous SQLite writes and
+ * signature checks would stall the oracle's event loop, which a deployment does not have).
+ * BENCH_STORE=inprocess runs it here instead, as `npm run demo:social` does. Before each measured
+ * row, a warm-up burst at that concurrency lets the pool start the workers it will use (up to its
+ * maxWorkers), so a row measures the steady state, not thread starts. Writes bench/social.json.
  * Not a test: figures vary with the machine and its load. Goal (issue 15): ≥ 150 likes/s at 16.
  */
 import hre, { ethers } from "hardhat";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -26,8 +33,80 @@ import { StreamClient, StreamStore, startStreamServer } from "../src/streams";
 
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 5_000);
 const CONCURRENCIES = [1, 16];
-const POOL_SIZE = Number(process.env.BENCH_POOL ?? 2);
+/** Sandbox workers kept: the runtime's default (one per core) unless BENCH_POOL says otherwise. */
+const POOL_SIZE = Number(process.env.BENCH_POOL ?? os.availableParallelism());
+const STORE_IN_PROCESS = process.env.BENCH_STORE === "inprocess";
 const OUT_FILE = path.join(__dirname, "social.json");
+const PROJECT_ROOT = path.join(__dirname, "..");
+
+interface StoreHandle {
+  url: string;
+  where: "child process" | "this process";
+  close(): Promise<void>;
+}
+
+/** The store in this process (BENCH_STORE=inprocess). */
+async function storeInProcess(file: string): Promise<StoreHandle> {
+  const store = StreamStore.open({ file });
+  const server = await startStreamServer({ store, port: 0 });
+  return {
+    url: server.url,
+    where: "this process",
+    close: async () => {
+      await server.close();
+      store.close();
+    },
+  };
+}
+
+/**
+ * The store in a child process, as `pkp:streams` runs: src/streams bundled with esbuild into one
+ * file (better-sqlite3 stays a native require), so the child starts in a node start, not a
+ * TypeScript compile. It prints its URL on one line.
+ */
+async function storeInChild(tmp: string, file: string): Promise<StoreHandle> {
+  const esbuild = await import("esbuild");
+  const script = path.join(tmp, "store-child.js");
+  await esbuild.build({
+    stdin: {
+      contents: `import { StreamStore, startStreamServer } from "./src/streams";
+        const store = StreamStore.open({ file: process.argv[2] });
+        startStreamServer({ store, port: 0 }).then((server) => console.log(JSON.stringify({ url: server.url })));`,
+      resolveDir: PROJECT_ROOT,
+      loader: "ts",
+    },
+    outfile: script,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    external: ["better-sqlite3"],
+    logLevel: "silent",
+  });
+  const child: ChildProcess = spawn(process.execPath, [script, file], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, NODE_PATH: path.join(PROJECT_ROOT, "node_modules") },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = once(child, "exit");
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (line !== undefined) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once("exit", (code) => reject(new Error(`the store's child process exited (${code})`)));
+  });
+  return {
+    url,
+    where: "child process",
+    close: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
 
 interface Row {
   concurrency: number;
@@ -49,8 +128,8 @@ async function main(): Promise<void> {
   const [deployer, minter] = await ethers.getSigners();
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "pkp-bench-social-"));
   const runtime = new ActionRuntime({ poolSize: POOL_SIZE });
-  const store = StreamStore.open({ file: path.join(tmp, "streams.sqlite") });
-  const server = await startStreamServer({ store, port: 0 });
+  const dbFile = path.join(tmp, "streams.sqlite");
+  const server = STORE_IN_PROCESS ? await storeInProcess(dbFile) : await storeInChild(tmp, dbFile);
   try {
     await hre.run("pkp:deploy", { noCompile: true, deploymentsDir: tmp });
     const { record, contracts } = await loadDeployment({
@@ -131,14 +210,26 @@ async function main(): Promise<void> {
     // Enough users for the longest window at a generous rate.
     await userAt(Math.ceil((WINDOW_MS / 1000) * 600));
 
-    // Warm-up: each sandbox worker loads the action once.
-    for (let i = 0; i < POOL_SIZE * 2; i++) {
-      await social.likePost({ authSig: users[users.length - 1 - i] }, { postId: posts[i % max] });
-    }
+    // Warm-up users come from the end of the list, measured ones from its start.
+    let warmUser = users.length - 1;
+    const WARM_UP_USERS = 4 * max;
+    const warmUp = (concurrency: number) =>
+      Promise.all(
+        Array.from({ length: concurrency }, async (_, worker) => {
+          for (let i = 0; i < 2; i++) {
+            const like = await social.likePost(
+              { authSig: users[warmUser--] },
+              { postId: posts[worker] },
+            );
+            if (!like.ok) throw new Error(`warm-up like refused: ${like.code}`);
+          }
+        }),
+      );
 
     const rows: Row[] = [];
     let nextUser = 1;
     for (const concurrency of CONCURRENCIES) {
+      await warmUp(concurrency);
       const latencies: number[] = [];
       let reruns = 0;
       timings = {};
@@ -149,7 +240,7 @@ async function main(): Promise<void> {
         Array.from({ length: concurrency }, async (_, worker) => {
           while (performance.now() < until) {
             const user = users[nextUser++];
-            if (nextUser >= users.length - POOL_SIZE * 2)
+            if (nextUser >= users.length - WARM_UP_USERS)
               throw new Error("out of users: raise the count");
             const t0 = performance.now();
             const like = await social.likePost({ authSig: user }, { postId: posts[worker] });
@@ -177,7 +268,7 @@ async function main(): Promise<void> {
     await oracle.close();
 
     console.log(
-      `likes through action + sign + store (${POOL_SIZE} sandbox workers, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`,
+      `likes through action + sign + store (${POOL_SIZE} sandbox workers, store in ${server.where}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`,
     );
     console.log("concurrency  likes/s   p50 ms   p99 ms  likes  re-runs");
     for (const r of rows) {
@@ -193,6 +284,8 @@ async function main(): Promise<void> {
           cpus: os.cpus().length,
           loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
           poolSize: POOL_SIZE,
+          maxWorkers: runtime.stats().maxWorkers,
+          store: server.where,
           windowMs: WINDOW_MS,
           rows,
         },
@@ -205,7 +298,6 @@ async function main(): Promise<void> {
     console.log(`written to ${path.relative(process.cwd(), OUT_FILE)}`);
   } finally {
     await server.close();
-    store.close();
     await runtime.close();
     await fs.rm(tmp, { recursive: true, force: true });
   }

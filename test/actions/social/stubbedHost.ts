@@ -1,7 +1,7 @@
 /**
  * actions/social/backend.js against a stubbed host, for its rule tests: the action runs with the
  * globals it uses — `jsParams`, `Lit.Auth`, `Lit.Actions.signEcdsa/setResponse`, `ethers` (v5, as
- * Lit's nodes ship it), `fetch` — each answered here: fetch by a stream store in this process (or
+ * Lit's nodes ship it), `fetch`, `TextEncoder` — each answered here: fetch by a stream store in this process (or
  * a test's own answer), signEcdsa by a test key standing in for the PKP.
  *
  * node:vm is not a sandbox; it is used here only to give the action its globals. What the oracle
@@ -118,6 +118,7 @@ export async function runBackend(input: {
     LitActions: actions,
     ethers: ethers5,
     fetch: fetchInSandbox,
+    TextEncoder,
     console,
   });
   const completion = vm.runInContext(BACKEND_CODE, context, { filename: "backend.js" }) as unknown;

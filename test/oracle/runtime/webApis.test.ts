@@ -155,6 +155,26 @@ describe("ActionRuntime: web APIs, jwt, Lit.Auth and Lit.Headers inside the sand
       ]);
     });
 
+    it("parse URLs as URL does before and after the URL part is loaded, URLSearchParams bodies included", async function () {
+      // The first three run before anything loads URL/URLSearchParams (Request and
+      // Response.redirect parse with the same native and error), the last two after.
+      expect(
+        await value(`(async () => [
+          new Request("HTTPS://Example.com/a b").url,
+          ${thrown(`new Request("/relative")`)},
+          Response.redirect("http://x/y z").headers.get("location"),
+          await new Request("https://e.com", { method: "POST", body: new URLSearchParams({ a: "1 2" }) }).text(),
+          new Request("https://e.com", { method: "POST", body: new URLSearchParams({ a: "1" }) }).headers.get("content-type"),
+        ])()`),
+      ).to.deep.equal([
+        "https://example.com/a%20b",
+        'TypeError: Invalid URL: "/relative"',
+        "http://x/y%20z",
+        "a=1+2",
+        "application/x-www-form-urlencoded;charset=UTF-8",
+      ]);
+    });
+
     it("fetch sends method, headers and body to the host and builds the Response from its answer", async function () {
       const host = new FakeHost((request) => {
         if (request.method !== "fetch") throw new Error("unexpected");

@@ -198,10 +198,14 @@ const CORE_SOURCE = String.raw`(function installLitActionsPrelude(natives, lazyS
   const partDeps = {
     natives, evalGlobal, stringify, parse, isArray, isView, fromCharCode, Uint8ArrayCtor,
     ArrayBufferCtor, TypeErrorCtor, ErrorCtor, SetCtor, PromiseCtor, callHost, toError, part,
-    formatLogArg,
+    loadedPart, formatLogArg,
   };
   function part(name) {
     return parts[name] || (parts[name] = evalGlobal(lazySources[name])(partDeps));
+  }
+  // A part if it is compiled already, else undefined (without compiling it).
+  function loadedPart(name) {
+    return parts[name];
   }
 
   const api = {};

@@ -6,9 +6,19 @@
  */
 export const HTTP_SOURCE = String.raw`(function httpPart(deps) {
   "use strict";
-  const { TypeErrorCtor, Uint8ArrayCtor, ArrayBufferCtor, isView, PromiseCtor, parse, part } = deps;
+  const { natives, TypeErrorCtor, Uint8ArrayCtor, ArrayBufferCtor, isView, PromiseCtor, parse, part, loadedPart } = deps;
   const text = part("text");
-  const url = part("url");
+  // The url part (URL, URLSearchParams) is not compiled for a plain fetch: a URL is normalized
+  // by the same native the URL class uses, with the same error; and a body can only be a
+  // URLSearchParams if the action loaded that part itself.
+  function hrefOf(input) {
+    const value = String(input);
+    try {
+      return parse(natives.url(value, null)).href;
+    } catch (e) {
+      throw new TypeErrorCtor("Invalid URL: " + JSON.stringify(value));
+    }
+  }
   const TOKEN = /^[!#$%&'*+\-.^_\x60|~0-9A-Za-z]+$/;
   function headerName(name) {
     const value = String(name);
@@ -116,7 +126,8 @@ export const HTTP_SOURCE = String.raw`(function httpPart(deps) {
   function extractBody(body) {
     if (body === undefined || body === null) return { body: null, type: null };
     if (typeof body === "string") return { body: { text: body }, type: "text/plain;charset=UTF-8" };
-    if (body instanceof url.URLSearchParams) {
+    const url = loadedPart("url");
+    if (url !== undefined && body instanceof url.URLSearchParams) {
       return { body: { text: body.toString() }, type: "application/x-www-form-urlencoded;charset=UTF-8" };
     }
     if (body instanceof ArrayBufferCtor) return { body: { bytes: new Uint8ArrayCtor(body.slice(0)) }, type: null };
@@ -171,7 +182,7 @@ export const HTTP_SOURCE = String.raw`(function httpPart(deps) {
       const options = init === undefined || init === null ? {} : init;
       let base;
       if (input instanceof Request) base = state(input);
-      const href = base ? base.url : new url.URL(String(input)).href;
+      const href = base ? base.url : hrefOf(input);
       let method = options.method !== undefined ? String(options.method) : base ? base.method : "GET";
       if (METHODS.indexOf(method.toUpperCase()) >= 0) method = method.toUpperCase();
       if (!/^[!#$%&'*+\-.^_\x60|~0-9A-Za-z]+$/.test(method) || ["CONNECT", "TRACE", "TRACK"].indexOf(method.toUpperCase()) >= 0) {
@@ -253,7 +264,7 @@ export const HTTP_SOURCE = String.raw`(function httpPart(deps) {
     static redirect(location, status = 302) {
       if (REDIRECT_STATUS.indexOf(status) < 0) throw new RangeError("Response.redirect: invalid status " + status);
       const response = Object.create(Response.prototype);
-      initResponse(response, { status, statusText: "", headers: immutableHeaders([["location", new url.URL(String(location)).href]]), body: null });
+      initResponse(response, { status, statusText: "", headers: immutableHeaders([["location", hrefOf(location)]]), body: null });
       return response;
     }
     get status() { return state(this).status; }

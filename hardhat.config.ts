@@ -1,6 +1,7 @@
 import { HardhatUserConfig, subtask, vars } from "hardhat/config";
 import {
   TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_COMPILE_SOLIDITY_RUN_SOLCJS,
   TASK_TEST_GET_TEST_FILES,
 } from "hardhat/builtin-tasks/task-names";
 import type { SolcBuild } from "hardhat/types";
@@ -8,6 +9,7 @@ import "@nomicfoundation/hardhat-toolbox";
 // The pkp:* tasks and hre.pkp: the entry users import as "<package>/hardhat" (plugin/index.ts).
 import "./plugin";
 import { deployerAccounts, rpcUrl } from "./tasks/networkVars";
+import { cachedSolcOutput, solcCacheDir, type SolcOutput } from "./tasks/solcOutputCache";
 import { inGroup, slowFirst, testGroup } from "./test/support/testOrder";
 
 // Hardhat 2 downloads native solc from a host this machine cannot reach. We compile with the
@@ -27,6 +29,16 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(
       version: args.solcVersion,
       longVersion: solc.version().replace(/\.Emscripten.*$/, ""),
     };
+  },
+);
+
+// The same sources compile to the same output: a fresh clone or worktree reuses it instead of
+// spending the WASM compiler's minute again (tasks/solcOutputCache.ts; PKP_SOLC_CACHE=0: off).
+subtask(TASK_COMPILE_SOLIDITY_RUN_SOLCJS).setAction(
+  async (args: { input: unknown; solcJsPath: string }, _hre, runSuper): Promise<SolcOutput> => {
+    const compile = () => runSuper(args) as Promise<SolcOutput>;
+    if (args.solcJsPath !== require.resolve("solc/soljson.js")) return compile();
+    return cachedSolcOutput(solcCacheDir(), `solcjs ${SOLC_VERSION}`, args.input, compile);
   },
 );
 

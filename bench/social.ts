@@ -23,13 +23,11 @@ import * as path from "node:path";
 import { cidToBytes } from "../src/cid";
 import { loadDeployment } from "../src/deployments";
 import { createAuthSig, type AuthSig } from "../src/oracle/authSig";
-import { MemoryKeystore } from "../src/oracle/keystore";
-import { SigningOracle } from "../src/oracle/oracle";
-import { KeyProvisioner } from "../src/oracle/provisioning";
 import { ActionRuntime } from "../src/oracle/runtime";
 import { KEY_TYPE_ECDSA } from "../src/protocol";
 import { SocialBackend } from "../src/social/backendClient";
 import { StreamClient, StreamStore, startStreamServer } from "../src/streams";
+import { startDemoOracle } from "../scripts/demoStack";
 
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 5_000);
 const CONCURRENCIES = [1, 16];
@@ -132,19 +130,13 @@ async function main(): Promise<void> {
   const server = STORE_IN_PROCESS ? await storeInProcess(dbFile) : await storeInChild(tmp, dbFile);
   try {
     await hre.run("pkp:deploy", { noCompile: true, deploymentsDir: tmp });
-    const { record, contracts } = await loadDeployment({
+    const deployment = await loadDeployment({
       network: hre.network.name,
       runner: deployer,
       dir: tmp,
     });
-    const keystore = new MemoryKeystore();
-    await new KeyProvisioner({ router: contracts.pubkeyRouter, keystore, target: 1 }).topUp();
-    const oracle = new SigningOracle({
-      contracts,
-      provider: ethers.provider,
-      chainId: record.chainId,
-      keystore,
-      runtime,
+    const { record, contracts } = deployment;
+    const { oracle } = await startDemoOracle(deployment, 1, runtime, {
       fetch: { allow: [server.url] },
     });
     const code = await fs.readFile(

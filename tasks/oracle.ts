@@ -286,23 +286,16 @@ async function checkArgs(args: OracleTaskArgs): Promise<void> {
   // They import nothing generated: safe before compiling.
   const { parseAllowedOrigin } = await import("../src/oracle/fetch/policy");
   const { parseChainOption } = await import("../src/oracle/chains");
-  for (const origin of args.fetchAllow ?? []) {
-    try {
-      parseAllowedOrigin(origin);
-    } catch (error) {
-      throw new OracleTaskError("INVALID_OPTION", messageOf(error));
-    }
-  }
-  for (const chain of args.chain ?? []) {
-    try {
-      parseChainOption(chain, {});
-    } catch (error) {
-      throw new OracleTaskError("INVALID_OPTION", messageOf(error));
-    }
-  }
+  const { oidcIssuersFromOptions } = await import("../src/oracle/auth/oidcConfig");
+  for (const origin of args.fetchAllow ?? []) optionCheck(() => parseAllowedOrigin(origin));
+  for (const chain of args.chain ?? []) optionCheck(() => parseChainOption(chain, {}));
+  optionCheck(() => oidcIssuersFromOptions(args.oidcIssuer ?? [], args.oidcAudience ?? []));
+}
+
+/** Runs one of the oracle's option parsers: what it refuses is INVALID_OPTION, with its message. */
+function optionCheck(parse: () => unknown): void {
   try {
-    const { oidcIssuersFromOptions } = await import("../src/oracle/auth/oidcConfig");
-    oidcIssuersFromOptions(args.oidcIssuer ?? [], args.oidcAudience ?? []);
+    parse();
   } catch (error) {
     throw new OracleTaskError("INVALID_OPTION", messageOf(error));
   }

@@ -1,39 +1,23 @@
 import { expect } from "chai";
 import { ethers } from "ethers";
-import { ProofBundleError, parseProofBundle, type ProofBundle } from "../../src/proof";
+import { ProofBundleError, parseProofBundle } from "../../src/proof";
 import { MAX_CALLER_AUTH_METHODS } from "../../src/proof/callerSchema";
 import { authContextFor, recordedCallerOf } from "../../src/oracle/auth/callerRecord";
 import { basicAuthContext } from "../../src/oracle/auth/authContext";
-import { toLitSignature } from "../../src/oracle/signing";
 import { expectThrow } from "../helpers/expectRejection";
-import { testKey } from "../helpers/keys";
+import { BUNDLE_CID, wellFormedBundle } from "../helpers/proofBundles";
 
-const CID = "QmW6uH8p17DcfvZroULkdEDAKThWzEDeNtwi9oezURDeXN";
+const CID = BUNDLE_CID;
 const BOB = "0x554A32cF467585B6342B82E17A6AbdEA583a9B90";
 
 /** A well-formed bundle whose execution records `caller` (the schema checks shapes, not truth). */
 function bundleWith(caller: unknown): unknown {
-  const key = testKey(1, "caller-schema");
-  const digest = ethers.toBeHex(1, 32);
-  const signature = toLitSignature(
-    new ethers.SigningKey(key.privateKey).sign(digest),
-    key.publicKey,
-    digest,
-  );
-  const address = (n: number) => ethers.getAddress(ethers.toBeHex(n, 20));
-  const bundle: ProofBundle = {
-    version: 1,
-    chainId: 31337,
-    contracts: {
-      PubkeyRouter: { address: address(1), deployedBlock: 1 },
-      PKPNFT: { address: address(2), deployedBlock: 2 },
-      PKPPermissions: { address: address(3), deployedBlock: 3 },
-    },
-    pkp: { tokenId: key.tokenId.toString(), publicKey: key.publicKey, ethAddress: key.ethAddress },
-    action: { ipfsId: CID, code: "go();" },
-    mintTxHash: ethers.keccak256("0x01"),
-    execution: { jsParams: {}, response: "ok", signatures: { commit: signature } },
-  };
+  const bundle = wellFormedBundle({
+    seed: "caller-schema",
+    digest: ethers.toBeHex(1, 32),
+    jsParams: {},
+    signatureName: "commit",
+  });
   return { ...bundle, execution: { ...bundle.execution, caller } };
 }
 

@@ -10,39 +10,19 @@ import {
   writeProofBundle,
   type ProofBundle,
 } from "../../src/proof";
-import { toLitSignature } from "../../src/oracle/signing";
 import { expectRejection, expectThrow } from "../helpers/expectRejection";
-import { testKey } from "../helpers/keys";
+import { wellFormedBundle } from "../helpers/proofBundles";
 import { makeTempDir } from "../helpers/tempDir";
 
 describe("proof bundle schema", function () {
   /** A well-formed bundle (its claims are not true on any chain: the schema does not care). */
   async function bundleFixture() {
-    const key = testKey(1, "schema");
-    const digest = ethers.toBeHex(7919, 32);
-    const signature = toLitSignature(
-      new ethers.SigningKey(key.privateKey).sign(digest),
-      key.publicKey,
-      digest,
-    );
-    const address = (n: number) => ethers.getAddress(ethers.toBeHex(n, 20));
-    const bundle: ProofBundle = {
-      version: 1,
-      chainId: 31337,
-      contracts: {
-        PubkeyRouter: { address: address(1), deployedBlock: 1 },
-        PKPNFT: { address: address(2), deployedBlock: 2 },
-        PKPPermissions: { address: address(3), deployedBlock: 3 },
-      },
-      pkp: {
-        tokenId: key.tokenId.toString(),
-        publicKey: key.publicKey,
-        ethAddress: key.ethAddress,
-      },
-      action: { ipfsId: "QmW6uH8p17DcfvZroULkdEDAKThWzEDeNtwi9oezURDeXN", code: "go();" },
-      mintTxHash: ethers.keccak256("0x01"),
-      execution: { jsParams: { number: 7919 }, response: "ok", signatures: { prime: signature } },
-    };
+    const bundle = wellFormedBundle({
+      seed: "schema",
+      digest: ethers.toBeHex(7919, 32),
+      jsParams: { number: 7919 },
+      signatureName: "prime",
+    });
     return { bundle };
   }
 

@@ -100,17 +100,14 @@ async function writeEntry(dir: string, file: string, output: unknown): Promise<v
 async function evict(dir: string): Promise<void> {
   const entries: { file: string; size: number; used: number }[] = [];
   for (const name of await fs.readdir(dir)) {
-    if (!name.endsWith(".json")) continue;
     const file = path.join(dir, name);
     const stat = await fs.stat(file).catch(() => undefined);
-    if (stat) entries.push({ file, size: stat.size, used: stat.mtimeMs });
-  }
-  for (const name of await fs.readdir(dir)) {
+    if (stat === undefined) continue;
+    if (name.endsWith(".json")) entries.push({ file, size: stat.size, used: stat.mtimeMs });
     // A writer that died between write and rename leaves its temporary file: gone after an hour.
-    if (!name.endsWith(".tmp")) continue;
-    const file = path.join(dir, name);
-    const stat = await fs.stat(file).catch(() => undefined);
-    if (stat && Date.now() - stat.mtimeMs > 60 * 60 * 1000) await fs.rm(file, { force: true });
+    else if (name.endsWith(".tmp") && Date.now() - stat.mtimeMs > 60 * 60 * 1000) {
+      await fs.rm(file, { force: true });
+    }
   }
   entries.sort((a, b) => b.used - a.used);
   let bytes = 0;

@@ -188,12 +188,7 @@ describe("claimed keys end to end: the oracle's claims minted by the real contra
     expect(pubkey).to.equal(derived.publicKey);
     const tokenId = BigInt(ethers.keccak256(pubkey));
     const nft = stack.pkpNft.connect(stack.alice);
-    const args = [
-      KEY_TYPE_ECDSA,
-      actionClaim.derivedKeyId,
-      actionClaim.signatures,
-      STAKING,
-    ] as const;
+    const args = claimAndMintArgs(actionClaim);
     const value = await stack.pkpNft.mintCost();
     expect(await nft.claimAndMint.staticCall(...args, { value })).to.equal(tokenId);
     await expect(nft.claimAndMint(...args, { value }))
@@ -211,12 +206,7 @@ describe("claimed keys end to end: the oracle's claims minted by the real contra
   it("mints a claimed key once: a second claimAndMint reverts DerivedKeyAlreadyClaimed(id, tokenId)", async () => {
     const { stack, actionClaim } = await loadFixture(claimAndMintFixture);
     const tokenId = BigInt(ethers.keccak256(await actionPubkey(stack, actionClaim)));
-    const args = [
-      KEY_TYPE_ECDSA,
-      actionClaim.derivedKeyId,
-      actionClaim.signatures,
-      STAKING,
-    ] as const;
+    const args = claimAndMintArgs(actionClaim);
     const value = await stack.pkpNft.mintCost();
     await (await stack.pkpNft.connect(stack.alice).claimAndMint(...args, { value })).wait();
     await expect(stack.pkpNft.connect(stack.alice).claimAndMint(...args, { value }))
@@ -227,12 +217,7 @@ describe("claimed keys end to end: the oracle's claims minted by the real contra
   it("does not bind the minter (docs/WALLET.md): whoever submits the claim's signatures first owns the PKP", async () => {
     const { stack, outsider, actionClaim } = await loadFixture(claimAndMintFixture);
     const tokenId = BigInt(ethers.keccak256(await actionPubkey(stack, actionClaim)));
-    const args = [
-      KEY_TYPE_ECDSA,
-      actionClaim.derivedKeyId,
-      actionClaim.signatures,
-      STAKING,
-    ] as const;
+    const args = claimAndMintArgs(actionClaim);
     const value = await stack.pkpNft.mintCost();
     await expect(stack.pkpNft.connect(outsider).claimAndMint(...args, { value }))
       .to.emit(stack.pkpNft, "Transfer")
@@ -249,11 +234,7 @@ describe("claimed keys end to end: the oracle's claims minted by the real contra
     const tokenId = BigInt(ethers.keccak256(loginClaim.pubkey));
     const value = await stack.pkpNft.mintCost();
     await (
-      await stack.pkpNft
-        .connect(outsider)
-        .claimAndMint(KEY_TYPE_ECDSA, loginClaim.derivedKeyId, loginClaim.signatures, STAKING, {
-          value,
-        })
+      await stack.pkpNft.connect(outsider).claimAndMint(...claimAndMintArgs(loginClaim), { value })
     ).wait();
     const { tx } = await mintLoginWithHelper(world, stack.alice);
     await expect(tx)
@@ -319,6 +300,11 @@ describe("claimed keys end to end: the oracle's claims minted by the real contra
     expect([answer.status, refusalOf(answer).code]).to.deep.equal([403, "NOT_PERMITTED"]);
   });
 });
+
+/** PKPNFT.claimAndMint's arguments for a claim (datil's ABI: key type, id, signatures, staking). */
+function claimAndMintArgs(claim: MintableClaim) {
+  return [KEY_TYPE_ECDSA, claim.derivedKeyId, claim.signatures, STAKING] as const;
+}
 
 /** The key the router routes for an action's claim (Lit's action claim answers no pubkey). */
 async function actionPubkey(stack: WalletWorld["stack"], claim: MintableClaim): Promise<string> {

@@ -42,3 +42,14 @@ export function wellFormedBundle(options: {
     },
   };
 }
+
+/** A verification report's `[check id, status]` pairs when every check passed, in report order. */
+export const ALL_CHECKS_PASSED = [
+  ["contracts", "pass"],
+  ["key", "pass"],
+  ["code", "pass"],
+  ["grants", "pass"],
+  ["one-transaction", "pass"],
+  ["signatures", "pass"],
+  ["reproduction", "pass"],
+] as const;

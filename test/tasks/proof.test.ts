@@ -14,6 +14,7 @@ import {
 } from "../helpers/hardhatNode";
 import { makeTempDir } from "../helpers/tempDir";
 import type { VerificationReport } from "../../src/proof";
+import { ALL_CHECKS_PASSED } from "../helpers/proofBundles";
 
 const IS_PRIME = path.join(PROJECT_ROOT, "actions", "isPrime.js");
 const HARDHAT_BIN = path.join(PROJECT_ROOT, "node_modules", ".bin", "hardhat");
@@ -169,15 +170,7 @@ describe("proof tasks against a hardhat node: mint-grant-burn → execute → ve
     const report = JSON.parse(result.stdout) as VerificationReport;
     expect(report.ok).to.equal(true);
     expect(report.tokenId).to.equal(tokenId);
-    expect(report.checks.map((c) => [c.id, c.status])).to.deep.equal([
-      ["contracts", "pass"],
-      ["key", "pass"],
-      ["code", "pass"],
-      ["grants", "pass"],
-      ["one-transaction", "pass"],
-      ["signatures", "pass"],
-      ["reproduction", "pass"],
-    ]);
+    expect(report.checks.map((c) => [c.id, c.status])).to.deep.equal(ALL_CHECKS_PASSED);
   });
 
   it("pkp:verify-proof rejects a tampered bundle with exit code 1 and names the check", async function () {

@@ -16,6 +16,7 @@ import { ethers } from "ethers";
 
 import { type SiweMessage, SiweParseError, formatSiweMessage, parseSiweMessage } from "./siwe";
 import { CodedError } from "../codedError";
+import { verifyMessage } from "../secp256k1";
 
 /** Lit's AuthSig shape (`@lit-protocol/types` AuthSig). */
 export interface AuthSig {
@@ -120,7 +121,7 @@ export function verifyAuthSig(authSig: unknown, opts: VerifyAuthSigOptions): Ver
 
   let recovered: string;
   try {
-    recovered = ethers.verifyMessage(input.signedMessage, input.sig);
+    recovered = verifyMessage(input.signedMessage, input.sig);
   } catch {
     throw new AuthSigError("BAD_SIGNATURE", "sig is not a valid 65-byte ECDSA signature");
   }

@@ -17,6 +17,7 @@
 import { ethers } from "ethers";
 import { canonicalJson, DEFAULT_MAX_DEPTH, type JsonValue } from "./canonicalJson";
 import { StreamError } from "./errors";
+import { recoverAddress } from "../secp256k1";
 
 export type { JsonValue } from "./canonicalJson";
 
@@ -91,7 +92,7 @@ export function recoverCommitSigner(hash: string, signature: string): string {
     throw new StreamError("INVALID_SIGNATURE", `signature's v is 0x${v}; it must be 27 or 28`);
   }
   try {
-    return ethers.recoverAddress(hash, signature);
+    return recoverAddress(hash, signature);
   } catch (error) {
     throw new StreamError(
       "INVALID_SIGNATURE",

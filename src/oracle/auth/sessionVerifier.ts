@@ -18,7 +18,8 @@
  *    (SESSION_AUTH_METHOD_REVOKED) — removing an auth method on chain ends its sessions at once.
  */
 import { createHash, createPublicKey, verify as verifySignature } from "node:crypto";
-import { computeAddress, getAddress, verifyMessage } from "ethers";
+import { computeAddress, getAddress } from "ethers";
+import { verifyMessage } from "../../secp256k1";
 import { AUTH_METHOD_ADDRESS, SCOPE_PERSONAL_SIGN } from "../../protocol";
 import { authorizeSigning } from "../authorization";
 import type { PinnedChainView } from "../chainView";

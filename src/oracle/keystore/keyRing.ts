@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { ethers } from "ethers";
 
 import { KEY_TYPE_ECDSA } from "../../protocol";
+import { signDigest } from "../../secp256k1";
 import { KeyRetiredError, UnknownKeyError, UnsupportedKeyTypeError } from "./errors";
 import {
   type LitSignature,
@@ -109,8 +110,16 @@ export class KeyRing {
     const { info, signingKey } = this.#require(tokenId);
     if (info.retiredAt !== undefined) throw new KeyRetiredError(tokenId, info.retiredAt);
     const dataSigned = normalizeDigest(digest);
-    // ethers' SigningKey.sign always produces canonical low-s signatures (noble lowS: true).
-    return toLitSignature(signingKey.sign(dataSigned), info.publicKey, dataSigned);
+    // Low s, RFC 6979: the same signature ethers' SigningKey.sign gives, natively when it can.
+    const { r, s, recovery } = signDigest(
+      ethers.getBytes(dataSigned),
+      ethers.getBytes(signingKey.privateKey),
+    );
+    return toLitSignature(
+      { r: ethers.hexlify(r), s: ethers.hexlify(s), v: 27 + recovery },
+      info.publicKey,
+      dataSigned,
+    );
   }
 
   /** Metadata as it would be after retiring; does not change the ring (see `replaceInfo`). */

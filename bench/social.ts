@@ -21,10 +21,10 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cidToBytes } from "../src/cid";
+import { mintGrantAndBurnNext } from "../src/pkpMint";
 import { loadDeployment } from "../src/deployments";
 import { createAuthSig, type AuthSig } from "../src/oracle/authSig";
 import { ActionRuntime } from "../src/oracle/runtime";
-import { KEY_TYPE_ECDSA } from "../src/protocol";
 import { SocialBackend } from "../src/social/backendClient";
 import { StreamClient, StreamStore, startStreamServer } from "../src/streams";
 import { startDemoOracle } from "../scripts/demoStack";
@@ -145,15 +145,7 @@ async function main(): Promise<void> {
     );
     const { ipfsId } = await oracle.storeAction(code);
     const pkpNft = contracts.pkpNft.connect(minter);
-    const receipt = await (
-      await pkpNft.mintGrantAndBurnNext(KEY_TYPE_ECDSA, cidToBytes(ipfsId), {
-        value: await pkpNft.mintCost(),
-      })
-    ).wait();
-    const minted = receipt!.logs
-      .map((log) => pkpNft.interface.parseLog({ topics: [...log.topics], data: log.data }))
-      .find((parsed) => parsed?.name === "PKPMinted");
-    const publicKey = minted!.args[1] as string;
+    const { publicKey } = await mintGrantAndBurnNext(pkpNft, cidToBytes(ipfsId));
     // The oracle's timings of each execution, summed per measured row.
     let timings: Record<string, number> = {};
     let executions = 0;

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { ZeroAddress, computeAddress, getAddress, isAddress } from "ethers";
+import { ZeroAddress, getAddress, isAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { cidToBytes } from "../src/cid";
 import {
@@ -16,8 +16,8 @@ import {
   type DeploymentRecord,
 } from "../src/deployments";
 import { messageOf } from "../src/errorText";
+import { mintGrantAndBurnNext } from "../src/pkpMint";
 import { MemoryKeystore } from "../src/oracle/keystore";
-import { KEY_TYPE_ECDSA } from "../src/protocol";
 import {
   collectProofBundle,
   loadCompiledContracts,
@@ -141,27 +141,8 @@ export class PkpStack {
     const pkpNft = oracle.deployment.contracts.pkpNft.connect(
       options.signer ?? oracle.deployment.deployer,
     );
-    const tx = await pkpNft.mintGrantAndBurnNext(KEY_TYPE_ECDSA, cidToBytes(ipfsId), {
-      value: await pkpNft.mintCost(),
-    });
-    const receipt = await tx.wait();
-    if (receipt === null || receipt.status !== 1) {
-      throw new PkpPluginError("TRANSACTION_FAILED", `the transaction ${tx.hash} failed`);
-    }
-    for (const log of receipt.logs) {
-      const parsed = pkpNft.interface.parseLog({ topics: [...log.topics], data: log.data });
-      if (parsed?.name !== "PKPMinted") continue;
-      const publicKey = (parsed.args[1] as string).toLowerCase();
-      return {
-        tokenId: parsed.args[0] as bigint,
-        publicKey,
-        ethAddress: getAddress(computeAddress(publicKey)),
-        ipfsId,
-        txHash: receipt.hash,
-        code,
-      };
-    }
-    throw new PkpPluginError("TRANSACTION_FAILED", `the transaction ${tx.hash} minted no PKP`);
+    const { receipt, ...minted } = await mintGrantAndBurnNext(pkpNft, cidToBytes(ipfsId));
+    return { ...minted, ipfsId, txHash: receipt.hash, code };
   }
 
   async proofBundle(

@@ -16,7 +16,7 @@ import * as os from "node:os";
 import path from "node:path";
 import { promises as fs } from "node:fs";
 import { cidToBytes } from "../src/cid";
-import { KEY_TYPE_ECDSA } from "../src/protocol";
+import { mintGrantAndBurnNext } from "../src/pkpMint";
 import { ActionRuntime } from "../src/oracle/runtime";
 import {
   collectProofBundle,
@@ -67,25 +67,21 @@ async function main(): Promise<void> {
 
     step("Minting a PKP, granting it to isPrime.js only, and burning it — one transaction");
     const pkpNft = contracts.pkpNft.connect(minter);
-    const tx = await pkpNft.mintGrantAndBurnNext(KEY_TYPE_ECDSA, cidToBytes(ipfsId), {
-      value: await pkpNft.mintCost(),
-    });
-    const receipt = await tx.wait();
-    if (receipt === null) throw new Error("mintGrantAndBurnNext produced no receipt");
+    const { tokenId, publicKey, ethAddress, receipt } = await mintGrantAndBurnNext(
+      pkpNft,
+      cidToBytes(ipfsId),
+    );
     console.log(`  tx ${receipt.hash} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
-    let tokenId = 0n;
     for (const log of receipt.logs) {
       const fromNft = log.address === record.contracts.PKPNFT.address;
       const iface = fromNft ? pkpNft.interface : contracts.pkpPermissions.interface;
       const parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
-      if (parsed?.name === "PKPMinted") tokenId = parsed.args[0] as bigint;
       console.log(
         `    log ${log.index}: ${parsed?.name} (${fromNft ? "PKPNFT" : "PKPPermissions"})`,
       );
     }
-    const publicKey = await contracts.pkpNft.getPubkey(tokenId);
     console.log(`  tokenId     ${tokenId}`);
-    console.log(`  ethAddress  ${await contracts.pkpNft.getEthAddress(tokenId)}`);
+    console.log(`  ethAddress  ${ethAddress}`);
     console.log(
       `  exists      ${await contracts.pkpNft.exists(tokenId)} (burned: nobody can change it)`,
     );

@@ -19,7 +19,8 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import path from "node:path";
 import { cidToBytes } from "../src/cid";
-import { AUTH_METHOD_GOOGLE_JWT, KEY_TYPE_ECDSA } from "../src/protocol";
+import { mintGrantAndBurnNext } from "../src/pkpMint";
+import { AUTH_METHOD_GOOGLE_JWT } from "../src/protocol";
 import { createAuthSig } from "../src/oracle/authSig";
 import { ActionRuntime } from "../src/oracle/runtime";
 import {
@@ -89,17 +90,12 @@ async function main(): Promise<void> {
     );
     const { ipfsId } = await oracle.storeAction(code);
     const pkpNft = contracts.pkpNft.connect(minter);
-    const tx = await pkpNft.mintGrantAndBurnNext(KEY_TYPE_ECDSA, cidToBytes(ipfsId), {
-      value: await pkpNft.mintCost(),
-    });
-    const receipt = await tx.wait();
-    if (receipt === null) throw new Error("mintGrantAndBurnNext produced no receipt");
-    const minted = receipt.logs
-      .map((log) => pkpNft.interface.parseLog({ topics: [...log.topics], data: log.data }))
-      .find((parsed) => parsed?.name === "PKPMinted");
-    const tokenId = minted!.args[0] as bigint;
-    const publicKey = await contracts.pkpNft.getPubkey(tokenId);
-    const controller = await contracts.pkpNft.getEthAddress(tokenId);
+    const {
+      tokenId,
+      publicKey,
+      ethAddress: controller,
+      receipt,
+    } = await mintGrantAndBurnNext(pkpNft, cidToBytes(ipfsId));
     console.log(`  action      ${ipfsId}`);
     console.log(
       `  tx          ${short(receipt.hash)} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`,

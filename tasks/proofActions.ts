@@ -8,6 +8,7 @@ import { KEY_TYPE_ECDSA } from "../src/protocol";
 import { cidOfCode, cidToBytes } from "../src/cid";
 import { loadDeployment, type DeploymentRecord } from "../src/deployments";
 import { messageOf, oneLine } from "../src/errorText";
+import { mintGrantAndBurnNext } from "../src/pkpMint";
 import {
   DEFAULT_ORACLE_URL,
   OracleClient,
@@ -152,29 +153,14 @@ export async function mintGrantBurn(
   console.log(
     `Minting a PKP, granting it ${ipfsId} with scope 1, and burning it — one transaction…`,
   );
-  const tx = await contracts.pkpNft.mintGrantAndBurnNext(KEY_TYPE_ECDSA, cidToBytes(ipfsId), {
-    value: cost,
-  });
-  const receipt = await tx.wait();
-  if (receipt === null || receipt.status !== 1) {
-    throw new ProofTaskError("TRANSACTION_FAILED", `the transaction ${tx.hash} failed`);
-  }
-  const minted = receipt.logs
-    .map((log) => {
-      try {
-        return contracts.pkpNft.interface.parseLog({ topics: [...log.topics], data: log.data });
-      } catch {
-        return null;
-      }
-    })
-    .find((parsed) => parsed?.name === "PKPMinted");
-  if (minted === undefined || minted === null) {
-    throw new ProofTaskError("TRANSACTION_FAILED", `the transaction ${tx.hash} minted no PKP`);
-  }
-  const tokenId = minted.args[0] as bigint;
+  const { tokenId, publicKey, ethAddress, receipt } = await mintGrantAndBurnNext(
+    contracts.pkpNft,
+    cidToBytes(ipfsId),
+    { value: cost },
+  );
   console.log(`  tokenId    ${tokenId}`);
-  console.log(`  publicKey  ${minted.args[1] as string}`);
-  console.log(`  ethAddress ${await contracts.pkpNft.getEthAddress(tokenId)}`);
+  console.log(`  publicKey  ${publicKey}`);
+  console.log(`  ethAddress ${ethAddress}`);
   console.log(
     `  tx         ${receipt.hash} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`,
   );

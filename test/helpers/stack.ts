@@ -15,6 +15,7 @@ import {
 } from "../../typechain-types";
 import type { OracleContracts } from "../../src/oracle/chainView";
 import type { Keystore, StoredKey } from "../../src/oracle/keystore";
+import { mintGrantAndBurnNext } from "../../src/pkpMint";
 import { KEY_TYPE_ECDSA } from "../../src/protocol";
 import { TestKey, testKeys } from "./keys";
 
@@ -127,11 +128,6 @@ export async function mintTo(
 
 /** Runs mintGrantAndBurnNext for `cid` as `caller` and returns the token id and receipt. */
 export async function mintGrantAndBurn(stack: Stack, caller: HardhatEthersSigner, cid: string) {
-  const cost = await stack.pkpNft.mintCost();
-  const nft = stack.pkpNft.connect(caller);
-  const tokenId = await nft.mintGrantAndBurnNext.staticCall(KEY_TYPE_ECDSA, cid, { value: cost });
-  const tx = await nft.mintGrantAndBurnNext(KEY_TYPE_ECDSA, cid, { value: cost });
-  const receipt = await tx.wait();
-  if (!receipt) throw new Error("mintGrantAndBurnNext produced no receipt");
+  const { tokenId, receipt } = await mintGrantAndBurnNext(stack.pkpNft.connect(caller), cid);
   return { tokenId, receipt };
 }

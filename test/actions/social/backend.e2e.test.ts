@@ -13,10 +13,10 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import hre from "hardhat";
 import { cidToBytes } from "../../../src/cid";
+import { mintGrantAndBurnNext } from "../../../src/pkpMint";
 import { loadDeployment, type LoadedDeployment } from "../../../src/deployments";
 import { createAuthSig, type AuthSig } from "../../../src/oracle/authSig";
 import { ActionRuntime } from "../../../src/oracle/runtime";
-import { KEY_TYPE_ECDSA } from "../../../src/protocol";
 import {
   collectProofBundle,
   loadCompiledContracts,
@@ -134,16 +134,7 @@ describe("backend.js end to end: hardhat node, pkp:oracle with fetch, the stream
     code = await fs.readFile(BACKEND, "utf8");
     ipfsId = await client.storeAction(code);
     const { pkpNft } = deployment.contracts;
-    const receipt = await (
-      await pkpNft.mintGrantAndBurnNext(KEY_TYPE_ECDSA, cidToBytes(ipfsId), {
-        value: await pkpNft.mintCost(),
-      })
-    ).wait();
-    const minted = receipt!.logs
-      .map((log) => pkpNft.interface.parseLog({ topics: [...log.topics], data: log.data }))
-      .find((parsed) => parsed?.name === "PKPMinted");
-    tokenId = minted!.args[0] as bigint;
-    publicKey = minted!.args[1] as string;
+    ({ tokenId, publicKey } = await mintGrantAndBurnNext(pkpNft, cidToBytes(ipfsId)));
 
     social = new SocialBackend({
       oracle: client,

@@ -11,8 +11,9 @@
  * refused — and test/secp256k1.test.ts holds them to it. Where the binding cannot load (a platform
  * without a prebuild), @noble does the work: slower, same results.
  *
- * Node only (it loads a native module): code that also runs in the explorer's browser bundle
- * (the sandbox, the execution host, the proof checks) keeps using @noble directly.
+ * In the explorer's browser bundle (authSig checks reach it through the execution host) there is
+ * no Node and no binding: @noble serves, and the page's build leaves the binding out
+ * (src/explorer/assets.ts).
  */
 import { secp256k1 as noble } from "@noble/curves/secp256k1";
 import {
@@ -86,6 +87,7 @@ interface NativeBinding {
 
 /** libsecp256k1, or undefined when its binding cannot load here (PKP_SECP256K1=noble: never). */
 function loadNative(): Secp256k1Implementation | undefined {
+  if (typeof process === "undefined" || process.versions?.node === undefined) return undefined;
   if (process.env.PKP_SECP256K1 === "noble") return undefined;
   let binding: NativeBinding;
   try {

@@ -74,6 +74,9 @@ export async function buildExplorerAssets(opts: {
     legalComments: "none",
     logLevel: "silent",
     define: { "process.env.NODE_ENV": '"production"', global: "globalThis" },
+    // src/secp256k1.ts loads libsecp256k1's Node binding only under Node; in the page its
+    // require is never reached (and would throw inside its try), so it is not bundled.
+    external: ["secp256k1/bindings"] as string[],
     absWorkingDir: path.resolve(appDir, ".."),
   } as const;
   let app: import("esbuild").BuildResult;

@@ -19,7 +19,7 @@ import { ActionFailure } from "./actionFailure";
 import { ensureEthersBundleSafely } from "./ethers/bundleFile";
 import { FairQueue, type RunClient, type Waiting } from "./fairQueue";
 import { PooledWorker } from "./pooledWorker";
-import { workerBootstrap } from "./workerScript";
+import { workerBootstrap, workerExecArgv } from "./workerScript";
 import type { SandboxWorkerData } from "./worker/sandboxWorker";
 import { messageOf } from "../../errorText";
 
@@ -370,6 +370,7 @@ function startWorkerThread(cancel: SharedArrayBuffer): Worker {
   const workerData: SandboxWorkerData = { cancel, ethersBundle: ensureEthersBundleSafely() };
   return new Worker(workerBootstrap(), {
     eval: true,
+    execArgv: workerExecArgv(),
     stdout: false,
     stderr: false,
     workerData,

@@ -16,6 +16,31 @@ import path from "node:path";
 
 let bundled: string | undefined;
 
+/** Node options that load code into a thread before its script: the worker needs none. */
+const PRELOAD_FLAGS = new Set(["--require", "-r", "--import", "--loader", "--experimental-loader"]);
+
+/**
+ * The parent's Node options for a sandbox thread, without its preloads. A thread inherits the
+ * process's `execArgv`, and `hardhat run` (the demos, the benches, a user's script) starts
+ * its process with `--require ts-node/register/transpile-only --require hardhat/register`:
+ * inherited, every sandbox thread would load the TypeScript compiler and the whole Hardhat
+ * config with its tasks before its first run (≈ 1.5 s of CPU and ≈ 90 MB each). The bootstrap
+ * above already loads what the thread needs; the other options (memory, diagnostics) are kept.
+ */
+export function workerExecArgv(parent: readonly string[] = process.execArgv): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < parent.length; i++) {
+    const flag = parent[i];
+    if (PRELOAD_FLAGS.has(flag)) {
+      i++; // and its value
+      continue;
+    }
+    if ([...PRELOAD_FLAGS].some((preload) => flag.startsWith(`${preload}=`))) continue;
+    kept.push(flag);
+  }
+  return kept;
+}
+
 export function workerBootstrap(): string {
   const extension = path.extname(__filename);
   const entry = path.join(__dirname, "worker", `sandboxWorker${extension}`);

@@ -19,7 +19,7 @@ import { ActionFailure } from "./actionFailure";
 import { ensureEthersBundleSafely } from "./ethers/bundleFile";
 import { FairQueue, type RunClient, type Waiting } from "./fairQueue";
 import { PooledWorker } from "./pooledWorker";
-import { workerBootstrap, workerExecArgv } from "./workerScript";
+import { workerExecArgv, workerStart } from "./workerScript";
 import type { SandboxWorkerData } from "./worker/sandboxWorker";
 import { messageOf } from "../../errorText";
 
@@ -368,8 +368,9 @@ function startWorkerThread(cancel: SharedArrayBuffer): Worker {
   // The sandbox's ethers, built from the npm package the first time a process needs it (≈ 1 s
   // on a fresh clone, then cached on disk); a build failure only makes `ethers` unavailable.
   const workerData: SandboxWorkerData = { cancel, ethersBundle: ensureEthersBundleSafely() };
-  return new Worker(workerBootstrap(), {
-    eval: true,
+  const start = workerStart();
+  return new Worker(start.script, {
+    eval: start.eval,
     execArgv: workerExecArgv(),
     stdout: false,
     stderr: false,

@@ -1,5 +1,5 @@
 /**
- * The code a sandbox worker thread starts with (eval'd: no extra .js file has to be shipped).
+ * What a sandbox worker thread starts with (always eval'd: no extra .js file has to be shipped).
  *
  * - From compiled output (this file is .js) it requires the .js entry.
  * - Under ts-node (this file is .ts), the entry and the modules it imports are bundled once per
@@ -8,13 +8,22 @@
  *   ≈ 25 MB instead of loading ts-node and the TypeScript compiler into every thread (≈ 0.5 s and
  *   ≈ 90 MB each, seconds on a loaded machine), which matters because threads are started on
  *   demand (more than `poolSize` while clients wait, replacements after kills).
- * - Under coverage (NODE_V8_COVERAGE, c8), or if esbuild cannot be used, the thread registers
- *   ts-node and requires the .ts entry, so coverage maps to the sources.
+ * - Under coverage (NODE_V8_COVERAGE, c8) a bundle would hide the sources (c8 cannot map a
+ *   many-source bundle back to them: it filters the map's file:// URLs against its include list
+ *   and counts every line as excluded). Instead this process's ts-node compiles each of the
+ *   worker's .ts files once, and the thread serves them from a require hook: coverage maps to
+ *   the sources exactly as when the thread ran ts-node itself, without loading TypeScript and
+ *   compiling them in every thread (≈ 2.5 s of CPU per thread; `npm test` starts hundreds).
+ * - If esbuild cannot be used, the thread registers ts-node and requires the .ts entry.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
-let bundled: string | undefined;
+/** How a thread starts: `new Worker(script, { eval })`. */
+export interface WorkerStart {
+  script: string;
+  eval: boolean;
+}
 
 /** Node options that load code into a thread before its script: the worker needs none. */
 const PRELOAD_FLAGS = new Set(["--require", "-r", "--import", "--loader", "--experimental-loader"]);
@@ -41,47 +50,111 @@ export function workerExecArgv(parent: readonly string[] = process.execArgv): st
   return kept;
 }
 
-export function workerBootstrap(): string {
+export function workerStart(): WorkerStart {
   const extension = path.extname(__filename);
   const entry = path.join(__dirname, "worker", `sandboxWorker${extension}`);
   if (!existsSync(entry)) throw new Error(`sandbox worker entry not found: ${entry}`);
-  if (extension !== ".ts") return `require(${JSON.stringify(entry)});`;
-  if (process.env.NODE_V8_COVERAGE === undefined) {
-    bundled ??= bundle(entry);
-    if (bundled !== "") return bundled;
+  if (extension !== ".ts") return { script: `require(${JSON.stringify(entry)});`, eval: true };
+  started ??=
+    (process.env.NODE_V8_COVERAGE === undefined ? bundle(entry) : precompiled(entry)) ??
+    tsNodeStart(entry);
+  return started;
+}
+
+let started: WorkerStart | undefined;
+
+function loadEsbuild(): typeof import("esbuild") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, loaded lazily
+  return require("esbuild") as typeof import("esbuild");
+}
+
+/** quickjs-emscripten loads its WebAssembly from its own files: always required from disk. */
+const EXTERNAL = ["quickjs-emscripten", "@jitl/*", "quickjs-emscripten-core"];
+
+/** The worker's sources as one script; null when esbuild is not available. */
+function bundle(entry: string): WorkerStart | null {
+  try {
+    const result = loadEsbuild().buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      // The rest (ethers' helpers) is bundled from its ES modules: only what the worker uses.
+      external: EXTERNAL,
+      mainFields: ["module", "main"],
+      write: false,
+      logLevel: "silent",
+    });
+    const code = result.outputFiles[0]?.text;
+    if (code === undefined) return null;
+    // Packages are required as from the entry's own directory, wherever the process runs.
+    const script = `(function (require) {\n${code}\n})(require("node:module").createRequire(${JSON.stringify(entry)}));`;
+    return { script, eval: true };
+  } catch {
+    return null;
   }
-  return [
+}
+
+/** The part of ts-node's Service used here (the instance registered in this process). */
+interface TsNodeService {
+  compile(code: string, fileName: string): string;
+}
+
+/**
+ * The worker's own .ts files compiled by this process's ts-node (the same JavaScript and inline
+ * source maps its main thread runs), served to the thread by a require hook; null without
+ * esbuild or a registered ts-node. The same JavaScript matters: c8 merges the V8 coverage of all
+ * threads per file before mapping it, so two different compilations of one file would corrupt
+ * each other's counts.
+ */
+function precompiled(entry: string): WorkerStart | null {
+  const service = (process as unknown as Record<symbol, TsNodeService | undefined>)[
+    Symbol.for("ts-node.register.instance")
+  ];
+  if (service === undefined) return null;
+  try {
+    // Which .ts files the worker loads: a bundle's inputs, packages left out.
+    const { metafile } = loadEsbuild().buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      platform: "node",
+      packages: "external",
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    const sources: Record<string, string> = {};
+    for (const input of Object.keys(metafile?.inputs ?? {})) {
+      if (!input.endsWith(".ts")) continue;
+      const file = path.resolve(input);
+      sources[file] = service.compile(readFileSync(file, "utf8"), file);
+    }
+    if (sources[entry] === undefined) return null;
+    const script = [
+      `const sources = ${JSON.stringify(sources)};`,
+      `const previous = require.extensions[".ts"];`,
+      `require.extensions[".ts"] = function (module, filename) {`,
+      `  const code = sources[filename];`,
+      `  if (code !== undefined) return module._compile(code, filename);`,
+      `  if (previous) return previous(module, filename);`,
+      `  throw new Error("no compiled source for " + filename);`,
+      `};`,
+      `require(${JSON.stringify(entry)});`,
+    ].join("\n");
+    return { script, eval: true };
+  } catch {
+    return null;
+  }
+}
+
+function tsNodeStart(entry: string): WorkerStart {
+  const script = [
     `require(${JSON.stringify(require.resolve("ts-node"))}).register({`,
     `  transpileOnly: true, skipProject: true,`,
     `  compilerOptions: { module: "commonjs", target: "es2022", esModuleInterop: true },`,
     `});`,
     `require(${JSON.stringify(entry)});`,
   ].join("\n");
-}
-
-/** The worker's sources as one script, or "" when esbuild is not available. */
-function bundle(entry: string): string {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, loaded lazily
-    const esbuild = require("esbuild") as typeof import("esbuild");
-    const result = esbuild.buildSync({
-      entryPoints: [entry],
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      target: "node20",
-      // quickjs-emscripten loads its WebAssembly from its own files: required from disk. The rest
-      // (ethers' helpers) is bundled from its ES modules, so only what the worker uses is loaded.
-      external: ["quickjs-emscripten", "@jitl/*", "quickjs-emscripten-core"],
-      mainFields: ["module", "main"],
-      write: false,
-      logLevel: "silent",
-    });
-    const code = result.outputFiles[0]?.text;
-    if (code === undefined) return "";
-    // Packages are required as from the entry's own directory, wherever the process runs.
-    return `(function (require) {\n${code}\n})(require("node:module").createRequire(${JSON.stringify(entry)}));`;
-  } catch {
-    return "";
-  }
+  return { script, eval: true };
 }

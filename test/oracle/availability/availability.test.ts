@@ -55,6 +55,9 @@ async function during<T>(
   return { honest, attack: result };
 }
 
+/** How much more resident memory the oracle may keep after the host-call flood. */
+const MAX_RSS_GROWTH_BYTES = 192 * 2 ** 20;
+
 describe("Oracle availability under abuse (hardhat node + pkp:oracle, loopback)", function () {
   this.timeout(180_000);
   let stage: Stage;
@@ -121,7 +124,13 @@ describe("Oracle availability under abuse (hardhat node + pkp:oracle, loopback)"
     });
     expectHonestServed(honest);
     expect([...codes.keys()]).to.deep.equal(["LIMIT_EXCEEDED"]);
-    expect(after, "RSS after the attack (bytes)").to.be.at.most(before * 1.25);
+    // Back near where it was: the unbounded oracle grew by 1.1 GB and kept it (docs/SECURITY.md
+    // V1). An absolute bound, not a ratio: the baseline is mostly threads and V8's heap, and it
+    // moves with how threads are built (400 MiB now, 540 when each thread carried TypeScript),
+    // while what the attack may leave behind does not; measured: +90 to +110 MiB under c8.
+    expect(after - before, "RSS growth after the attack (bytes)").to.be.at.most(
+      MAX_RSS_GROWTH_BYTES,
+    );
   });
 
   it("2: runs whose clients disconnect (while(true){} from four addresses) are cancelled; the honest client is not starved", async function () {

@@ -6,8 +6,15 @@ module.exports = {
   // Yul optimizer's stack allocation (irMinimum fails in OpenZeppelin's MerkleProof), so keep
   // the optimizer on with the Yul optimizer and stack allocation enabled.
   configureYulOptimizer: true,
-  // json-summary is what the gate reads; text prints the per-file table in the log.
-  istanbulReporter: ["text", "json-summary"],
+  // json-summary is what the gate reads; text prints the per-file table in the log. Run as a shard
+  // of `npm run coverage:sol` (scripts/coverage-sol.ts sets PKP_COVERAGE_SHARD), the raw data
+  // goes to the shard's own folder and the script merges the shards and writes both reports.
+  ...(process.env.PKP_COVERAGE_SHARD
+    ? {
+        istanbulFolder: `coverage/shards/${process.env.PKP_COVERAGE_SHARD}`,
+        istanbulReporter: ["json"],
+      }
+    : { istanbulReporter: ["text", "json-summary"] }),
   // Instrumented contracts run several times slower than the real ones, and in CI this stage
   // shares the machine with the deep property tier: a test that takes 20 s normally can pass
   // hardhat.config.ts's 120 s here. Timeouts guard against hangs, not slowness.

@@ -49,6 +49,13 @@ subtask(TASK_TEST_GET_TEST_FILES).setAction(async (args, hre, runSuper) => {
   return slowFirst(inGroup((await runSuper(args)) as string[], root, testGroup()), root);
 });
 
+// `npm run coverage:sol` runs two `hardhat coverage` processes at once (scripts/coverage-sol.ts,
+// PKP_COVERAGE_SHARD=a|b). Each compiles its instrumented contracts into folders of its own:
+// solidity-coverage would otherwise write artifacts/ and cache/, which the other shard and CI's
+// deep property tier (beside it) read. Only shard a regenerates typechain-types (the same files
+// for both: the instrumented build is the same).
+const coverageShard = process.env.PKP_COVERAGE_SHARD;
+
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -70,7 +77,19 @@ const config: HardhatUserConfig = {
   // `npx hardhat verify --network sepolia <address> <constructor args…>` (see README "Deploying").
   etherscan: { apiKey: vars.has("ETHERSCAN_API_KEY") ? vars.get("ETHERSCAN_API_KEY") : "" },
   gasReporter: { enabled: process.env.REPORT_GAS === "true", offline: true, noColors: true },
-  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+  typechain: {
+    outDir: "typechain-types",
+    target: "ethers-v6",
+    dontOverrideCompile: coverageShard !== undefined && coverageShard !== "a",
+  },
+  ...(coverageShard === undefined
+    ? {}
+    : {
+        paths: {
+          artifacts: `.coverage_artifacts_${coverageShard}`,
+          cache: `.coverage_cache_${coverageShard}`,
+        },
+      }),
   // The spec reporter plus a table of test files by wall time (test/support/fileTimesReporter.ts).
   // `npm run test:mocha` runs files in two worker processes (`--parallel`, one per core); each
   // worker loads Hardhat first, then the hook that times its files.

@@ -19,7 +19,7 @@ import { ActionFailure } from "./actionFailure";
 import { ensureEthersBundleSafely } from "./ethers/bundleFile";
 import { FairQueue, type RunClient, type Waiting } from "./fairQueue";
 import { PooledWorker } from "./pooledWorker";
-import { workerExecArgv, workerStart } from "./workerScript";
+import { workerBootstrap, workerExecArgv } from "./workerScript";
 import type { SandboxWorkerData } from "./worker/sandboxWorker";
 import { messageOf } from "../../errorText";
 
@@ -368,9 +368,8 @@ function startWorkerThread(cancel: SharedArrayBuffer): Worker {
   // The sandbox's ethers, built from the npm package the first time a process needs it (≈ 1 s
   // on a fresh clone, then cached on disk); a build failure only makes `ethers` unavailable.
   const workerData: SandboxWorkerData = { cancel, ethersBundle: ensureEthersBundleSafely() };
-  const start = workerStart();
-  return new Worker(start.script, {
-    eval: start.eval,
+  return new Worker(workerBootstrap(), {
+    eval: true,
     execArgv: workerExecArgv(),
     stdout: false,
     stderr: false,

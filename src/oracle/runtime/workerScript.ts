@@ -19,12 +19,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
-/** How a thread starts: `new Worker(script, { eval })`. */
-export interface WorkerStart {
-  script: string;
-  eval: boolean;
-}
-
 /** Node options that load code into a thread before its script: the worker needs none. */
 const PRELOAD_FLAGS = new Set(["--require", "-r", "--import", "--loader", "--experimental-loader"]);
 
@@ -50,18 +44,19 @@ export function workerExecArgv(parent: readonly string[] = process.execArgv): st
   return kept;
 }
 
-export function workerStart(): WorkerStart {
+/** The script a thread is started with (`new Worker(script, { eval: true })`). */
+export function workerBootstrap(): string {
   const extension = path.extname(__filename);
   const entry = path.join(__dirname, "worker", `sandboxWorker${extension}`);
   if (!existsSync(entry)) throw new Error(`sandbox worker entry not found: ${entry}`);
-  if (extension !== ".ts") return { script: `require(${JSON.stringify(entry)});`, eval: true };
+  if (extension !== ".ts") return `require(${JSON.stringify(entry)});`;
   started ??=
     (process.env.NODE_V8_COVERAGE === undefined ? bundle(entry) : precompiled(entry)) ??
     tsNodeStart(entry);
   return started;
 }
 
-let started: WorkerStart | undefined;
+let started: string | undefined;
 
 function loadEsbuild(): typeof import("esbuild") {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, loaded lazily
@@ -72,7 +67,7 @@ function loadEsbuild(): typeof import("esbuild") {
 const EXTERNAL = ["quickjs-emscripten", "@jitl/*", "quickjs-emscripten-core"];
 
 /** The worker's sources as one script; null when esbuild is not available. */
-function bundle(entry: string): WorkerStart | null {
+function bundle(entry: string): string | null {
   try {
     const result = loadEsbuild().buildSync({
       entryPoints: [entry],
@@ -89,8 +84,7 @@ function bundle(entry: string): WorkerStart | null {
     const code = result.outputFiles[0]?.text;
     if (code === undefined) return null;
     // Packages are required as from the entry's own directory, wherever the process runs.
-    const script = `(function (require) {\n${code}\n})(require("node:module").createRequire(${JSON.stringify(entry)}));`;
-    return { script, eval: true };
+    return `(function (require) {\n${code}\n})(require("node:module").createRequire(${JSON.stringify(entry)}));`;
   } catch {
     return null;
   }
@@ -108,7 +102,7 @@ interface TsNodeService {
  * threads per file before mapping it, so two different compilations of one file would corrupt
  * each other's counts.
  */
-function precompiled(entry: string): WorkerStart | null {
+function precompiled(entry: string): string | null {
   const service = (process as unknown as Record<symbol, TsNodeService | undefined>)[
     Symbol.for("ts-node.register.instance")
   ];
@@ -131,7 +125,7 @@ function precompiled(entry: string): WorkerStart | null {
       sources[file] = service.compile(readFileSync(file, "utf8"), file);
     }
     if (sources[entry] === undefined) return null;
-    const script = [
+    return [
       `const sources = ${JSON.stringify(sources)};`,
       `const previous = require.extensions[".ts"];`,
       `require.extensions[".ts"] = function (module, filename) {`,
@@ -142,19 +136,17 @@ function precompiled(entry: string): WorkerStart | null {
       `};`,
       `require(${JSON.stringify(entry)});`,
     ].join("\n");
-    return { script, eval: true };
   } catch {
     return null;
   }
 }
 
-function tsNodeStart(entry: string): WorkerStart {
-  const script = [
+function tsNodeStart(entry: string): string {
+  return [
     `require(${JSON.stringify(require.resolve("ts-node"))}).register({`,
     `  transpileOnly: true, skipProject: true,`,
     `  compilerOptions: { module: "commonjs", target: "es2022", esModuleInterop: true },`,
     `});`,
     `require(${JSON.stringify(entry)});`,
   ].join("\n");
-  return { script, eval: true };
 }

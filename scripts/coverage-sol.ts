@@ -9,8 +9,8 @@
  * second starts once the first has compiled: solidity-coverage's instrumentation depends only on
  * the sources and their paths, so the second compilation is the same solc input and comes from
  * the solc output cache (tasks/solcOutputCache.ts) in seconds instead of two minutes. Each shard
- * has its own artifacts folder (`--temp`) and istanbul folder (.solcover.js reads
- * PKP_COVERAGE_SHARD); hits of the same contract in both shards add up.
+ * has its own artifacts and cache folders (hardhat.config.ts) and istanbul folder (.solcover.js),
+ * both chosen by PKP_COVERAGE_SHARD; hits of the same contract in both shards add up.
  *
  * Usage: ts-node scripts/coverage-sol.ts
  */
@@ -67,7 +67,6 @@ export function globOf(files: readonly string[]): string {
 }
 
 interface ShardRun {
-  name: string;
   done: Promise<number>;
   /** Output held back (the second shard's), printed when it ends. */
   held: Buffer[];
@@ -83,7 +82,9 @@ function startShard(
   const held: Buffer[] = [];
   const child = spawn(
     path.join(ROOT, "node_modules", ".bin", "hardhat"),
-    ["coverage", "--testfiles", globOf(files), "--temp", `.coverage_artifacts_${name}`],
+    // No --temp: with Hardhat ≥ 2.0.4 solidity-coverage ignores it and compiles into the
+    // configured paths, which PKP_COVERAGE_SHARD sets.
+    ["coverage", "--testfiles", globOf(files)],
     {
       cwd: ROOT,
       env: { ...process.env, PKP_COVERAGE_SHARD: name },
@@ -111,7 +112,7 @@ function startShard(
       resolve(code ?? (signal === null ? 0 : 1));
     });
   });
-  return { name, done, held };
+  return { done, held };
 }
 
 /** One shard's istanbul data (the "json" reporter's coverage-final.json in its folder). */

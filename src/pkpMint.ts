@@ -6,7 +6,6 @@
  */
 import {
   computeAddress,
-  getAddress,
   type BytesLike,
   type ContractTransactionReceipt,
   type LogDescription,
@@ -57,7 +56,7 @@ export async function mintedPkpOf(
     return {
       tokenId: parsed.args[0] as bigint,
       publicKey,
-      ethAddress: getAddress(computeAddress(publicKey)),
+      ethAddress: computeAddress(publicKey),
     };
   }
   throw new PkpMintError(

@@ -184,6 +184,12 @@ async function main(): Promise<void> {
   const runA = startShard("a", first, true, () => startSecond());
   const runB = await secondStarted;
   const [codeA, codeB] = await Promise.all([runA.done, runB.done]);
+  // The shards' instrumented builds (hardhat.config.ts) are of no use once they have run.
+  for (const name of ["a", "b"]) {
+    for (const dir of [`.coverage_artifacts_${name}`, `.coverage_cache_${name}`]) {
+      rmSync(path.join(ROOT, dir), { recursive: true, force: true });
+    }
+  }
   console.log("\n── coverage, second shard (ran beside the first; its output) ──");
   process.stdout.write(Buffer.concat(runB.held));
   const failed = [

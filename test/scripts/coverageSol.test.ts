@@ -8,6 +8,7 @@ import {
   mergeShards,
   shards,
 } from "../../scripts/coverage-sol";
+import { runCommand } from "../helpers/hardhatNode";
 import { makeTempDir } from "../helpers/tempDir";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -40,9 +41,48 @@ describe("scripts/coverage-sol: Solidity coverage in two shards", function () {
     ]);
     expect(suites.filter((file) => file.startsWith("test/oracle/"))).to.deep.equal([]);
     const [first, second] = shards(suites);
-    expect(first).to.deep.equal(["test/PKPPermissions.test.ts"]);
+    expect(first).to.deep.equal([
+      "test/PKPPermissions.test.ts",
+      "test/PKPPermissions.headGrant.test.ts",
+    ]);
     expect([...first, ...second].sort()).to.deep.equal(suites);
-    expect(second).to.not.include("test/PKPPermissions.test.ts");
+    for (const file of first) expect(second).to.not.include(file);
+  });
+
+  it("leaves out of the instrumented run only tests that exist, each pattern at least one, and few of them", async function () {
+    // mocha's dry run lists the suites' tests without running them.
+    const suites = coverageSuites(ROOT);
+    const listed = await runCommand(
+      path.join(ROOT, "node_modules", ".bin", "mocha"),
+      ["--dry-run", "--require", "hardhat/register", "--reporter", "json", ...suites],
+      { env: { PKP_COVERAGE_SHARD: undefined } },
+    );
+    expect(listed.code, listed.stderr).to.equal(0);
+    const titles = (JSON.parse(listed.stdout) as { tests: Array<{ fullTitle: string }> }).tests.map(
+      (test) => test.fullTitle,
+    );
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- .solcover.js is CommonJS
+    const { mocha } = require("../../.solcover.js") as {
+      mocha: { grep?: RegExp; invert?: boolean };
+    };
+    expect(mocha.invert).to.equal(true);
+    const leftOut = titles.filter((title) => mocha.grep?.test(title));
+    for (const pattern of mocha.grep?.source.split("|") ?? []) {
+      expect(
+        titles.some((title) => new RegExp(pattern).test(title)),
+        `no test matches ${pattern}`,
+      ).to.equal(true);
+    }
+    expect(leftOut.length).to.be.within(1, titles.length / 10);
+  });
+
+  it("leaves nothing out with PKP_COVERAGE_ALL=1", async function () {
+    const listed = await runCommand(
+      process.execPath,
+      ["-p", "JSON.stringify(require('./.solcover.js').mocha)"],
+      { env: { PKP_COVERAGE_ALL: "1" } },
+    );
+    expect(JSON.parse(listed.stdout)).to.deep.equal({ timeout: 600_000 });
   });
 
   it("refuses a first shard whose suite is gone", function () {

@@ -19,15 +19,24 @@ export function fullyQualifiedName(name: string): string {
   return name.includes(":") ? name : `contracts/${name}.sol:${name}`;
 }
 
+/** What to do about a missing artifact in the package's copy. */
+const PACKAGE_REMEDY = "the package was built without it; rebuild it with `npm pack`";
+
 /**
  * Artifacts in Hardhat's layout under `dir`: `<sourceName>/<Contract>.json`, next to it
  * `<Contract>.dbg.json` naming its build info (`build-info/<id>.json`). The package's build
- * writes this layout (scripts/build-package.mjs); a checkout's `artifacts/` has it too.
+ * writes this layout (scripts/build-package.mjs); a checkout's `artifacts/` has it too, and is
+ * read through this class as well: each build info (8 MB for our sources) is read and parsed
+ * once, where `hre.artifacts` reads it again for every contract Ignition deploys.
  */
 export class ArtifactsDirectory implements ContractArtifacts {
   readonly #buildInfos = new Map<string, Promise<BuildInfo>>();
 
-  constructor(readonly dir: string) {}
+  /** `remedy` ends the error of a missing artifact: what the user should do about it. */
+  constructor(
+    readonly dir: string,
+    private readonly remedy: string = PACKAGE_REMEDY,
+  ) {}
 
   async readArtifact(name: string): Promise<Artifact> {
     return (await this.#readJson(this.#artifactFile(name), name)) as Artifact;
@@ -59,8 +68,7 @@ export class ArtifactsDirectory implements ContractArtifacts {
     } catch (error) {
       throw new ArtifactNotFoundError(
         "ARTIFACT_NOT_FOUND",
-        `no artifact of ${name} in ${this.dir} (${path.basename(file)} is missing): ` +
-          "the package was built without it; rebuild it with `npm pack`",
+        `no artifact of ${name} in ${this.dir} (${path.basename(file)} is missing): ${this.remedy}`,
         { cause: error },
       );
     }

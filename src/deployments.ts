@@ -6,18 +6,21 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { keccak256, type ContractRunner, type Provider } from "ethers";
-import {
-  PKPHelper__factory,
-  PKPNFTMetadata__factory,
-  PKPNFT__factory,
-  PKPPermissions__factory,
-  PubkeyRouter__factory,
-  type PKPHelper,
-  type PKPNFT,
-  type PKPNFTMetadata,
-  type PKPPermissions,
-  type PubkeyRouter,
+import type {
+  PKPHelper,
+  PKPNFT,
+  PKPNFTMetadata,
+  PKPPermissions,
+  PubkeyRouter,
 } from "../typechain-types";
+// The factories from their own modules, not the index: the index loads every generated factory
+// (OpenZeppelin's, the test contracts'), and each process that opens a deployment would transpile
+// and load all of them (about 1.5 s of CPU per `hardhat pkp:*` run).
+import { PKPHelper__factory } from "../typechain-types/factories/contracts/PKPHelper__factory";
+import { PKPNFTMetadata__factory } from "../typechain-types/factories/contracts/PKPNFTMetadata__factory";
+import { PKPNFT__factory } from "../typechain-types/factories/contracts/PKPNFT__factory";
+import { PKPPermissions__factory } from "../typechain-types/factories/contracts/PKPPermissions__factory";
+import { PubkeyRouter__factory } from "../typechain-types/factories/contracts/PubkeyRouter__factory";
 import {
   CONTRACT_NAMES,
   DeploymentError,

@@ -16,11 +16,16 @@ export function deploymentsDirOf(hre: HardhatRuntimeEnvironment, given?: string)
 
 /**
  * The artifacts the stack is deployed from and proofs are checked against: this checkout's own
- * compilation (`hre.artifacts`), or the package's copy when running from the package — never the
- * user's compilation, whose compiler settings may differ from ours.
+ * compilation (Hardhat's artifacts folder), or the package's copy when running from the package —
+ * never the user's compilation, whose compiler settings may differ from ours.
  */
 export function contractArtifacts(hre: HardhatRuntimeEnvironment): ContractArtifacts {
-  return RUNS_FROM_SOURCE ? hre.artifacts : new ArtifactsDirectory(PACKAGE_ARTIFACTS_DIR);
+  return RUNS_FROM_SOURCE
+    ? new ArtifactsDirectory(
+        hre.config.paths.artifacts,
+        "compile the contracts (`npx hardhat compile`), or run the task without --no-compile",
+      )
+    : new ArtifactsDirectory(PACKAGE_ARTIFACTS_DIR);
 }
 
 /**

@@ -4,7 +4,8 @@
  * verifier's job.
  */
 import { computeAddress, getAddress, toBeHex, type Provider } from "ethers";
-import { PKPNFT__factory } from "../../typechain-types";
+// Its own module, not the index (which loads every generated factory: see src/deployments.ts).
+import { PKPNFT__factory } from "../../typechain-types/factories/contracts/PKPNFT__factory";
 import { CONTRACT_NAMES, type DeploymentRecord } from "../deploymentRecord";
 import type { ExecuteSuccess } from "../oracle/oracle";
 import { PROOF_BUNDLE_VERSION, type ProofBundle, type ProofContracts } from "./bundle";

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import hre, { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import PKPModule from "../../ignition/modules/PKP";
@@ -13,10 +14,12 @@ import {
   PubkeyRouter,
   PubkeyRouter__factory,
 } from "../../typechain-types";
+import { ArtifactsDirectory } from "../../src/contractArtifacts";
 import type { OracleContracts } from "../../src/oracle/chainView";
 import type { Keystore, StoredKey } from "../../src/oracle/keystore";
 import { mintGrantAndBurnNext } from "../../src/pkpMint";
 import { KEY_TYPE_ECDSA } from "../../src/protocol";
+import { deployIgnitionModule } from "../../tasks/ignitionDeploy";
 import { TestKey, testKeys } from "./keys";
 
 // The protocol's numbers, for the many suites that import them with the stack.
@@ -45,17 +48,31 @@ export interface Stack {
   poolKeys: TestKey[];
 }
 
-/** Deploys the stack through the Ignition module, as deployments do, with typed handles. */
+/**
+ * The compiled contracts, read once per test process: Ignition reads the build info (8 MB) of
+ * every contract it deploys, and most test files deploy a stack (hre.artifacts reads it anew
+ * each time; ArtifactsDirectory parses each build info once).
+ */
+let artifacts: ArtifactsDirectory | undefined;
+
+/**
+ * Deploys the stack through the Ignition module, as `pkp:deploy` does (tasks/ignitionDeploy.ts,
+ * with the module's default parameters), with typed handles.
+ */
 export async function deployStack(): Promise<Omit<Stack, "poolKeys">> {
   const [deployer, alice, bob, carol, stranger] = await ethers.getSigners();
-  const deployed = await hre.ignition.deploy(PKPModule);
-  const at = async (contract: { getAddress(): Promise<string> }) => contract.getAddress();
+  artifacts ??= new ArtifactsDirectory(hre.config.paths.artifacts, "compile the contracts first");
+  const deployed = await deployIgnitionModule(hre, PKPModule, {
+    artifacts,
+    parameters: {},
+    journalRoot: path.join(hre.config.paths.root, "ignition"),
+  });
   return {
-    router: PubkeyRouter__factory.connect(await at(deployed.pubkeyRouter), deployer),
-    pkpNft: PKPNFT__factory.connect(await at(deployed.pkpNft), deployer),
-    permissions: PKPPermissions__factory.connect(await at(deployed.pkpPermissions), deployer),
-    helper: PKPHelper__factory.connect(await at(deployed.pkpHelper), deployer),
-    metadata: PKPNFTMetadata__factory.connect(await at(deployed.pkpNftMetadata), deployer),
+    router: PubkeyRouter__factory.connect(deployed.pubkeyRouter, deployer),
+    pkpNft: PKPNFT__factory.connect(deployed.pkpNft, deployer),
+    permissions: PKPPermissions__factory.connect(deployed.pkpPermissions, deployer),
+    helper: PKPHelper__factory.connect(deployed.pkpHelper, deployer),
+    metadata: PKPNFTMetadata__factory.connect(deployed.pkpNftMetadata, deployer),
     deployer,
     alice,
     bob,

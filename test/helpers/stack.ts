@@ -14,12 +14,13 @@ import {
   PubkeyRouter,
   PubkeyRouter__factory,
 } from "../../typechain-types";
-import { ArtifactsDirectory } from "../../src/contractArtifacts";
+import type { ContractArtifacts } from "../../src/contractArtifacts";
 import type { OracleContracts } from "../../src/oracle/chainView";
 import type { Keystore, StoredKey } from "../../src/oracle/keystore";
 import { mintGrantAndBurnNext } from "../../src/pkpMint";
 import { KEY_TYPE_ECDSA } from "../../src/protocol";
 import { deployIgnitionModule } from "../../tasks/ignitionDeploy";
+import { contractArtifacts } from "../../tasks/project";
 import { TestKey, testKeys } from "./keys";
 
 // The protocol's numbers, for the many suites that import them with the stack.
@@ -51,9 +52,9 @@ export interface Stack {
 /**
  * The compiled contracts, read once per test process: Ignition reads the build info (8 MB) of
  * every contract it deploys, and most test files deploy a stack (hre.artifacts reads it anew
- * each time; ArtifactsDirectory parses each build info once).
+ * each time; the tasks' reader, tasks/project.ts, parses each build info once).
  */
-let artifacts: ArtifactsDirectory | undefined;
+let artifacts: ContractArtifacts | undefined;
 
 /**
  * Deploys the stack through the Ignition module, as `pkp:deploy` does (tasks/ignitionDeploy.ts,
@@ -61,7 +62,7 @@ let artifacts: ArtifactsDirectory | undefined;
  */
 export async function deployStack(): Promise<Omit<Stack, "poolKeys">> {
   const [deployer, alice, bob, carol, stranger] = await ethers.getSigners();
-  artifacts ??= new ArtifactsDirectory(hre.config.paths.artifacts, "compile the contracts first");
+  artifacts ??= contractArtifacts(hre);
   const deployed = await deployIgnitionModule(hre, PKPModule, {
     artifacts,
     parameters: {},

@@ -16,7 +16,8 @@
 // Where: node_modules/.cache/ts-transpile/ (so `rm -rf node_modules` or a fresh `npm ci` empties
 // it); PKP_TS_CACHE_DIR elsewhere; PKP_TS_CACHE=0 transpiles without it. Bound: when a process
 // first writes and the folder holds more than MAX_ENTRIES entries, the older half goes (about
-// 25 MB per 1,000 entries; the repository is about 520 files).
+// 25 MB per 1,000 entries; the repository is about 520 files), and so do temporary files left for
+// an hour by writers that died.
 "use strict";
 
 const crypto = require("node:crypto");
@@ -24,6 +25,8 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 const MAX_ENTRIES = 4000;
+/** A temporary file this old is a writer's that died between write and rename. */
+const STALE_TEMPORARY_MS = 60 * 60 * 1000;
 
 function cacheDir() {
   return (
@@ -32,14 +35,26 @@ function cacheDir() {
   );
 }
 
-/** Deletes the older half of the entries when there are more than `max`. */
-function prune(dir, max) {
-  let names;
+/**
+ * Deletes the older half of the entries when there are more than `max`, and the temporary files
+ * of writers that died (tasks/solcOutputCache.ts bounds its folder the same way).
+ */
+function prune(dir, max, now = Date.now()) {
+  let all;
   try {
-    names = fs.readdirSync(dir).filter((name) => name.endsWith(".json"));
+    all = fs.readdirSync(dir);
   } catch {
     return;
   }
+  for (const name of all.filter((name) => name.endsWith(".tmp"))) {
+    try {
+      const file = path.join(dir, name);
+      if (now - fs.statSync(file).mtimeMs > STALE_TEMPORARY_MS) fs.rmSync(file, { force: true });
+    } catch {
+      // renamed or removed by its writer meanwhile
+    }
+  }
+  const names = all.filter((name) => name.endsWith(".json"));
   if (names.length <= max) return;
   const dated = [];
   for (const name of names) {
@@ -67,18 +82,8 @@ function create({ service, nodeModuleEmitKind }) {
   const context = JSON.stringify([ts.version, compilerOptions, nodeModuleEmitKind ?? null]);
   let pruned = false;
 
-  function transpile(input, { fileName }) {
-    const result = ts.transpileModule(input, {
-      fileName,
-      compilerOptions,
-      reportDiagnostics: true,
-    });
-    return {
-      outputText: result.outputText,
-      sourceMapText: result.sourceMapText,
-      diagnostics: result.diagnostics,
-    };
-  }
+  const transpile = (input, { fileName }) =>
+    ts.transpileModule(input, { fileName, compilerOptions, reportDiagnostics: true });
 
   return {
     transpile(input, options) {

@@ -21,7 +21,7 @@ interface TranspilerModule {
     };
     nodeModuleEmitKind?: string;
   }): { transpile(input: string, options: { fileName: string }): TranspileOutput };
-  prune(dir: string, max: number): void;
+  prune(dir: string, max: number, now?: number): void;
 }
 /** The ts-node instance this process registered (Hardhat does, before loading the tests). */
 interface RegisteredTsNode {
@@ -153,5 +153,17 @@ describe("scripts/ts-transpile-cache: ts-node's transpiler, its output kept on d
     cache.prune(temp.path, 10);
     // 11 entries, bound 10: the 6 oldest go, the newest 5 stay.
     expect(entries().sort()).to.deep.equal(["10.json", "6.json", "7.json", "8.json", "9.json"]);
+  });
+
+  it("removes the temporary files of writers that died, after an hour, and no sooner", async function () {
+    const now = Date.now();
+    const dead = path.join(temp.path, "a.json.1.dead.tmp");
+    const writing = path.join(temp.path, "b.json.2.live.tmp");
+    await fs.writeFile(dead, "{");
+    await fs.writeFile(writing, "{");
+    await fs.utimes(dead, (now - 61 * 60_000) / 1000, (now - 61 * 60_000) / 1000);
+    await fs.utimes(writing, (now - 59 * 60_000) / 1000, (now - 59 * 60_000) / 1000);
+    cache.prune(temp.path, 10, now);
+    expect(readdirSync(temp.path)).to.deep.equal(["b.json.2.live.tmp"]);
   });
 });

@@ -5,7 +5,6 @@ import * as path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 import { JsonRpcProvider, Wallet, keccak256 } from "ethers";
-import PKPModule from "../../ignition/modules/PKP";
 import {
   CONTRACT_NAMES,
   DeploymentError,
@@ -23,6 +22,7 @@ import {
   type HardhatNode,
 } from "../helpers/hardhatNode";
 import { testKeys } from "../helpers/keys";
+import { deployStack } from "../helpers/stack";
 import { makeTempDir } from "../helpers/tempDir";
 
 /** Hardhat's account #5: a key provider that is not the deployer. */
@@ -291,8 +291,7 @@ describe("loadDeployment", function () {
 
   before(async function () {
     dir = await makeTempDir("pkp-load-");
-    const deployed = await hre.ignition.deploy(PKPModule);
-    const [deployer] = await hre.ethers.getSigners();
+    const stack = await deployStack();
     const entry = async (contract: { getAddress(): Promise<string> }) => {
       const address = await contract.getAddress();
       return {
@@ -306,15 +305,15 @@ describe("loadDeployment", function () {
     good = {
       network: "inproc",
       chainId: 31337,
-      deployer: deployer.address,
+      deployer: stack.deployer.address,
       deployedAt: new Date(0).toISOString(),
       compiler: { version: "0.8.28+commit.7893614a", settings: { viaIR: true } },
       contracts: {
-        PubkeyRouter: await entry(deployed.pubkeyRouter),
-        PKPNFTMetadata: await entry(deployed.pkpNftMetadata),
-        PKPNFT: await entry(deployed.pkpNft),
-        PKPPermissions: await entry(deployed.pkpPermissions),
-        PKPHelper: await entry(deployed.pkpHelper),
+        PubkeyRouter: await entry(stack.router),
+        PKPNFTMetadata: await entry(stack.metadata),
+        PKPNFT: await entry(stack.pkpNft),
+        PKPPermissions: await entry(stack.permissions),
+        PKPHelper: await entry(stack.helper),
       },
     };
     await writeDeployment({ record: good, dir: dir.path });

@@ -59,8 +59,9 @@ async function storeInProcess(file: string): Promise<StoreHandle> {
 
 /**
  * The store in a child process, as `pkp:streams` runs: src/streams bundled with esbuild into one
- * file (better-sqlite3 stays a native require), so the child starts in a node start, not a
- * TypeScript compile. It prints its URL on one line.
+ * file (better-sqlite3 and libsecp256k1's binding stay native requires: bundled, the binding
+ * would not find its prebuilt file and recovery would fall back to JavaScript, ≈ 35× slower),
+ * so the child starts in a node start, not a TypeScript compile. It prints its URL on one line.
  */
 async function storeInChild(tmp: string, file: string): Promise<StoreHandle> {
   const esbuild = await import("esbuild");
@@ -69,7 +70,8 @@ async function storeInChild(tmp: string, file: string): Promise<StoreHandle> {
     stdin: {
       contents: `import { StreamStore, startStreamServer } from "./src/streams";
         const store = StreamStore.open({ file: process.argv[2] });
-        startStreamServer({ store, port: 0 }).then((server) => console.log(JSON.stringify({ url: server.url })));`,
+        startStreamServer({ store, port: 0 }).then((server) => console.log(JSON.stringify({ url: server.url })));
+        process.on("SIGTERM", () => { store.close(); process.exit(0); });`,
       resolveDir: PROJECT_ROOT,
       loader: "ts",
     },
@@ -78,10 +80,10 @@ async function storeInChild(tmp: string, file: string): Promise<StoreHandle> {
     platform: "node",
     target: "node20",
     format: "cjs",
-    external: ["better-sqlite3"],
+    external: ["better-sqlite3", "secp256k1/bindings"],
     logLevel: "silent",
   });
-  const child: ChildProcess = spawn(process.execPath, [script, file], {
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_CHILD_ARGS ?? "").split(" ").filter(Boolean), script, file], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, NODE_PATH: path.join(PROJECT_ROOT, "node_modules") },
     stdio: ["ignore", "pipe", "inherit"],
@@ -185,12 +187,22 @@ async function main(): Promise<void> {
       return users[i];
     };
     const max = Math.max(...CONCURRENCIES);
-    const posts: string[] = [];
-    for (let i = 0; i < max; i++) {
-      const post = await social.createPost({ authSig: await userAt(0) }, { text: `post ${i}` });
-      if (!post.ok) throw new Error(`post refused: ${post.code}`);
-      posts.push(post.streamId);
-    }
+    // Each row likes posts of its own, made up front: a row starts on posts nobody liked yet,
+    // whatever ran before it (a like checks every commit of its post).
+    let postCount = 0;
+    const newPosts = async (count: number) => {
+      const posts: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const text = `post ${postCount++}`;
+        const post = await social.createPost({ authSig: await userAt(0) }, { text });
+        if (!post.ok) throw new Error(`post refused: ${post.code}`);
+        posts.push(post.streamId);
+      }
+      return posts;
+    };
+    const rowPosts = new Map<number, string[]>();
+    for (const concurrency of CONCURRENCIES) rowPosts.set(concurrency, await newPosts(concurrency));
+    const warmUpPosts = await newPosts(max);
     // Enough users for the longest window at a generous rate.
     await userAt(Math.ceil((WINDOW_MS / 1000) * 600));
 
@@ -203,7 +215,7 @@ async function main(): Promise<void> {
           for (let i = 0; i < 2; i++) {
             const like = await social.likePost(
               { authSig: users[warmUser--] },
-              { postId: posts[worker] },
+              { postId: warmUpPosts[worker] },
             );
             if (!like.ok) throw new Error(`warm-up like refused: ${like.code}`);
           }
@@ -214,6 +226,7 @@ async function main(): Promise<void> {
     let nextUser = 1;
     for (const concurrency of CONCURRENCIES) {
       await warmUp(concurrency);
+      const posts = rowPosts.get(concurrency) as string[];
       const latencies: number[] = [];
       let reruns = 0;
       timings = {};

@@ -54,6 +54,39 @@ export interface ExecutionReport {
   result: RunResult;
   timings: WorkerTimings;
   recycle: boolean;
+  /**
+   * For a run on a sandbox image (sandboxImage.ts): "restore" when the image's runtime is as the
+   * run left it and its memory must be restored before the next run; "lost" when the run freed
+   * it (a run with child actions, or one that failed to tear down): the image must be rebuilt.
+   */
+  image?: "restore" | "lost";
+}
+
+/**
+ * What a sandbox image keeps of the sandbox it was made from: the runtime, its root context and
+ * the prelude's start function (never disposed while the image lives), and the root context's
+ * native binding, which each run points at itself.
+ */
+export interface SandboxTemplate {
+  readonly runtime: QuickJSRuntime;
+  readonly context: QuickJSContext;
+  readonly start: QuickJSHandle;
+  readonly binding: NativeBinding;
+}
+
+/**
+ * What one context's natives act on. A context made for one run is bound once; an image's root
+ * context outlives its runs, so each run rebinds it to its own execution and root frame.
+ */
+export interface NativeBinding {
+  execution: SandboxExecution;
+  frame: SandboxFrame;
+}
+
+/** What a sandbox image compiles ahead of its runs (the prelude's start.warm). */
+export interface WarmSpec {
+  parts: readonly string[];
+  ethersUtils: readonly string[];
 }
 
 interface Failure {
@@ -112,6 +145,10 @@ export class SandboxExecution {
   };
 
   private runtime: QuickJSRuntime | undefined;
+  /** The root context's binding (rebound by the next run when this sandbox is an image). */
+  private rootBinding: NativeBinding | undefined;
+  /** The image this run borrowed its runtime and root context from (adopt). */
+  private template: SandboxTemplate | undefined;
 
   /** Host calls made and UTF-8 bytes of their arguments, against the run's budget. */
   private hostCallBytes = 0;
@@ -159,6 +196,63 @@ export class SandboxExecution {
     return !this.recycle;
   }
 
+  /**
+   * Builds this sandbox to be imaged: the root context with its prelude, then `warm` compiled
+   * in it, under `memoryBytes` (the least any run served by the image may have). Undefined if
+   * that failed; the caller then discards this execution. The execution itself never runs.
+   */
+  buildTemplate(warm: WarmSpec, memoryBytes: number): SandboxTemplate | undefined {
+    try {
+      const root = this.createSandbox();
+      const runtime = this.runtime as QuickJSRuntime;
+      const start = root.start;
+      if (this.failure || root.failure !== undefined || start === undefined) return undefined;
+      runtime.setMemoryLimit(memoryBytes);
+      const { context } = root;
+      const warmFn = context.getProp(start, "warm");
+      const spec = context.newString(JSON.stringify(warm));
+      const warmed = context.callFunction(warmFn, start, spec);
+      warmFn.dispose();
+      spec.dispose();
+      if (warmed.error) {
+        warmed.error.dispose();
+        return undefined;
+      }
+      warmed.value.dispose();
+      if (runtime.hasPendingJob()) return undefined;
+      runtime.setMemoryLimit(LIMIT_BOUNDS.memoryBytes[0]);
+      return { runtime, context, start, binding: this.rootBinding as NativeBinding };
+    } catch {
+      this.recycle = true;
+      return undefined;
+    }
+  }
+
+  /**
+   * An execution of one run on an image's sandbox (whose memory the caller restored to the
+   * image): the root context's natives and the interrupt handler now act on this execution.
+   */
+  static adopt(
+    template: SandboxTemplate,
+    quickjs: QuickJSWASMModule,
+    post: (message: FromWorkerMessage) => void,
+    natives: SandboxNatives,
+    isCancelled: (runId: number) => boolean,
+    acknowledge: (runId: number) => void,
+  ): SandboxExecution {
+    const execution = new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge);
+    const root = new SandboxFrame(0, "", template.context);
+    root.start = template.start.dup();
+    execution.template = template;
+    execution.runtime = template.runtime;
+    execution.frames.push(root);
+    execution.rootBinding = template.binding;
+    template.binding.execution = execution;
+    template.binding.frame = root;
+    execution.watchInterrupts(template.runtime);
+    return execution;
+  }
+
   /** Never throws: every outcome, including host-side breakage, becomes a report. */
   async execute(run: RunMessage): Promise<ExecutionReport> {
     this.runMessage = run;
@@ -187,7 +281,9 @@ export class SandboxExecution {
     const result: RunResult = this.failure
       ? { ok: false, ...this.failure, logs: this.logs }
       : { ok: true, response: this.root?.response ?? "", logs: this.logs };
-    return { result, timings: this.timings, recycle: this.recycle };
+    const report: ExecutionReport = { result, timings: this.timings, recycle: this.recycle };
+    if (this.template !== undefined) report.image = this.runtime?.alive ? "restore" : "lost";
+    return report;
   }
 
   /** The main thread answered a host call. */
@@ -227,9 +323,16 @@ export class SandboxExecution {
     // that run's limits, as if it had been built under them. The run's own limits follow.
     runtime.setMemoryLimit(LIMIT_BOUNDS.memoryBytes[0]);
     runtime.setMaxStackSize(LIMIT_BOUNDS.stackBytes[0]);
-    // Consulted every few thousand QuickJS operations; returning true throws an uncatchable
-    // "interrupted" error. Blocking builtins (one huge allocation, a long indexOf) do not consult
-    // it; the main thread's watchdog covers those by terminating the worker.
+    this.watchInterrupts(runtime);
+    return this.createFrame(0, "");
+  }
+
+  /**
+   * Consulted every few thousand QuickJS operations; returning true throws an uncatchable
+   * "interrupted" error. Blocking builtins (one huge allocation, a long indexOf) do not consult
+   * it; the main thread's watchdog covers those by terminating the worker.
+   */
+  private watchInterrupts(runtime: QuickJSRuntime): void {
     runtime.setInterruptHandler(
       () =>
         this.tearingDown ||
@@ -237,7 +340,6 @@ export class SandboxExecution {
         performance.now() > this.deadline ||
         this.cancelledNow(),
     );
-    return this.createFrame(0, "");
   }
 
   /** A new context with natives and the prelude, in the run's runtime. */
@@ -250,10 +352,12 @@ export class SandboxExecution {
     const context = runtime.newContext();
     const frame = new SandboxFrame(id, ipfsId, context, parentCall);
     this.frames.push(frame);
+    const binding: NativeBinding = { execution: this, frame };
+    if (frame.isRoot) this.rootBinding = binding;
     const natives = context.newObject();
     const lazySources = context.newObject();
     try {
-      this.installNatives(frame, natives);
+      SandboxExecution.installNatives(binding, natives);
       for (const [name, source] of Object.entries(LAZY_PRELUDE_SOURCES)) {
         const handle = context.newString(source);
         context.setProp(lazySources, name, handle);
@@ -287,16 +391,22 @@ export class SandboxExecution {
     const { context } = frame;
     const params = context.newString(paramsJson);
     const contextHandle = context.newString(contextJson);
-    const started = context.callFunction(start, context.undefined, params, contextHandle);
+    const seed = context.newString(JSON.stringify(randomSeed()));
+    const started = context.callFunction(start, context.undefined, params, contextHandle, seed);
     start.dispose();
     params.dispose();
     contextHandle.dispose();
+    seed.dispose();
     if (started.error) this.failFrame(frame, started.error, "prelude failed");
     else started.value.dispose();
   }
 
-  private installNatives(frame: SandboxFrame, natives: QuickJSHandle): void {
-    const { context } = frame;
+  /**
+   * The natives of one context. They act on `binding` as it is when they are called (an image's
+   * root context is rebound by every run), never on the execution that installed them.
+   */
+  private static installNatives(binding: NativeBinding, natives: QuickJSHandle): void {
+    const { context } = binding.frame;
     const define = (
       name: string,
       fn: (...args: QuickJSHandle[]) => QuickJSHandle | { error: QuickJSHandle } | void,
@@ -307,20 +417,21 @@ export class SandboxExecution {
     };
 
     define("hostCall", (methodHandle, argsHandle) => {
+      const { execution: self, frame } = binding;
       const method = context.getString(methodHandle);
       // The length is read before the text is copied out: copying a huge string (a rope of
       // 64 Mi characters costs QuickJS almost nothing to build) would itself be the attack.
       const length = stringLength(context, argsHandle);
       if (length > MAX_HOST_CALL_ARGS) {
-        this.fail(
+        self.fail(
           "LIMIT_EXCEEDED",
           `Lit.Actions.${method}: its arguments are ${length} characters as JSON, more than the limit of ${MAX_HOST_CALL_ARGS}`,
         );
         return { error: context.newError("host call arguments too large") };
       }
-      const { maxHostCalls, hostCallBytes } = this.run.limits;
-      if (this.timings.hostCalls >= maxHostCalls) {
-        this.fail(
+      const { maxHostCalls, hostCallBytes } = self.run.limits;
+      if (self.timings.hostCalls >= maxHostCalls) {
+        self.fail(
           "LIMIT_EXCEEDED",
           `Lit.Actions.${method}: more than ${maxHostCalls} host calls in one execution`,
         );
@@ -328,25 +439,25 @@ export class SandboxExecution {
       }
       const argsJson = context.getString(argsHandle);
       const bytes = utf8Length(argsJson);
-      if (this.hostCallBytes + bytes > hostCallBytes) {
-        this.fail(
+      if (self.hostCallBytes + bytes > hostCallBytes) {
+        self.fail(
           "LIMIT_EXCEEDED",
           `Lit.Actions.${method}: host-call arguments of this execution exceed ${hostCallBytes} bytes in total`,
         );
         return { error: context.newError("host call budget exhausted") };
       }
-      if (frame.done || !this.reserveOperationSlot()) {
+      if (frame.done || !self.reserveOperationSlot()) {
         return { error: context.newError("run is over") };
       }
-      this.hostCallBytes += bytes;
-      const callId = this.nextCallId++;
+      self.hostCallBytes += bytes;
+      const callId = self.nextCallId++;
       const deferred = context.newPromise();
-      this.pendingHostCalls.set(callId, { frame, deferred, method });
+      self.pendingHostCalls.set(callId, { frame, deferred, method });
       frame.pending++;
-      this.timings.hostCalls++;
-      this.post({
+      self.timings.hostCalls++;
+      self.post({
         type: "host-call",
-        runId: this.run.runId,
+        runId: self.run.runId,
         callId,
         frame: frame.id,
         method,
@@ -356,6 +467,7 @@ export class SandboxExecution {
     });
 
     define("localCall", (methodHandle, argsHandle) => {
+      const { execution: self, frame } = binding;
       const method = context.getString(methodHandle);
       const argsJson = context.getString(argsHandle);
       try {
@@ -375,13 +487,14 @@ export class SandboxExecution {
     });
 
     define("setResponse", (responseHandle) => {
-      const limit = this.run.limits.responseBytes;
+      const { execution: self, frame } = binding;
+      const limit = self.run.limits.responseBytes;
       // A string of n UTF-16 units is at least n UTF-8 bytes: refuse before copying it out.
       const length = stringLength(context, responseHandle);
       const response = length > limit ? undefined : context.getString(responseHandle);
       const size = response === undefined ? length : utf8Length(response);
       if (response === undefined || size > limit) {
-        this.fail(
+        self.fail(
           "LIMIT_EXCEEDED",
           `response is ${response === undefined ? "at least " : ""}${size} bytes, more than the limit of ${limit}`,
         );
@@ -391,55 +504,59 @@ export class SandboxExecution {
     });
 
     define("log", (lineHandle) => {
-      const limit = this.run.limits.logBytes;
+      const { execution: self, frame } = binding;
+      const limit = self.run.limits.logBytes;
       const length = stringLength(context, lineHandle);
-      const line = this.logBytes + length > limit ? undefined : context.getString(lineHandle);
+      const line = self.logBytes + length > limit ? undefined : context.getString(lineHandle);
       const size = line === undefined ? length : utf8Length(line);
-      if (line === undefined || this.logBytes + size > limit) {
-        this.fail("LIMIT_EXCEEDED", `logs exceed the limit of ${limit} bytes`);
+      if (line === undefined || self.logBytes + size > limit) {
+        self.fail("LIMIT_EXCEEDED", `logs exceed the limit of ${limit} bytes`);
         return { error: context.newError("log limit exceeded") };
       }
-      this.logBytes += size;
-      this.logs += line;
+      self.logBytes += size;
+      self.logs += line;
     });
 
     define("sleep", (idHandle, msHandle) => {
+      const { execution: self, frame } = binding;
       const id = `${frame.id}:${context.getNumber(idHandle)}`;
       const ms = Math.min(Math.max(context.getNumber(msHandle) || 0, 0), MAX_TIMER_MS);
-      if (frame.done || !this.reserveOperationSlot()) {
+      if (frame.done || !self.reserveOperationSlot()) {
         return { error: context.newError("run is over") };
       }
       const deferred = context.newPromise();
       frame.pending++;
       const timer = setTimeout(() => {
-        this.pendingSleeps.delete(id);
+        self.pendingSleeps.delete(id);
         frame.pending--;
-        if (!this.failure) this.settle(context, deferred, true, undefined);
+        if (!self.failure) self.settle(context, deferred, true, undefined);
         else deferred.dispose();
       }, ms);
-      this.pendingSleeps.set(id, { frame, deferred, timer });
+      self.pendingSleeps.set(id, { frame, deferred, timer });
       return deferred.handle;
     });
 
     define("cancelSleep", (idHandle) => {
+      const { execution: self, frame } = binding;
       const id = `${frame.id}:${context.getNumber(idHandle)}`;
-      const sleep = this.pendingSleeps.get(id);
+      const sleep = self.pendingSleeps.get(id);
       if (!sleep) return;
       clearTimeout(sleep.timer);
       sleep.deferred.dispose(); // the sandbox promise simply never settles
-      this.pendingSleeps.delete(id);
+      self.pendingSleeps.delete(id);
       frame.pending--;
-      this.wake?.();
+      self.wake?.();
     });
 
     define("fail", (messageHandle) => {
+      const { execution: self, frame } = binding;
       const message = truncate(context.getString(messageHandle));
-      if (frame.isRoot) this.fail("ACTION_ERROR", message);
+      if (frame.isRoot) self.fail("ACTION_ERROR", message);
       else if (frame.failure === undefined) frame.failure = message;
       return { error: context.newError("execution failed") };
     });
 
-    installPureNatives(context, define, this.natives);
+    installPureNatives(context, define, binding.execution.natives);
   }
 
   /**
@@ -762,6 +879,15 @@ export class SandboxExecution {
 
   private teardown(): void {
     this.wake = undefined;
+    if (this.template !== undefined && this.frames.length === 1 && !this.recycle) {
+      // A run on an image: restoring the image's memory (sandboxImage.ts) frees everything the
+      // run made inside QuickJS at once; only what lives outside it is released here.
+      this.tearingDown = true;
+      for (const { timer } of this.pendingSleeps.values()) clearTimeout(timer);
+      this.pendingSleeps.clear();
+      this.pendingHostCalls.clear();
+      return;
+    }
     // Every deferred and handle must be disposed before its context, or freeing the context
     // aborts.
     for (const entry of this.pendingHostCalls.values()) {
@@ -791,6 +917,8 @@ export class SandboxExecution {
         this.recycle = true;
         return;
       }
+      // An image's start function lives in its root context: it goes with the image.
+      if (this.template?.start.alive) this.template.start.dispose();
       for (let i = this.frames.length - 1; i >= 0; i--) this.frames[i].context.dispose();
       runtime.dispose();
     } catch {
@@ -882,4 +1010,9 @@ function truncate(message: string): string {
   return message.length > MAX_ERROR_MESSAGE
     ? `${message.slice(0, MAX_ERROR_MESSAGE)}… (truncated)`
     : message;
+}
+
+/** Math.random's seed for one run (the prelude's start): four random 32-bit integers. */
+function randomSeed(): number[] {
+  return Array.from(crypto.getRandomValues(new Uint32Array(4)));
 }

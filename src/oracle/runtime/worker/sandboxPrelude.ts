@@ -5,8 +5,9 @@
  * top of a few native functions the worker provides.
  *
  * The source is a function expression; the worker calls it once with (natives, lazySources) and
- * gets back `start(paramsJson, contextJson)`, which it calls when the run begins (so a sandbox
- * can be built before its request arrives; it is still used by one run only). The natives object
+ * gets back `start(paramsJson, contextJson, seedJson)`, which it calls when the run begins (so a
+ * sandbox can be built before its request arrives, or imaged: sandboxImage.ts; either way each
+ * run starts from a sandbox no other run touched). The natives object
  * is only ever a closure variable here, never a global, so action code reaches the host
  * exclusively through the API below.
  *
@@ -308,7 +309,22 @@ const CORE_SOURCE = String.raw`(function installLitActionsPrelude(natives, lazyS
 
   // ---- Lit's frozen globals and the jsParams, when the run begins ------------------------------
   const reserved = ${JSON.stringify(RESERVED_GLOBALS)};
-  return function start(paramsJson, contextJson) {
+  // Math.random draws from a generator seeded by the host at every start: QuickJS seeds its own
+  // once per context, and a sandbox image (sandboxImage.ts) starts every run from the same bytes.
+  const seedRandom = (seed) => {
+    let x = seed[0] | 0, y = seed[1] | 0, z = seed[2] | 0, w = seed[3] | 1;
+    const next = () => {
+      const t = x ^ (x << 11);
+      x = y; y = z; z = w;
+      w = (w ^ (w >>> 19) ^ t ^ (t >>> 8)) | 0;
+      return w >>> 0;
+    };
+    // 53 random bits, as V8 gives: 27 from one draw, 26 from the next.
+    const random = { random() { return ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992; } }.random;
+    defineProperty(Math, "random", { value: random, writable: true, configurable: true, enumerable: false });
+  };
+  function start(paramsJson, contextJson, seedJson) {
+    seedRandom(parse(seedJson));
     const context = parse(contextJson);
     const auth = deepFreeze(context.auth);
     let headers;
@@ -330,7 +346,17 @@ const CORE_SOURCE = String.raw`(function installLitActionsPrelude(natives, lazyS
         defineProperty(globalThis, key, { value: params[key], writable: true, enumerable: true, configurable: true });
       }
     }
+  }
+  // Compiles parts and ethers modules ahead of any run (a sandbox image's warm-up): what a run
+  // would otherwise compile on first use. Nothing of it is visible to the action but speed.
+  start.warm = function warm(specJson) {
+    const spec = parse(specJson);
+    for (const name of spec.parts) part(name);
+    if (spec.ethersUtils.length === 0) return;
+    const utils = part("ethers").ethers.utils;
+    for (const name of spec.ethersUtils) void utils[name];
   };
+  return start;
 })`;
 
 const CODECS_SOURCE = String.raw`(function uint8arrayCodecs(deps) {
@@ -503,7 +529,11 @@ export function compact(source: string): string {
     .join("\n");
 }
 
-/** Evaluates to installLitActionsPrelude(natives, lazySources) → start(paramsJson, contextJson). */
+/**
+ * Evaluates to installLitActionsPrelude(natives, lazySources) → start(paramsJson, contextJson,
+ * seedJson), where seedJson is four random 32-bit integers (Math.random's seed), and
+ * start.warm(specJson) with specJson `{ parts: LazyPart[], ethersUtils: string[] }`.
+ */
 export const PRELUDE_SOURCE = compact(CORE_SOURCE);
 
 /** Names of the parts compiled on first use. */

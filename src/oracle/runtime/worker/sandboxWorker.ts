@@ -16,7 +16,8 @@ import { readEthersBundle } from "../ethers/bundleFile";
 import { EthersModules, type EthersBundleLocation } from "./ethersModules";
 import { nodeJwtCrypto } from "./jwtCrypto";
 import type { SandboxNatives } from "./pureNatives";
-import { SandboxExecution } from "./sandboxExecution";
+import { SandboxExecution, type SandboxTemplate } from "./sandboxExecution";
+import { SandboxImage } from "./sandboxImage";
 
 /** What the pool passes to every worker (workerPool.ts). */
 export interface SandboxWorkerData {
@@ -119,11 +120,19 @@ async function main(): Promise<void> {
   const { isCancelled, acknowledge } = cancellationFlag();
   warmUpInterrupts(quickjs);
   let current: { runId: number; execution: SandboxExecution } | undefined;
-  /** The next run's sandbox, built while this worker is idle (fresh; it serves one run). */
+  const newExecution = () =>
+    new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge);
+  const adopt = (template: SandboxTemplate) =>
+    SandboxExecution.adopt(template, quickjs, post, natives, isCancelled, acknowledge);
+  /** Where runs start (sandboxImage.ts); undefined until built, or after a run lost it. */
+  let image: SandboxImage | undefined;
+  /** Building an image failed (ethers unavailable, say): every run gets a fresh sandbox. */
+  let noImage = false;
+  /** A fresh sandbox for a run the image does not serve, built while this worker is idle. */
   let next: SandboxExecution | undefined;
   const prepareNext = () => {
     if (next !== undefined) return;
-    const execution = new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge);
+    const execution = newExecution();
     if (execution.prepare()) {
       next = execution;
     } else if (!execution.discard()) {
@@ -132,17 +141,34 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
+  /** Off any run's path: the image restored (or built), else a fresh sandbox prepared. */
+  const getReady = () => {
+    if (current !== undefined) return;
+    if (image === undefined && !noImage) {
+      const built = SandboxImage.build(quickjs, newExecution());
+      if (built.image === undefined && built.damaged) process.exit(1);
+      image = built.image;
+      noImage = image === undefined;
+    }
+    image?.restore();
+    if (image === undefined) prepareNext();
+  };
 
   port.on("message", (message: ToWorkerMessage) => {
     switch (message.type) {
       case "run": {
         if (current) throw new Error(`run ${message.runId} sent while ${current.runId} is running`);
-        const execution =
-          next ?? new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge);
-        next = undefined;
+        let execution: SandboxExecution;
+        if (image !== undefined && image.serves(message.limits)) {
+          execution = image.take(adopt);
+        } else {
+          execution = next ?? newExecution();
+          next = undefined;
+        }
         current = { runId: message.runId, execution };
         void execution.execute(message).then((report) => {
           current = undefined;
+          if (report.image === "lost") image = undefined;
           const memory = quickjs.getWasmMemory() as { buffer: ArrayBuffer };
           if (memory.buffer.byteLength > RECYCLE_ABOVE_WASM_BYTES) {
             report.recycle = true;
@@ -150,7 +176,7 @@ async function main(): Promise<void> {
           const done: DoneMessage = { type: "done", runId: message.runId, ...report };
           post(done);
           // After the answer, off the run's path; a worker about to be replaced skips it.
-          if (!report.recycle) setImmediate(prepareNext);
+          if (!report.recycle) setImmediate(getReady);
         });
         break;
       }
@@ -164,7 +190,7 @@ async function main(): Promise<void> {
         break;
     }
   });
-  prepareNext();
+  getReady();
   post({ type: "ready" });
 }
 

@@ -21,8 +21,9 @@
  * runtime down as a fresh sandbox's would be ("lost"); the worker builds a new image while idle.
  */
 import type { QuickJSWASMModule } from "quickjs-emscripten";
-import type { ActionLimits } from "../limits";
+import { LIMIT_BOUNDS, type ActionLimits } from "../limits";
 import type { SandboxExecution, SandboxTemplate, WarmSpec } from "./sandboxExecution";
+import type { WasmHeapLayout } from "./wasmLayout";
 
 const MiB = 1024 * 1024;
 
@@ -52,6 +53,14 @@ export const IMAGE_WARM: WarmSpec = {
 /** The smallest heap limit a run on the image may have: the image is built under it. */
 export const IMAGE_MIN_MEMORY_BYTES = 16 * MiB;
 
+/**
+ * How much of the data stack below its top a run may have written, past its own stack limit:
+ * QuickJS checks the limit in every function that recurses; C frames between two checks are
+ * small. (If one ever went deeper, what it left there is only ever overwritten, never read: C
+ * code does not read stack it has not written.)
+ */
+const STACK_SLACK_BYTES = 256 * 1024;
+
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
@@ -59,30 +68,47 @@ interface WasmMemory {
 export class SandboxImage {
   /** A run has used the sandbox since the memory was last restored. */
   private dirty = false;
+  /** The largest stack limit of the runs since the last restore. */
+  private dirtyStackBytes = 0;
+  /** The allocator's break in the image (where the image's heap ends). */
+  private readonly imageBreak: number | undefined;
 
   private constructor(
     private readonly memory: WasmMemory,
     private readonly bytes: Uint8Array,
     private readonly template: SandboxTemplate,
-  ) {}
+    private readonly layout: WasmHeapLayout | undefined,
+  ) {
+    this.imageBreak = layout === undefined ? undefined : readBreak(bytes, layout);
+  }
 
   /**
    * Builds an image with `builder` (a fresh execution that will never run). Undefined if the
    * sandbox could not be built and warmed; `damaged` then says whether QuickJS may be unusable.
+   * With `layout` (wasmLayout.ts), restoring copies only what a run can have changed; without
+   * it, or if the image does not fit it, the whole memory.
    */
   static build(
     quickjs: QuickJSWASMModule,
     builder: SandboxExecution,
+    layout?: WasmHeapLayout,
   ): { image: SandboxImage } | { image: undefined; damaged: boolean } {
     const template = builder.buildTemplate(IMAGE_WARM, IMAGE_MIN_MEMORY_BYTES);
     if (template === undefined) return { image: undefined, damaged: !builder.discard() };
     const memory = quickjs.getWasmMemory() as WasmMemory;
-    return { image: new SandboxImage(memory, new Uint8Array(memory.buffer).slice(), template) };
+    const bytes = new Uint8Array(memory.buffer).slice();
+    const fits = layout !== undefined && imageFits(bytes, layout);
+    return { image: new SandboxImage(memory, bytes, template, fits ? layout : undefined) };
   }
 
-  /** Bytes copied back before every run. */
+  /** Bytes of the image (what a full restore copies). */
   get size(): number {
     return this.bytes.length;
+  }
+
+  /** Whether restoring copies only what a run can have changed (see wasmLayout.ts). */
+  get restoresPartially(): boolean {
+    return this.layout !== undefined;
   }
 
   /** Whether a run with these limits may run on the image (see the top of the file). */
@@ -94,9 +120,10 @@ export class SandboxImage {
    * The execution of the next run, on the image (restored first if the last run has not been
    * cleaned up yet). `adopt` is SandboxExecution.adopt with the worker's arguments.
    */
-  take(adopt: (template: SandboxTemplate) => SandboxExecution): SandboxExecution {
+  take(limits: ActionLimits, adopt: (template: SandboxTemplate) => SandboxExecution): SandboxExecution {
     this.restore();
     this.dirty = true;
+    this.dirtyStackBytes = Math.max(this.dirtyStackBytes, limits.stackBytes);
     return adopt(this.template);
   }
 
@@ -104,8 +131,37 @@ export class SandboxImage {
   restore(): void {
     if (!this.dirty) return;
     const heap = new Uint8Array(this.memory.buffer);
-    heap.set(this.bytes);
-    if (heap.length > this.bytes.length) heap.fill(0, this.bytes.length);
+    const layout = this.layout;
+    const imageBreak = this.imageBreak as number;
+    const runBreak = layout === undefined ? undefined : readBreak(heap, layout);
+    if (layout === undefined || runBreak === undefined || runBreak < imageBreak || runBreak > heap.length) {
+      heap.set(this.bytes);
+      if (heap.length > this.bytes.length) heap.fill(0, this.bytes.length);
+    } else {
+      const { staticEnd, stackTop } = layout;
+      const stackLow = Math.max(staticEnd, stackTop - this.dirtyStackBytes - STACK_SLACK_BYTES);
+      heap.set(this.bytes.subarray(0, staticEnd));
+      heap.set(this.bytes.subarray(stackLow, imageBreak), stackLow);
+      heap.fill(0, imageBreak, runBreak);
+    }
     this.dirty = false;
+    this.dirtyStackBytes = 0;
   }
+}
+
+function readBreak(bytes: Uint8Array, layout: WasmHeapLayout): number {
+  return new DataView(bytes.buffer, bytes.byteOffset).getUint32(layout.breakAddress, true);
+}
+
+/**
+ * Whether the image has nothing outside what a partial restore copies: its break within its
+ * memory and above the stack, and only zeros between static data and the stack window of the
+ * smallest stack limit (every run's is at least that).
+ */
+function imageFits(bytes: Uint8Array, layout: WasmHeapLayout): boolean {
+  const imageBreak = readBreak(bytes, layout);
+  if (imageBreak < layout.stackTop || imageBreak > bytes.length) return false;
+  const low = layout.stackTop - LIMIT_BOUNDS.stackBytes[0] - STACK_SLACK_BYTES;
+  for (let i = layout.staticEnd; i < low; i++) if (bytes[i] !== 0) return false;
+  return true;
 }

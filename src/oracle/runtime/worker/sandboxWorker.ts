@@ -18,6 +18,7 @@ import { nodeJwtCrypto } from "./jwtCrypto";
 import type { SandboxNatives } from "./pureNatives";
 import { SandboxExecution, type SandboxTemplate } from "./sandboxExecution";
 import { SandboxImage } from "./sandboxImage";
+import { locateHeap } from "./wasmLayout";
 
 /** What the pool passes to every worker (workerPool.ts). */
 export interface SandboxWorkerData {
@@ -119,6 +120,8 @@ async function main(): Promise<void> {
   };
   const { isCancelled, acknowledge } = cancellationFlag();
   warmUpInterrupts(quickjs);
+  // Before any image: the probe allocates, which moves the break the image then records.
+  const layout = locateHeap(quickjs, require.resolve("@jitl/quickjs-wasmfile-release-sync/wasm"));
   let current: { runId: number; execution: SandboxExecution } | undefined;
   const newExecution = () =>
     new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge);
@@ -145,7 +148,7 @@ async function main(): Promise<void> {
   const getReady = () => {
     if (current !== undefined) return;
     if (image === undefined && !noImage) {
-      const built = SandboxImage.build(quickjs, newExecution());
+      const built = SandboxImage.build(quickjs, newExecution(), layout);
       if (built.image === undefined && built.damaged) process.exit(1);
       image = built.image;
       noImage = image === undefined;
@@ -160,7 +163,7 @@ async function main(): Promise<void> {
         if (current) throw new Error(`run ${message.runId} sent while ${current.runId} is running`);
         let execution: SandboxExecution;
         if (image !== undefined && image.serves(message.limits)) {
-          execution = image.take(adopt);
+          execution = image.take(message.limits, adopt);
         } else {
           execution = next ?? newExecution();
           next = undefined;

@@ -1,0 +1,110 @@
+/**
+ * Where QuickJS's WebAssembly module keeps what a run can change (sandboxImage.ts restores only
+ * that): emscripten lays linear memory out as static data, then the data stack (growing down
+ * from `stackTop`), then the heap (from `stackTop` up to the allocator's break, which only
+ * grows). A run writes the static data (the allocator's state among it), the top of the stack,
+ * and the heap below the break; nothing else.
+ *
+ * - `stackTop` is the stack pointer's initial value: global 0 of the module, read from its file.
+ * - The break lives in one word of static data. It is found by watching the words of static
+ *   data while QuickJS allocates a few MiB: the one word that moves up by that much, and stays
+ *   between the heap's start and the memory's end, is it. Anything else (no such word, or two)
+ *   means the module is not laid out as expected: the image then restores all of its memory.
+ */
+import { readFileSync } from "node:fs";
+import type { QuickJSWASMModule } from "quickjs-emscripten";
+
+export interface WasmHeapLayout {
+  /** Where the data stack starts (it grows down from here) and the heap begins. */
+  stackTop: number;
+  /** Byte address of the allocator's break word (a little-endian u32 in static data). */
+  breakAddress: number;
+  /** End of the static data the break word was found in (restored in full). */
+  staticEnd: number;
+}
+
+/** Static data is searched (and restored) up to here: QuickJS's is about 88 KiB. */
+const STATIC_LIMIT = 256 * 1024;
+const PROBE_BYTES = 4 * 1024 * 1024;
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
+/** The module's layout, or undefined if it is not laid out as expected. */
+export function locateHeap(quickjs: QuickJSWASMModule, wasmFile: string): WasmHeapLayout | undefined {
+  try {
+    const stackTop = initialStackPointer(readFileSync(wasmFile));
+    if (stackTop === undefined || stackTop <= STATIC_LIMIT) return undefined;
+    const memory = quickjs.getWasmMemory() as WasmMemory;
+    const before = new Uint32Array(memory.buffer.slice(0, STATIC_LIMIT));
+    const runtime = quickjs.newRuntime();
+    const context = runtime.newContext();
+    try {
+      const probe = context.evalCode(`new Uint8Array(${PROBE_BYTES}).fill(1).length`);
+      if (probe.error) {
+        probe.error.dispose();
+        return undefined;
+      }
+      probe.value.dispose();
+      const after = new Uint32Array(memory.buffer, 0, STATIC_LIMIT / 4);
+      const end = memory.buffer.byteLength;
+      const candidates: number[] = [];
+      for (let i = 0; i < before.length; i++) {
+        const grew = after[i] - before[i];
+        if (before[i] >= stackTop && after[i] <= end && grew >= PROBE_BYTES && grew < 2 * PROBE_BYTES) {
+          candidates.push(i * 4);
+        }
+      }
+      if (candidates.length !== 1) return undefined;
+      return { stackTop, breakAddress: candidates[0], staticEnd: STATIC_LIMIT };
+    } finally {
+      context.dispose();
+      runtime.dispose();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** The i32.const initial value of global 0 (emscripten's __stack_pointer), if the file has it. */
+export function initialStackPointer(wasm: Uint8Array): number | undefined {
+  let offset = 8; // magic + version
+  const u32 = () => {
+    let result = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = wasm[offset++];
+      result += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return result;
+  };
+  const s32 = () => {
+    let result = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = wasm[offset++];
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return shift < 32 && byte & 0x40 ? result | (-1 << shift) : result;
+  };
+  while (offset < wasm.length) {
+    const id = wasm[offset++];
+    const size = u32();
+    const end = offset + size;
+    if (id === 6) {
+      if (u32() === 0) return undefined; // no globals
+      const type = wasm[offset++];
+      offset++; // mutability
+      const opcode = wasm[offset++];
+      if (type !== 0x7f || opcode !== 0x41) return undefined; // not i32, not i32.const
+      return s32();
+    }
+    offset = end;
+  }
+  return undefined;
+}

@@ -83,11 +83,15 @@ async function storeInChild(tmp: string, file: string): Promise<StoreHandle> {
     external: ["better-sqlite3", "secp256k1/bindings"],
     logLevel: "silent",
   });
-  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_CHILD_ARGS ?? "").split(" ").filter(Boolean), script, file], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, NODE_PATH: path.join(PROJECT_ROOT, "node_modules") },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(process.env.BENCH_CHILD_ARGS ?? "").split(" ").filter(Boolean), script, file],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, NODE_PATH: path.join(PROJECT_ROOT, "node_modules") },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const exited = once(child, "exit");
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";

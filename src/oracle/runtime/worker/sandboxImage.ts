@@ -120,7 +120,10 @@ export class SandboxImage {
    * The execution of the next run, on the image (restored first if the last run has not been
    * cleaned up yet). `adopt` is SandboxExecution.adopt with the worker's arguments.
    */
-  take(limits: ActionLimits, adopt: (template: SandboxTemplate) => SandboxExecution): SandboxExecution {
+  take(
+    limits: ActionLimits,
+    adopt: (template: SandboxTemplate) => SandboxExecution,
+  ): SandboxExecution {
     this.restore();
     this.dirty = true;
     this.dirtyStackBytes = Math.max(this.dirtyStackBytes, limits.stackBytes);
@@ -134,7 +137,12 @@ export class SandboxImage {
     const layout = this.layout;
     const imageBreak = this.imageBreak as number;
     const runBreak = layout === undefined ? undefined : readBreak(heap, layout);
-    if (layout === undefined || runBreak === undefined || runBreak < imageBreak || runBreak > heap.length) {
+    if (
+      layout === undefined ||
+      runBreak === undefined ||
+      runBreak < imageBreak ||
+      runBreak > heap.length
+    ) {
       heap.set(this.bytes);
       if (heap.length > this.bytes.length) heap.fill(0, this.bytes.length);
     } else {

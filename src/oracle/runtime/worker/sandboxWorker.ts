@@ -123,8 +123,7 @@ async function main(): Promise<void> {
   // Before any image: the probe allocates, which moves the break the image then records.
   const layout = locateHeap(quickjs, require.resolve("@jitl/quickjs-wasmfile-release-sync/wasm"));
   let current: { runId: number; execution: SandboxExecution } | undefined;
-  const newExecution = () =>
-    new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge);
+  const newExecution = () => new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge);
   const adopt = (template: SandboxTemplate) =>
     SandboxExecution.adopt(template, quickjs, post, natives, isCancelled, acknowledge);
   /** Where runs start (sandboxImage.ts); undefined until built, or after a run lost it. */

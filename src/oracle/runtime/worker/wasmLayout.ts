@@ -32,7 +32,10 @@ interface WasmMemory {
 }
 
 /** The module's layout, or undefined if it is not laid out as expected. */
-export function locateHeap(quickjs: QuickJSWASMModule, wasmFile: string): WasmHeapLayout | undefined {
+export function locateHeap(
+  quickjs: QuickJSWASMModule,
+  wasmFile: string,
+): WasmHeapLayout | undefined {
   try {
     const stackTop = initialStackPointer(readFileSync(wasmFile));
     if (stackTop === undefined || stackTop <= STATIC_LIMIT) return undefined;
@@ -52,7 +55,12 @@ export function locateHeap(quickjs: QuickJSWASMModule, wasmFile: string): WasmHe
       const candidates: number[] = [];
       for (let i = 0; i < before.length; i++) {
         const grew = after[i] - before[i];
-        if (before[i] >= stackTop && after[i] <= end && grew >= PROBE_BYTES && grew < 2 * PROBE_BYTES) {
+        if (
+          before[i] >= stackTop &&
+          after[i] <= end &&
+          grew >= PROBE_BYTES &&
+          grew < 2 * PROBE_BYTES
+        ) {
           candidates.push(i * 4);
         }
       }

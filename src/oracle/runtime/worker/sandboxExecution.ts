@@ -149,6 +149,8 @@ export class SandboxExecution {
   private rootBinding: NativeBinding | undefined;
   /** The image this run borrowed its runtime and root context from (adopt). */
   private template: SandboxTemplate | undefined;
+  /** The run left the image's runtime to be restored (teardown), not torn down. */
+  private keptImage = false;
 
   /** Host calls made and UTF-8 bytes of their arguments, against the run's budget. */
   private hostCallBytes = 0;
@@ -282,7 +284,7 @@ export class SandboxExecution {
       ? { ok: false, ...this.failure, logs: this.logs }
       : { ok: true, response: this.root?.response ?? "", logs: this.logs };
     const report: ExecutionReport = { result, timings: this.timings, recycle: this.recycle };
-    if (this.template !== undefined) report.image = this.runtime?.alive ? "restore" : "lost";
+    if (this.template !== undefined) report.image = this.keptImage ? "restore" : "lost";
     return report;
   }
 
@@ -467,7 +469,6 @@ export class SandboxExecution {
     });
 
     define("localCall", (methodHandle, argsHandle) => {
-      const { execution: self, frame } = binding;
       const method = context.getString(methodHandle);
       const argsJson = context.getString(argsHandle);
       try {
@@ -504,7 +505,7 @@ export class SandboxExecution {
     });
 
     define("log", (lineHandle) => {
-      const { execution: self, frame } = binding;
+      const self = binding.execution;
       const limit = self.run.limits.logBytes;
       const length = stringLength(context, lineHandle);
       const line = self.logBytes + length > limit ? undefined : context.getString(lineHandle);
@@ -883,6 +884,7 @@ export class SandboxExecution {
       // A run on an image: restoring the image's memory (sandboxImage.ts) frees everything the
       // run made inside QuickJS at once; only what lives outside it is released here.
       this.tearingDown = true;
+      this.keptImage = true;
       for (const { timer } of this.pendingSleeps.values()) clearTimeout(timer);
       this.pendingSleeps.clear();
       this.pendingHostCalls.clear();

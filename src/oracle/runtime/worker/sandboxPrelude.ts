@@ -351,10 +351,14 @@ const CORE_SOURCE = String.raw`(function installLitActionsPrelude(natives, lazyS
   // would otherwise compile on first use. Nothing of it is visible to the action but speed.
   start.warm = function warm(specJson) {
     const spec = parse(specJson);
-    for (const name of spec.parts) part(name);
-    if (spec.ethersUtils.length === 0) return;
-    const utils = part("ethers").ethers.utils;
-    for (const name of spec.ethersUtils) void utils[name];
+    for (const name of spec.parts) if (name !== "ethers") part(name);
+    if (spec.parts.indexOf("ethers") < 0) return;
+    try {
+      const utils = part("ethers").ethers.utils;
+      for (const name of spec.ethersUtils) void utils[name];
+    } catch (_) {
+      // ethers is not available to this worker: an action touching it fails as in any sandbox.
+    }
   };
   return start;
 })`;

@@ -9,7 +9,9 @@
  * defaults: a sandbox worker per core) run in this process; the store runs in a child process of
  * its own, as `pkp:streams` is deployed (in this process its synchronous SQLite writes and
  * signature checks would stall the oracle's event loop, which a deployment does not have).
- * BENCH_STORE=inprocess runs it here instead, as `npm run demo:social` does. Before each measured
+ * BENCH_STORE=inprocess runs it here instead, as `npm run demo:social` does; BENCH_CHILD_ARGS
+ * passes Node flags to the store's process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": the child
+ * exits cleanly on SIGTERM, so the profile is written). Each row likes posts of its own. Before each measured
  * row, a warm-up burst at that concurrency lets the pool start the workers it will use (up to its
  * maxWorkers), so a row measures the steady state, not thread starts. Writes bench/social.json.
  * Not a test: figures vary with the machine and its load. Goal (issue 15): ≥ 150 likes/s at 16.

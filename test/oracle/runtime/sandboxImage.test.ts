@@ -206,6 +206,24 @@ describe("sandbox image: every run starts from the same bytes", function () {
     });
   }
 
+  it("is restored after a fresh sandbox's run in the same module (a run with a heap below its limit)", async function () {
+    const limits = { ...DEFAULT_LIMITS, memoryBytes: 4 * MiB, timeoutMs: 2_000 };
+    partial.image.noteFreshRun(limits);
+    const report = await new SandboxExecution(partial.quickjs, () => {}, partial.natives).execute({
+      type: "run",
+      runId: 2,
+      code: `globalThis.x = new Array(1000).fill("y"); Lit.Actions.setResponse({ response: "fresh" });`,
+      ipfsId: IPFS_ID,
+      paramsJson: "{}",
+      contextJson: JSON.stringify({ auth: { actionIpfsIdStack: [IPFS_ID] }, headers: [] }),
+      limits,
+    });
+    expect(report.result).to.deep.include({ ok: true, response: "fresh" });
+    expect(memoryMatchesImage(partial), "before restoring").to.equal(false);
+    partial.image.restore();
+    expect(memoryMatchesImage(partial), "after restoring").to.equal(true);
+  });
+
   it("shows a run nothing of the runs before it: globals, prototypes, Math.random's sequence", async function () {
     const code = `Lit.Actions.setResponse({ response: JSON.stringify([typeof globalThis.leak, typeof [].leak, Math.random(), Math.random()]) });
                   globalThis.leak = 1; Array.prototype.leak = 1;`;

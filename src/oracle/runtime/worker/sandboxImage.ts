@@ -130,6 +130,15 @@ export class SandboxImage {
     return adopt(this.template);
   }
 
+  /**
+   * A run on a fresh sandbox is about to use this module's memory (its runtime is gone when it
+   * ends): the image is restored before the next run on it, as after one of its own.
+   */
+  noteFreshRun(limits: ActionLimits): void {
+    this.dirty = true;
+    this.dirtyStackBytes = Math.max(this.dirtyStackBytes, limits.stackBytes);
+  }
+
   /** Puts the memory back to the image's bytes; nothing to do if no run used it since. */
   restore(): void {
     if (!this.dirty) return;

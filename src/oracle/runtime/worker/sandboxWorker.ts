@@ -166,6 +166,7 @@ async function main(): Promise<void> {
         } else {
           execution = next ?? newExecution();
           next = undefined;
+          image?.noteFreshRun(message.limits);
         }
         current = { runId: message.runId, execution };
         void execution.execute(message).then((report) => {

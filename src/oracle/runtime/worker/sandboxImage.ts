@@ -4,16 +4,17 @@
  * WebAssembly memory is copied once. Each run then starts on that sandbox with the memory put
  * back to the copied bytes, so every run starts from the same bytes: nothing of an earlier run
  * is left (its objects, its garbage, its Math.random state: the prelude reseeds that per run),
- * and nothing is compiled twice. Restoring ≈ 16 MiB is a copy of well under a millisecond;
- * building a fresh sandbox and compiling what a typical action touches (fetch, ethers.utils)
- * was several milliseconds of QuickJS per run (docs/PERFORMANCE.md).
+ * and nothing is compiled twice. Restoring copies only what a run can change (wasmLayout.ts):
+ * ≈ 1.5 MiB for a typical run, a fraction of a millisecond; building a fresh sandbox and
+ * compiling what a typical action touches (fetch, ethers.utils) was several milliseconds of
+ * QuickJS per run (docs/PERFORMANCE.md, Social backend).
  *
  * Why copying the memory is enough: QuickJS keeps all of its state — runtime, contexts, heap,
  * allocator, the WebAssembly data stack — in the module's linear memory, and between two calls
  * from JavaScript the stack pointer is back at its base. The JavaScript side of
  * quickjs-emscripten keeps no pointers of its own beyond the handles this image holds (taken
- * before the copy, never disposed while it lives). Memory the run grew past the image is zeroed:
- * the allocator takes memory it has not handed out yet to be zero.
+ * before the copy, never disposed while it lives). Heap the run added past the image is zeroed,
+ * so the memory is again the image's bytes followed by zeros, as when the image was taken.
  *
  * A run the image cannot serve as it is gets a fresh sandbox instead (sandboxWorker.ts): one with
  * a heap limit below IMAGE_MIN_MEMORY_BYTES (the image's own heap counts against the run's). A
@@ -29,7 +30,7 @@ const MiB = 1024 * 1024;
 
 /**
  * Compiled into the image: the web APIs and fetch, and the ethers v5 utils actions call most
- * (hashing, bytes, addresses, keys, signatures, transactions, ABI) with the packages they load.
+ * (hashing, bytes, addresses, keys, signatures) with the packages they load.
  * More would make the image (copied every run) larger for modules few actions use; any other
  * part or module still compiles on first use, as in a fresh sandbox.
  */

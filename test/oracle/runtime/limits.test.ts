@@ -164,6 +164,48 @@ describe("ActionRuntime: limits and failures", function () {
       );
     });
 
+    // QuickJS's own limit counts a few bytes per allocation in this build (it cannot size them):
+    // large strings and buffers are bounded by the worker's measure of the allocator instead.
+    for (const [where, memoryBytes] of [
+      ["a fresh sandbox", 8 * MiB],
+      ["the sandbox image", 32 * MiB],
+    ] as const) {
+      it(`stops large buffers and strings past the heap limit with ACTION_MEMORY_LIMIT (${where})`, async function () {
+        const limits = { memoryBytes, timeoutMs: 5_000 };
+        const pattern = new RegExp(`${memoryBytes}-byte heap limit`);
+        await expectFailure(
+          run(
+            "const a = []; for (let i = 0; i < 64; i++) a.push(new Uint8Array(1 << 20));",
+            limits,
+          ),
+          "ACTION_MEMORY_LIMIT",
+          pattern,
+        );
+        await expectFailure(
+          run(
+            'const a = []; for (let i = 0; i < 64; i++) a.push("x".repeat(1 << 20) + i);',
+            limits,
+          ),
+          "ACTION_MEMORY_LIMIT",
+          pattern,
+        );
+        // One allocation, then nothing that checks: caught when the run ends.
+        await expectFailure(
+          run("new Uint8Array(2 * 1024 * 1024 * 64).length", limits),
+          "ACTION_MEMORY_LIMIT",
+          pattern,
+        );
+      });
+    }
+
+    it("lets a run use large buffers within its heap limit", async function () {
+      const outcome = await run(
+        "const a = []; for (let i = 0; i < 4; i++) a.push(new Uint8Array(1 << 20).fill(i)); Lit.Actions.setResponse({ response: String(a.length) });",
+        memoryLimits,
+      );
+      expect(outcome.response).to.equal("4");
+    });
+
     it("stops a memory bomb inside an async callback with ACTION_MEMORY_LIMIT", async function () {
       await expectFailure(
         run(

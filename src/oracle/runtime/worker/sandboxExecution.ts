@@ -166,7 +166,11 @@ export class SandboxExecution {
     private readonly natives: SandboxNatives = {},
     private readonly isCancelled: (runId: number) => boolean = () => false,
     private readonly acknowledge: (runId: number) => void = () => undefined,
+    private readonly heapInUse?: () => number,
   ) {}
+
+  /** heapInUse() when the run started (its sandbox built): the run's own use is above it. */
+  private heapAtStart: number | undefined;
 
   /** The run being executed (only natives and the event loop use it, i.e. after execute()). */
   private get run(): RunMessage {
@@ -241,8 +245,16 @@ export class SandboxExecution {
     natives: SandboxNatives,
     isCancelled: (runId: number) => boolean,
     acknowledge: (runId: number) => void,
+    heapInUse?: () => number,
   ): SandboxExecution {
-    const execution = new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge);
+    const execution = new SandboxExecution(
+      quickjs,
+      post,
+      natives,
+      isCancelled,
+      acknowledge,
+      heapInUse,
+    );
     const root = new SandboxFrame(0, "", template.context);
     root.start = template.start.dup();
     execution.template = template;
@@ -267,11 +279,12 @@ export class SandboxExecution {
       const runtime = this.runtime as QuickJSRuntime;
       runtime.setMemoryLimit(run.limits.memoryBytes);
       runtime.setMaxStackSize(run.limits.stackBytes);
+      this.heapAtStart = this.heapInUse?.();
       this.startFrame(root, run.paramsJson, run.contextJson);
       this.timings.sandboxCreateMs = performance.now() - createStart;
       if (!this.failure) this.timed(() => this.evaluateAction(root, run.code));
       await this.driveEventLoop();
-      if (!this.failure) this.checkRootCompletion(root);
+      if (!this.failure && !this.overHeapLimit()) this.checkRootCompletion(root);
     } catch (error) {
       // A host exception escaped QuickJS (e.g. RangeError from the WASM stack): the module's
       // state is unknown, so this worker must not run anything else.
@@ -340,8 +353,31 @@ export class SandboxExecution {
         this.tearingDown ||
         this.failure !== undefined ||
         performance.now() > this.deadline ||
-        this.cancelledNow(),
+        this.cancelledNow() ||
+        this.overHeapLimit(),
     );
+  }
+
+  /**
+   * True, and the run failed with ACTION_MEMORY_LIMIT, once the run has taken more than its heap
+   * limit from the module's allocator. QuickJS's own limit (setMemoryLimit) is kept, but this
+   * build cannot size its allocations (no malloc_usable_size): it counts a few bytes per
+   * allocation, so it stops many small objects but not a few large strings or buffers. Checked
+   * with every interrupt check and when the run ends; one allocation can exceed the limit by
+   * its own size before the next check (the module's memory is at most 2 GiB, and the worker is
+   * replaced after a run that grew it past 32 MiB).
+   */
+  private overHeapLimit(): boolean {
+    const run = this.runMessage;
+    const start = this.heapAtStart; // undefined while the sandbox is still being built
+    if (this.heapInUse === undefined || run === undefined || start === undefined) return false;
+    if (this.tearingDown || this.heapInUse() - start <= run.limits.memoryBytes) return false;
+    this.fail("ACTION_MEMORY_LIMIT", this.memoryLimitMessage());
+    return true;
+  }
+
+  private memoryLimitMessage(): string {
+    return `out of memory: the action exceeded its ${this.runMessage?.limits.memoryBytes ?? LIMIT_BOUNDS.memoryBytes[0]}-byte heap limit`;
   }
 
   /** A new context with natives and the prelude, in the run's runtime. */
@@ -862,10 +898,7 @@ export class SandboxExecution {
       return { code: "ACTION_TIMEOUT", message: this.timeoutMessage() };
     }
     if (isNull || (name === "InternalError" && message === "out of memory")) {
-      return {
-        code: "ACTION_MEMORY_LIMIT",
-        message: `out of memory: the action exceeded its ${this.runMessage?.limits.memoryBytes ?? LIMIT_BOUNDS.memoryBytes[0]}-byte heap limit`,
-      };
+      return { code: "ACTION_MEMORY_LIMIT", message: this.memoryLimitMessage() };
     }
     // Stack overflow ("InternalError: stack overflow") deliberately lands here: it is a bug in
     // the action (usually unbounded recursion), not resource exhaustion of the oracle.

@@ -18,7 +18,7 @@ import { nodeJwtCrypto } from "./jwtCrypto";
 import type { SandboxNatives } from "./pureNatives";
 import { SandboxExecution, type SandboxTemplate } from "./sandboxExecution";
 import { SandboxImage } from "./sandboxImage";
-import { locateHeap } from "./wasmLayout";
+import { locateHeap, type WasmHeapLayout } from "./wasmLayout";
 
 /** What the pool passes to every worker (workerPool.ts). */
 export interface SandboxWorkerData {
@@ -102,6 +102,24 @@ function lowerPriority(): void {
   }
 }
 
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
+/**
+ * What the module's allocator has handed out, in bytes, for the runs' heap limit (see
+ * SandboxExecution.overHeapLimit): its break, when the layout is known (wasmLayout.ts); else the
+ * memory's size, which grows with it in 64 KiB pages.
+ */
+function heapMeter(memory: WasmMemory, layout: WasmHeapLayout | undefined): () => number {
+  if (layout === undefined) return () => memory.buffer.byteLength;
+  let view = new DataView(memory.buffer);
+  return () => {
+    if (view.buffer !== memory.buffer) view = new DataView(memory.buffer); // grown: a new buffer
+    return view.getUint32(layout.breakAddress, true);
+  };
+}
+
 async function main(): Promise<void> {
   lowerPriority();
   const port = parentPort;
@@ -122,10 +140,12 @@ async function main(): Promise<void> {
   warmUpInterrupts(quickjs);
   // Before any image: the probe allocates, which moves the break the image then records.
   const layout = locateHeap(quickjs, require.resolve("@jitl/quickjs-wasmfile-release-sync/wasm"));
+  const heapInUse = heapMeter(quickjs.getWasmMemory() as WasmMemory, layout);
   let current: { runId: number; execution: SandboxExecution } | undefined;
-  const newExecution = () => new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge);
+  const newExecution = () =>
+    new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge, heapInUse);
   const adopt = (template: SandboxTemplate) =>
-    SandboxExecution.adopt(template, quickjs, post, natives, isCancelled, acknowledge);
+    SandboxExecution.adopt(template, quickjs, post, natives, isCancelled, acknowledge, heapInUse);
   /** Where runs start (sandboxImage.ts); undefined until built, or after a run lost it. */
   let image: SandboxImage | undefined;
   /** Building an image failed (ethers unavailable, say): every run gets a fresh sandbox. */

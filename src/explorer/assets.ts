@@ -74,9 +74,14 @@ export async function buildExplorerAssets(opts: {
     legalComments: "none",
     logLevel: "silent",
     define: { "process.env.NODE_ENV": '"production"', global: "globalThis" },
-    // src/secp256k1.ts loads libsecp256k1's Node binding only under Node; in the page its
-    // require is never reached (and would throw inside its try), so it is not bundled.
-    external: ["secp256k1/bindings"] as string[],
+    // src/secp256k1.ts and src/keccak.ts load their Node bindings only under Node; in the page
+    // those requires are never reached (and would throw inside their try), so they are not bundled.
+    external: [
+      "secp256k1/bindings",
+      "node-gyp-build",
+      "keccak/package.json",
+      "node:path",
+    ] as string[],
     absWorkingDir: path.resolve(appDir, ".."),
   } as const;
   let app: import("esbuild").BuildResult;

@@ -17,6 +17,7 @@
 import { ethers } from "ethers";
 import { canonicalJson, DEFAULT_MAX_DEPTH, type JsonValue } from "./canonicalJson";
 import { StreamError } from "./errors";
+import { keccak256Hex } from "../keccak";
 import { recoverAddress } from "../secp256k1";
 
 export type { JsonValue } from "./canonicalJson";
@@ -50,6 +51,13 @@ const HASH = /^0x[0-9a-f]{64}$/;
 const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
 const COMMIT_FIELDS = ["payload", "prev", "signature", "streamId"];
 
+/**
+ * UTF-8 of canonical JSON: the platform's encoder gives ethers' toUtf8Bytes bytes for it, since
+ * JSON.stringify escapes lone surrogates (the only strings on which the two would differ).
+ */
+const encoder = new TextEncoder();
+const utf8 = (text: string): Uint8Array => encoder.encode(text);
+
 /** The text whose keccak256 is the commit hash. */
 export function commitPreimage(body: CommitBody): string {
   return canonicalJson(
@@ -59,15 +67,13 @@ export function commitPreimage(body: CommitBody): string {
 }
 
 export function commitHash(body: CommitBody): string {
-  return ethers.keccak256(ethers.toUtf8Bytes(commitPreimage(body)));
+  return keccak256Hex(utf8(commitPreimage(body)));
 }
 
 /** The id of the stream whose controller is `controller` and whose genesis payload is `genesis`. */
 export function streamIdOf(controller: string, genesis: JsonValue): string {
   const address = ethers.getAddress(controller).toLowerCase();
-  return ethers.keccak256(
-    ethers.toUtf8Bytes(canonicalJson({ controller: address, genesis }, "genesis")),
-  );
+  return keccak256Hex(utf8(canonicalJson({ controller: address, genesis }, "genesis")));
 }
 
 /** Signs a commit with a key (a client with its own controller key; tests). */
@@ -168,7 +174,7 @@ export function parseSignedCommit(
   const preimage = `{"payload":${payloadJson},"prev":${prev === null ? "null" : `"${prev}"`},"streamId":"${streamId}"}`;
   return {
     commit,
-    hash: ethers.keccak256(ethers.toUtf8Bytes(preimage)),
+    hash: keccak256Hex(utf8(preimage)),
     payloadJson,
     payloadBytes,
   };

@@ -9,6 +9,7 @@ import { ripemd160, sha1 } from "@noble/hashes/legacy";
 import { sha224, sha256, sha384, sha512 } from "@noble/hashes/sha2";
 import { keccak_256 } from "@noble/hashes/sha3";
 import { toHex } from "../../../bytes";
+import { keccak256Bytes } from "../../../keccak";
 import { secp256k1Op } from "./nativeCurve";
 
 export const HASH_ALGORITHMS = [
@@ -39,7 +40,8 @@ const HASHES: Record<HashAlgorithm, typeof sha256> = {
 };
 
 export function digestBytes(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
-  return HASHES[algorithm](data);
+  // keccak256 natively where the binding loads (src/keccak.ts): actions hash with it most.
+  return algorithm === "keccak256" ? keccak256Bytes(data) : HASHES[algorithm](data);
 }
 
 export function hmacBytes(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {

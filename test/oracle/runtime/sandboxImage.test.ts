@@ -22,6 +22,7 @@ import {
 import {
   initialStackPointer,
   locateHeap,
+  readBreak,
   type WasmHeapLayout,
 } from "../../../src/oracle/runtime/worker/wasmLayout";
 import { FakeHost, IPFS_ID } from "./fakeHost";
@@ -38,11 +39,16 @@ interface ImagedModule {
   /** sha256 of the image's bytes (the module's memory right after the build). */
   imageDigest: string;
   imageLength: number;
+  /** The allocator's break right after the build (with a layout). */
+  imageBreak: number | undefined;
 }
 
 async function imagedModule(withLayout: boolean): Promise<ImagedModule> {
   const quickjs = await newQuickJSWASMModule(RELEASE_SYNC);
-  const layout = withLayout ? locateHeap(quickjs, WASM_FILE) : undefined;
+  // The probe in a module of its own, as a worker does: its garbage stays out of the image.
+  const layout = withLayout
+    ? locateHeap(await newQuickJSWASMModule(RELEASE_SYNC), WASM_FILE)
+    : undefined;
   const file = ensureEthersBundle();
   const natives: SandboxNatives = { ethers: new EthersModules(() => readEthersBundle(file)) };
   const built = SandboxImage.build(
@@ -59,6 +65,7 @@ async function imagedModule(withLayout: boolean): Promise<ImagedModule> {
     layout,
     imageDigest: digest(memory),
     imageLength: memory.length,
+    imageBreak: layout === undefined ? undefined : readBreak(memory, layout),
   };
 }
 
@@ -125,6 +132,9 @@ describe("sandbox image: every run starts from the same bytes", function () {
     expect(layout.stackTop).to.equal(initialStackPointer(readFileSync(WASM_FILE)));
     expect(layout.breakAddress).to.be.below(layout.staticEnd);
     expect(partial.image.restoresPartially).to.equal(true);
+    // What a partial restore copies of the heap: the image's own, under 1 MiB (the layout probe's
+    // 4 MiB, had it run in this module, would lie below the break and be copied every run).
+    expect((partial.imageBreak as number) - layout.stackTop).to.be.below(1024 * 1024);
     expect(full.image.restoresPartially).to.equal(false);
   });
 
@@ -152,6 +162,7 @@ describe("sandbox image: every run starts from the same bytes", function () {
       layout: undefined,
       imageDigest: "",
       imageLength: 0,
+      imageBreak: undefined,
     };
     const report = await runOnImage(module, `fetch; ethers.utils.keccak256("0x")`);
     expect(report.result).to.deep.include({ ok: false, code: "ACTION_ERROR" });
@@ -208,7 +219,7 @@ describe("sandbox image: every run starts from the same bytes", function () {
 
   it("is restored after a fresh sandbox's run in the same module (a run with a heap below its limit)", async function () {
     const limits = { ...DEFAULT_LIMITS, memoryBytes: 4 * MiB, timeoutMs: 2_000 };
-    partial.image.noteFreshRun(limits);
+    partial.image.noteRun(limits);
     const report = await new SandboxExecution(partial.quickjs, () => {}, partial.natives).execute({
       type: "run",
       runId: 2,

@@ -24,7 +24,7 @@
 import type { QuickJSWASMModule } from "quickjs-emscripten";
 import { LIMIT_BOUNDS, type ActionLimits } from "../limits";
 import type { SandboxExecution, SandboxTemplate, WarmSpec } from "./sandboxExecution";
-import type { WasmHeapLayout } from "./wasmLayout";
+import { readBreak, type WasmHeapLayout } from "./wasmLayout";
 
 const MiB = 1024 * 1024;
 
@@ -126,16 +126,15 @@ export class SandboxImage {
     adopt: (template: SandboxTemplate) => SandboxExecution,
   ): SandboxExecution {
     this.restore();
-    this.dirty = true;
-    this.dirtyStackBytes = Math.max(this.dirtyStackBytes, limits.stackBytes);
+    this.noteRun(limits);
     return adopt(this.template);
   }
 
   /**
-   * A run on a fresh sandbox is about to use this module's memory (its runtime is gone when it
-   * ends): the image is restored before the next run on it, as after one of its own.
+   * A run is about to use this module's memory: its own (take), or a fresh sandbox's, whose
+   * runtime is gone when it ends. The image is restored before the next run on it.
    */
-  noteFreshRun(limits: ActionLimits): void {
+  noteRun(limits: ActionLimits): void {
     this.dirty = true;
     this.dirtyStackBytes = Math.max(this.dirtyStackBytes, limits.stackBytes);
   }
@@ -165,10 +164,6 @@ export class SandboxImage {
     this.dirty = false;
     this.dirtyStackBytes = 0;
   }
-}
-
-function readBreak(bytes: Uint8Array, layout: WasmHeapLayout): number {
-  return new DataView(bytes.buffer, bytes.byteOffset).getUint32(layout.breakAddress, true);
 }
 
 /**

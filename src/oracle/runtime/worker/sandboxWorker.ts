@@ -18,7 +18,7 @@ import { nodeJwtCrypto } from "./jwtCrypto";
 import type { SandboxNatives } from "./pureNatives";
 import { SandboxExecution, type SandboxTemplate } from "./sandboxExecution";
 import { SandboxImage } from "./sandboxImage";
-import { locateHeap, type WasmHeapLayout } from "./wasmLayout";
+import { locateHeap, readBreak, type WasmHeapLayout } from "./wasmLayout";
 
 /** What the pool passes to every worker (workerPool.ts). */
 export interface SandboxWorkerData {
@@ -113,10 +113,10 @@ interface WasmMemory {
  */
 function heapMeter(memory: WasmMemory, layout: WasmHeapLayout | undefined): () => number {
   if (layout === undefined) return () => memory.buffer.byteLength;
-  let view = new DataView(memory.buffer);
+  let heap = new Uint8Array(memory.buffer);
   return () => {
-    if (view.buffer !== memory.buffer) view = new DataView(memory.buffer); // grown: a new buffer
-    return view.getUint32(layout.breakAddress, true);
+    if (heap.buffer !== memory.buffer) heap = new Uint8Array(memory.buffer); // grown: a new buffer
+    return readBreak(heap, layout);
   };
 }
 
@@ -138,8 +138,10 @@ async function main(): Promise<void> {
   };
   const { isCancelled, acknowledge } = cancellationFlag();
   warmUpInterrupts(quickjs);
-  // Before any image: the probe allocates, which moves the break the image then records.
-  const layout = locateHeap(quickjs, require.resolve("@jitl/quickjs-wasmfile-release-sync/wasm"));
+  const layout = locateHeap(
+    await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { emscriptenModule })),
+    require.resolve("@jitl/quickjs-wasmfile-release-sync/wasm"),
+  );
   const heapInUse = heapMeter(quickjs.getWasmMemory() as WasmMemory, layout);
   let current: { runId: number; execution: SandboxExecution } | undefined;
   const newExecution = () =>
@@ -186,7 +188,7 @@ async function main(): Promise<void> {
         } else {
           execution = next ?? newExecution();
           next = undefined;
-          image?.noteFreshRun(message.limits);
+          image?.noteRun(message.limits);
         }
         current = { runId: message.runId, execution };
         void execution.execute(message).then((report) => {

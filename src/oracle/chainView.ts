@@ -22,6 +22,7 @@
 import { ethers } from "ethers";
 import type { PKPNFT, PKPPermissions, PubkeyRouter } from "../../typechain-types";
 import { OracleError } from "./errors";
+import { EventLoopTurns } from "./eventLoopTurns";
 
 export interface OracleContracts {
   pkpNft: PKPNFT;
@@ -69,6 +70,12 @@ export class ChainReader {
   /** The pin call that starts when `sent` returns; callers arriving meanwhile share it. */
   private queued: Promise<PinnedBlock> | undefined;
   private rpcCalls = { pins: 0, reads: 0 };
+  /**
+   * Turns for reads with long arguments (see PinnedChainView.read): ethers ABI-encodes in
+   * JavaScript, ~10 ms for a 32 KiB `bytes`, and the reads of every run waiting on one pinned
+   * block resume together, in one microtask drain; each takes an event-loop turn of its own.
+   */
+  readonly longReadTurns = new EventLoopTurns();
 
   constructor(
     contracts: OracleContracts,
@@ -235,6 +242,7 @@ export class PinnedChainView {
   ): Promise<T> {
     // Every string argument is hex (addresses, bytes), so case does not make another answer.
     const key = cacheKey(what, args);
+    if (hasLongArgument(args)) await this.reader.longReadTurns.next();
     try {
       return await this.reader.cachedRead(this.blockHash, key, () =>
         call({ blockTag: this.blockHash }),
@@ -341,7 +349,14 @@ const MAX_PLAIN_KEY = 160;
 export function cacheKey(what: string, args: ReadonlyArray<bigint | number | string>): string {
   const plain = `${what}(${args.map((a) => String(a).toLowerCase()).join(",")})`;
   if (plain.length <= MAX_PLAIN_KEY) return plain;
-  return `${what}#${ethers.sha256(ethers.toUtf8Bytes(plain))}`;
+  // TextEncoder, not ethers.toUtf8Bytes: the latter walks the string in JavaScript (~7 ms for a
+  // 64 Ki-character argument, on the main thread); sha256 is native either way.
+  return `${what}#${ethers.sha256(new TextEncoder().encode(plain))}`;
+}
+
+/** An argument that makes the read's key hashed (and its ABI encoding milliseconds long). */
+function hasLongArgument(args: ReadonlyArray<bigint | number | string>): boolean {
+  return args.some((arg) => typeof arg === "string" && arg.length > MAX_PLAIN_KEY);
 }
 
 function describe(error: unknown): string {

@@ -1,14 +1,20 @@
 /**
- * The main thread's share of host calls, in slices. Every host call of every run (parse the
+ * The main thread's share of host calls, in turns. Every host call of every run (parse the
  * sandbox's JSON, validate it, start the host's work: a chain read, a signature, whatever later
  * features add) goes through one queue:
  * - runs take turns (round-robin), so one run's thousand calls never sit in front of another
  *   run's one;
  * - one run has at most `perRunConcurrency` calls in progress (started, not yet answered), so no
  *   run can put more than that many reads in front of the chain node at once;
- * - the synchronous part of the calls runs in macrotasks of at most ~1 ms (setImmediate between
- *   them), so HTTP requests, health checks and other runs' messages are served in between.
+ * - one call starts per macrotask (setImmediate between them), so HTTP requests, health checks
+ *   and other runs' messages are served between any two calls' synchronous work. A call's start
+ *   is more than its synchronous part: it continues in microtasks (awaits of promises that are
+ *   already settled: the pinned block, the contracts) which run before the event loop moves on,
+ *   so starting several in one macrotask, however short their synchronous parts, put all their
+ *   work (an ABI encoding of a 32 KiB argument is ~10 ms) in front of the next request.
  */
+
+import { nextMacrotask } from "../eventLoopTurns";
 
 type Task = () => Promise<void>;
 
@@ -16,13 +22,6 @@ interface RunTasks {
   tasks: Task[];
   active: number;
 }
-
-/** Synchronous host work done per macrotask before yielding to I/O. */
-const SLICE_MS = 1;
-
-/** The next macrotask (setImmediate in Node; the explorer's browser bundle has only setTimeout). */
-const nextMacrotask: (fn: () => void) => void =
-  typeof setImmediate === "function" ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
 
 export const DEFAULT_HOST_CALL_CONCURRENCY = 4;
 
@@ -78,14 +77,14 @@ export class HostCallQueue {
     nextMacrotask(() => this.#slice());
   }
 
+  /** Starts one call (the next run's in turn order), then yields the event loop. */
   #slice(): void {
     this.#scheduled = false;
-    const started = performance.now();
-    while (this.#ready.length > 0 && performance.now() - started < SLICE_MS) {
+    while (this.#ready.length > 0) {
       const runId = this.#ready.shift() as number;
       const run = this.#runs.get(runId);
       const task = run?.tasks.shift();
-      if (run === undefined || task === undefined) continue;
+      if (run === undefined || task === undefined) continue; // dropped meanwhile
       run.active++;
       // Its turn is over: back of the line if it has more to start.
       this.#markReady(runId, run);
@@ -105,6 +104,7 @@ export class HostCallQueue {
           }
           this.#schedule();
         });
+      break; // one call per macrotask (see above)
     }
     this.#schedule();
   }

@@ -159,13 +159,13 @@ describe("Oracle attacks: fetch, RPC, ethers, child actions and decryption", fun
   it("N5: a slow response times out (FETCH_FAILED, catchable) within the fetch limit, not the run's", async function () {
     const a = await arena(runtime);
     const oracle = oracleOf(a, { allow: [allowed.origin], limits: { timeoutMs: 300 } });
-    const started = Date.now();
+    // Caught inside the action, the fetch's own limit answered: had the run's limit (1.5 s)
+    // struck first, the run would have failed with ACTION_TIMEOUT and left no response.
     const result = await responseOf(
       oracle,
       caught(`fetch("${allowed.origin}/slow").then((r) => r.text())`),
     );
-    expect(result.response).to.match(/timed out.*\(FETCH_FAILED\)/);
-    expect(Date.now() - started).to.be.lessThan(1_400); // the attack runtime's own limit is 1.5 s
+    expect(result.response).to.match(/timed out or cancelled \(300 ms limit\).*\(FETCH_FAILED\)/);
     await expectContained(a);
   });
 

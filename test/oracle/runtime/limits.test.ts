@@ -136,11 +136,19 @@ describe("ActionRuntime: limits and failures", function () {
     });
 
     it("runs actions in parallel on the pool", async function () {
-      const spin = "const end = Date.now() + 200; while (Date.now() < end) {}";
+      // Each run reports when its spin began and ended (the sandbox's clock is the host's): on
+      // the pool the two spans overlap; one after the other they could not. No wall-time bound,
+      // so a loaded machine slows both runs without failing the test.
+      const spin = `const start = Date.now(); const end = start + 200;
+        while (Date.now() < end) {}
+        LitActions.setResponse({ response: JSON.stringify([start, Date.now()]) });`;
       await runtime.warmUp(); // both workers started (one may be a fresh replacement)
-      const started = Date.now();
-      await Promise.all([run(spin), run(spin)]);
-      expect(Date.now() - started).to.be.below(380);
+      const spans = (await Promise.all([run(spin), run(spin)])).map(
+        (outcome) => JSON.parse(outcome.response) as [number, number],
+      );
+      const latestStart = Math.max(spans[0][0], spans[1][0]);
+      const earliestEnd = Math.min(spans[0][1], spans[1][1]);
+      expect(latestStart, JSON.stringify(spans)).to.be.below(earliestEnd);
     });
   });
 

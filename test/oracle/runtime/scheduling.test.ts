@@ -255,4 +255,22 @@ describe("HostCallQueue", function () {
     expect(queue.queued).to.equal(0);
     for (const resolve of pending) resolve();
   });
+
+  it("starts one call per event-loop turn, so requests are served between any two", async function () {
+    const queue = new HostCallQueue(4);
+    const order: string[] = [];
+    for (const name of ["a", "b", "c"]) {
+      queue.enqueue(name === "b" ? 2 : 1, async () => {
+        order.push(name);
+        // A call's work continues in microtasks; a timer due meanwhile must still come before
+        // the next call starts.
+        await Promise.resolve();
+        setTimeout(() => order.push(`timer after ${name}`), 0);
+        const end = performance.now() + 3;
+        while (performance.now() < end);
+      });
+    }
+    await until(() => order.length === 6);
+    expect(order).to.deep.equal(["a", "timer after a", "b", "timer after b", "c", "timer after c"]);
+  });
 });

@@ -17,7 +17,7 @@ import { derivedKeyIdOfAction, litClaimOf, type KeyClaim, type LitClaim } from "
 import { authorizeHeldKey, type AuthMethodGrant } from "./authorization";
 import type { Chains } from "./chains";
 import type { PinnedChainView } from "./chainView";
-import { ConditionalEncryption, type CallerIdentity } from "./conditions/caller";
+import { ConditionalEncryption, conditionCallerOf, type CallerIdentity } from "./conditions/caller";
 import { OracleError, toOracleError } from "./errors";
 import type { FetchLimits } from "./fetch/limits";
 import { HostNetwork } from "./hostNetwork";
@@ -89,7 +89,7 @@ export class ExecutionHost implements ActionHost {
       const encryption = new ConditionalEncryption(
         options.keystore,
         network.conditionReads(),
-        options.caller ?? {},
+        conditionCallerOf(options.caller, options.authMethods),
         options.chainId,
       );
       return { view, network, encryption };

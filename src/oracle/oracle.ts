@@ -26,11 +26,16 @@ import { SessionVerifier } from "./auth/sessionVerifier";
 import { recordedCallerOf, type RecordedCaller } from "./auth/callerRecord";
 import { SCOPE_SIGN_ANYTHING } from "../protocol";
 import { authorizeHeldKey } from "./authorization";
-import { verifyAuthSig, type AuthSig, type AuthSigRules, type VerifiedAuthSig } from "./authSig";
+import { verifyAuthSig, type AuthSig, type AuthSigRules } from "./authSig";
 import { Chains, type ChainsConfig, type RawRpc } from "./chains";
 import { ChainReader, type OracleContracts, type PinnedChainView } from "./chainView";
-import { ConditionalEncryption } from "./conditions/caller";
-import { conditionListOf, type ConditionKind } from "./conditions/canonical";
+import { ConditionalEncryption, conditionCallerOf } from "./conditions/caller";
+import {
+  IDENTITY_PREFIX,
+  conditionListOf,
+  encryptionIdentity,
+  type ConditionKind,
+} from "./conditions/canonical";
 import { OracleError, toOracleError, type OracleErrorCode } from "./errors";
 import { ExecutionHost, type DigestSigner } from "./executionHost";
 import { HostFetcher, type Lookup } from "./fetch/hostFetch";
@@ -107,12 +112,12 @@ export type EncryptRequest = Partial<Record<ConditionKind, unknown[]>> & {
 };
 
 /** `POST /decrypt`: one condition list, the ciphertext and its data hash, the caller's authSig. */
-export type DecryptRequest = Partial<Record<ConditionKind, unknown[]>> & {
-  ciphertext: string;
-  dataToEncryptHash: string;
-  chain: string;
-  authSig?: AuthSig;
-};
+export type DecryptRequest = Partial<Record<ConditionKind, unknown[]>> &
+  RequestAuth & {
+    ciphertext: string;
+    dataToEncryptHash: string;
+    chain: string;
+  };
 
 export interface ExecuteTimings extends ActionTimings {
   /** Time to resolve the code and verify the authSig, in ms (the pin overlaps the run). */
@@ -403,7 +408,13 @@ export class SigningOracle {
   async decrypt(request: DecryptRequest): Promise<DecryptResult> {
     try {
       const { kind, conditions } = conditionListOf(request);
-      const verified = this.verified(request.authSig);
+      const identity = encryptionIdentity(kind, conditions, request.dataToEncryptHash);
+      const resource = identity.slice(IDENTITY_PREFIX.length);
+      const caller = await this.authenticator.resolve(request, {
+        kind: "decrypt",
+        resource,
+        fingerprint: fingerprint("decrypt", resource, request.ciphertext),
+      });
       const view = await this.chain.pin();
       const network = new HostNetwork(
         new LiveWorld(this.fetcher, this.chains, this.actions),
@@ -414,7 +425,10 @@ export class SigningOracle {
       const encryption = new ConditionalEncryption(
         this.options.keystore,
         network.conditionReads(),
-        verified ? { address: verified.address, siwe: verified.message } : {},
+        conditionCallerOf(
+          { address: caller.authSigAddress, siwe: caller.siwe },
+          caller.authMethods,
+        ),
         this.chainId,
       );
       const plaintext = await encryption.decrypt(
@@ -607,11 +621,6 @@ export class SigningOracle {
         `action code is ${bytes} bytes; the limit is ${this.codeBytesLimit}`,
       );
     }
-  }
-
-  private verified(authSig: AuthSig | undefined): VerifiedAuthSig | undefined {
-    if (authSig === undefined) return undefined;
-    return verifyAuthSig(authSig, { ...this.options.authSig, chainId: Number(this.chainId) });
   }
 }
 

@@ -32,6 +32,8 @@ export const PKP_RESOURCE_PREFIX = "lit-pkp";
 export const ACTION_RESOURCE_PREFIX = "lit-litaction";
 export const PKP_SIGNING_ABILITY = "pkp-signing";
 export const ACTION_EXECUTION_ABILITY = "lit-action-execution";
+export const ACCESS_CONTROL_RESOURCE_PREFIX = "lit-accesscontrolcondition";
+export const DECRYPTION_ABILITY = "access-control-condition-decryption";
 
 /** One requested ability: Lit's SDK sends `{ resource: { resource, resourcePrefix }, ability }`. */
 export interface ResourceAbilityRequest {

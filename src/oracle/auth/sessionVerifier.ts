@@ -33,9 +33,11 @@ import type { VerifiedAuthMethod } from "./authMethods";
 import { AUTH_CONTEXT_ABILITY, AUTH_CONTEXT_RESOURCE, capabilityEntry } from "./recap";
 import type { ReplayGuard } from "./replayGuard";
 import {
+  ACCESS_CONTROL_RESOURCE_PREFIX,
   ACTION_EXECUTION_ABILITY,
   ACTION_RESOURCE_PREFIX,
   CAPABILITY_DERIVED_VIA,
+  DECRYPTION_ABILITY,
   PKP_RESOURCE_PREFIX,
   PKP_SIGNING_ABILITY,
   SESSION_SIG_ALGO,
@@ -62,7 +64,9 @@ const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 /** What a session is being used for, and the request's fingerprint (for the replay guard). */
 export type SessionUse =
   | { kind: "pkpSign"; tokenId: bigint; fingerprint: string }
-  | { kind: "execute"; ipfsId: string; fingerprint: string };
+  | { kind: "execute"; ipfsId: string; fingerprint: string }
+  /** `resource`: Lit's access-control resource, `<hashOfConditions>/<dataToEncryptHash>`. */
+  | { kind: "decrypt"; resource: string; fingerprint: string };
 
 export interface VerifiedSession {
   pkpPublicKey: string;
@@ -350,7 +354,9 @@ function checkAbilities(
   const [prefix, ability, targets] =
     use.kind === "pkpSign"
       ? [PKP_RESOURCE_PREFIX, PKP_SIGNING_ABILITY, tokenIdForms(sessionTokenId)]
-      : [ACTION_RESOURCE_PREFIX, ACTION_EXECUTION_ABILITY, [use.ipfsId.toLowerCase()]];
+      : use.kind === "execute"
+        ? [ACTION_RESOURCE_PREFIX, ACTION_EXECUTION_ABILITY, [use.ipfsId.toLowerCase()]]
+        : [ACCESS_CONTROL_RESOURCE_PREFIX, DECRYPTION_ABILITY, [use.resource.toLowerCase()]];
   const granted = requests.some((request) => {
     const { resourcePrefix, resource } = resourceOf(request.resource);
     return (

@@ -23,6 +23,21 @@ export interface CallerIdentity {
   siwe?: SiweMessage;
 }
 
+/**
+ * Who the conditions see as `:userAddress`: the authSig's address (a session's: its PKP's), else
+ * the address an EthWallet auth method proved. Other auth methods (an OAuth token) prove no address.
+ */
+export function conditionCallerOf(
+  caller: CallerIdentity | undefined,
+  authMethods: ReadonlyArray<{ address?: string }> = [],
+): CallerIdentity {
+  const address = caller?.address ?? authMethods.find((m) => m.address !== undefined)?.address;
+  return {
+    ...(address !== undefined ? { address } : {}),
+    ...(caller?.siwe !== undefined ? { siwe: caller.siwe } : {}),
+  };
+}
+
 export interface EncryptedData {
   ciphertext: string;
   dataToEncryptHash: string;

@@ -214,7 +214,7 @@ export function encryptionIdentity(
  * The one condition list of a request: exactly one of Lit's four keys must be present.
  * Returns its kind and value.
  */
-export function conditionListOf(body: Record<string, unknown>): {
+export function conditionListOf(body: Partial<Record<ConditionKind, unknown>>): {
   kind: ConditionKind;
   conditions: unknown[];
 } {

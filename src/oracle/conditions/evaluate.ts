@@ -154,7 +154,7 @@ class Evaluator {
     if (value === ":userAddress") {
       if (this.subject.userAddress === undefined) {
         throw new ConditionsError(
-          "the conditions use :userAddress, but the caller proved no address (send an authSig)",
+          "the conditions use :userAddress, but the caller proved no address (send an authSig, sessionSigs or an EthWallet auth method)",
         );
       }
       return this.subject.userAddress;

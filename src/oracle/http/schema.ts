@@ -244,7 +244,10 @@ export function parseEncryptRequest(body: unknown): EncryptRequest {
   return { ...conditionFields(object), dataToEncrypt: data as string | number[] };
 }
 
-/** `POST /decrypt` `{ <conditions>, ciphertext, dataToEncryptHash, chain, authSig? }`. */
+/**
+ * `POST /decrypt` `{ <conditions>, ciphertext, dataToEncryptHash, chain, authSig?, authMethods?,
+ * sessionSigs? }`: who asks decides `:userAddress`.
+ */
 export function parseDecryptRequest(body: unknown): DecryptRequest {
   const object = requireObject(body, "the /decrypt body");
   onlyKeys(object, "/decrypt", [
@@ -252,7 +255,7 @@ export function parseDecryptRequest(body: unknown): DecryptRequest {
     "ciphertext",
     "dataToEncryptHash",
     "chain",
-    "authSig",
+    ...AUTH_FIELDS,
   ]);
   const request: DecryptRequest = {
     ...conditionFields(object),
@@ -260,7 +263,5 @@ export function parseDecryptRequest(body: unknown): DecryptRequest {
     dataToEncryptHash: requiredString(object, "dataToEncryptHash"),
     chain: requiredString(object, "chain"),
   };
-  const authSig = optionalAuthSig(object);
-  if (authSig !== undefined) request.authSig = authSig;
-  return request;
+  return { ...request, ...requestAuth(object) };
 }

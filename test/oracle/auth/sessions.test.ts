@@ -24,7 +24,14 @@ import { formatSiweMessage, parseSiweMessage } from "../../../src/oracle/siwe";
 import { PkpSession } from "../../../src/wallet/session";
 import { postJson, refusalOf, type HttpAnswer } from "../http/client";
 import { AUTH_METHOD_GOOGLE_JWT, oracleContracts } from "../../helpers/stack";
-import { APP, CHAIN_ID, DIGEST, googleAuthMethod, walletWorld } from "../../helpers/wallet";
+import {
+  APP,
+  CHAIN_ID,
+  DIGEST,
+  googleAuthMethod,
+  walletAuthMethod,
+  walletWorld,
+} from "../../helpers/wallet";
 
 class SpyRuntime extends ActionRuntime {
   lastAuth: AuthContext | undefined;
@@ -641,6 +648,94 @@ describe("sessions: POST /pkp/session, then sessionSigs on /pkp/sign and /execut
         expect((await signWith(url, alice.publicKey, session.sessionSigs())).status).to.equal(200);
       }
       expectRefused(await signWith(url, alice.publicKey, session.sessionSigs()), 503, "BUSY");
+    });
+  });
+
+  describe("POST /decrypt with a session or an auth method (:userAddress)", () => {
+    /** Conditions that hold for `address` only (Lit's "a specific wallet" condition). */
+    const onlyFor = (address: string) => [
+      {
+        contractAddress: "",
+        standardContractType: "",
+        chain: "localhost",
+        method: "",
+        parameters: [":userAddress"],
+        returnValueTest: { comparator: "=", value: address },
+      },
+    ];
+    const DECRYPTION = {
+      resource: { resource: "*", resourcePrefix: "lit-accesscontrolcondition" },
+      ability: "access-control-condition-decryption",
+    };
+
+    async function sealedFor(url: string, address: string, text: string) {
+      const accessControlConditions = onlyFor(address);
+      const answer = await postJson(url, "/encrypt", {
+        accessControlConditions,
+        dataToEncrypt: text,
+      });
+      expect(answer.status, answer.text).to.equal(200);
+      const { ciphertext, dataToEncryptHash } = answer.json as {
+        ciphertext: string;
+        dataToEncryptHash: string;
+      };
+      return { accessControlConditions, ciphertext, dataToEncryptHash, chain: "localhost" };
+    }
+
+    it("decrypts for a session whose PKP address the conditions name, and for no other session", async () => {
+      const { oracle, alice, bob, url } = await loadFixture(fixture);
+      const sessionOf = (pkp: { publicKey: string; idToken: string }) =>
+        PkpSession.open({
+          oracle,
+          provider: ethers.provider,
+          pkpPublicKey: pkp.publicKey,
+          authMethods: [googleAuthMethod(pkp.idToken)],
+          resourceAbilityRequests: [...ABILITIES, DECRYPTION],
+        });
+      const sealed = await sealedFor(url, alice.ethAddress, "alice's secret");
+      const mine = await postJson(url, "/decrypt", {
+        ...sealed,
+        sessionSigs: (await sessionOf(alice)).sessionSigs(),
+      });
+      expect(mine.status, mine.text).to.equal(200);
+      expect((mine.json as { decryptedString: string }).decryptedString).to.equal("alice's secret");
+      const theirs = await postJson(url, "/decrypt", {
+        ...sealed,
+        sessionSigs: (await sessionOf(bob)).sessionSigs(),
+      });
+      expectRefused(theirs, 403, "CONDITIONS_NOT_MET");
+    });
+
+    it("403 SESSION_WRONG_TARGET for a session that did not request access-control-condition-decryption", async () => {
+      const { alice, url, open } = await loadFixture(fixture);
+      const { key, capability, nodeAddress } = await open(alice);
+      const sealed = await sealedFor(url, alice.ethAddress, "x");
+      const answer = await postJson(url, "/decrypt", {
+        ...sealed,
+        sessionSigs: { [nodeAddress]: key.sessionSig(capability, nodeAddress) }, // ABILITIES only
+      });
+      expectRefused(answer, 403, "SESSION_WRONG_TARGET");
+      expect(refusalOf(answer).message).to.match(/access-control-condition-decryption/);
+    });
+
+    it("takes :userAddress from an EthWallet auth method; a Google login proves no address", async () => {
+      const { alice, url } = await loadFixture(fixture);
+      const [, , , , , carol] = await ethers.getSigners();
+      const sealed = await sealedFor(url, carol.address, "carol's secret");
+      const byWallet = await postJson(url, "/decrypt", {
+        ...sealed,
+        authMethods: [await walletAuthMethod(carol)],
+      });
+      expect(byWallet.status, byWallet.text).to.equal(200);
+      expect((byWallet.json as { decryptedString: string }).decryptedString).to.equal(
+        "carol's secret",
+      );
+      const byGoogle = await postJson(url, "/decrypt", {
+        ...sealed,
+        authMethods: [googleAuthMethod(alice.idToken)],
+      });
+      expect(byGoogle.status, byGoogle.text).to.not.equal(200);
+      expect(refusalOf(byGoogle).message).to.match(/proved no address/);
     });
   });
 });

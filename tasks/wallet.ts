@@ -9,9 +9,11 @@ import { WalletTaskError } from "./taskErrors";
  *   npx hardhat pkp:mint-for-auth --auth-method-type 6 --id-token <jwt> [--scopes 1] [--self-owned] --network <name>
  *
  * hardhat.config.ts imports this file before anything is compiled: the implementations are
- * imported only when a task runs (tasks/walletAction.ts; pkp:mint-for-auth compiles first).
+ * imported only when a task runs. pkp:mint-for-auth compiles first (tasks/mintForAuthAction.ts
+ * reads the deployment through TypeChain); pkp:dev-issuer needs no contract and does not compile,
+ * so its implementation (tasks/devIssuerAction.ts) is a module of its own that reaches no
+ * generated file (test/tasks/noCompileTasks.test.ts).
  */
-const loadWalletActions = () => import("./walletAction");
 
 task(
   "pkp:dev-issuer",
@@ -38,7 +40,7 @@ task(
       },
       // Needs no contract: nothing to compile.
       noCompile: true,
-      load: loadWalletActions,
+      load: () => import("./devIssuerAction"),
       run: (impl) => impl.serveDevIssuer(args, hre),
     }),
   );
@@ -70,7 +72,7 @@ task(
       name: "pkp:mint-for-auth",
       hre,
       prepare: () => parseScopes(args),
-      load: loadWalletActions,
+      load: () => import("./mintForAuthAction"),
       run: (impl, scopes) => impl.mintForAuth(args, scopes, hre),
     }),
   );

@@ -44,6 +44,7 @@ describe("a fresh clone runs every README command with no earlier compile", func
   let node: HardhatNode | undefined;
   let oracle: OracleProcess | undefined;
   let explorer: TaskProcess | undefined;
+  let devIssuer: TaskProcess | undefined;
   let env: NodeJS.ProcessEnv = {};
   let tokenId: string | undefined;
 
@@ -52,6 +53,7 @@ describe("a fresh clone runs every README command with no earlier compile", func
   });
 
   after(async function () {
+    await devIssuer?.stop();
     await explorer?.stop();
     await oracle?.stop();
     await node?.stop();
@@ -106,6 +108,29 @@ describe("a fresh clone runs every README command with no earlier compile", func
     expect(result.code, output(result)).to.equal(1);
     expect(result.stderr).to.match(/^pkp:deploy: the contracts are not compiled/m);
     expect(`${result.stdout}${result.stderr}`).not.to.match(/^\s+at /m);
+  });
+
+  // Registered with noCompile: it must serve without anything generated. It once failed here:
+  // its implementation shared a module with pkp:mint-for-auth, which imports TypeChain.
+  it("pkp:dev-issuer serves on an uncompiled tree (it needs no contract)", async function () {
+    for (const dir of GENERATED_DIRS) {
+      await fs.rm(path.join(clone.path, dir), { recursive: true, force: true });
+    }
+    devIssuer = await spawnTask(["pkp:dev-issuer", "--port", "0"], /issuer\s+(http:\/\/\S+)\n/, {
+      cwd: clone.path,
+      timeoutMs: 2 * MINUTE,
+    });
+    const discovery = await fetch(`${devIssuer.ready}/.well-known/openid-configuration`);
+    expect(discovery.status, devIssuer.output()).to.equal(200);
+    expect(await discovery.json()).to.deep.include({
+      issuer: devIssuer.ready,
+      jwks_uri: `${devIssuer.ready}/jwks`,
+    });
+    const stopped = await devIssuer.stop();
+    expect(stopped, devIssuer.output()).to.equal(0);
+    devIssuer = undefined;
+    for (const dir of GENERATED_DIRS)
+      expect(existsSync(path.join(clone.path, dir)), dir).to.equal(false);
   });
 
   it("README.md lists the local-stack commands in the order this test runs them", function () {

@@ -1,52 +1,15 @@
 /**
- * The wallet tasks' implementations (tasks/wallet.ts registers them and checks their options).
+ * pkp:mint-for-auth's implementation (tasks/wallet.ts registers it and checks its options). It
+ * reads the deployment, so it imports TypeChain factories: the task compiles before loading it.
  */
 import * as path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { DEFAULT_DEPLOYMENTS_DIR, loadDeployment } from "../src/deployments";
 import { messageOf, oneLine } from "../src/errorText";
 import { AUTH_METHOD_GOOGLE_JWT, KEY_TYPE_ECDSA } from "../src/protocol";
-import { startDevIssuer } from "../src/wallet/devIssuer";
 import { identityOfIdToken, mintForAuthMethod, pkpsForAuthMethod } from "../src/wallet/mintForAuth";
-import type { DevIssuerTaskArgs, MintForAuthTaskArgs } from "./args";
+import type { MintForAuthTaskArgs } from "./args";
 import { WalletTaskError } from "./taskErrors";
-import { untilSignal } from "./untilSignal";
-
-export async function serveDevIssuer(
-  args: DevIssuerTaskArgs,
-  hre: HardhatRuntimeEnvironment,
-): Promise<void> {
-  const keyFile = path.resolve(
-    args.keyFile ?? path.join(hre.config.paths.root, ".oracle", "dev-issuer", "key.json"),
-  );
-  const server = await startDevIssuer({ port: args.port, keyFile }).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new WalletTaskError(
-        "PORT_IN_USE",
-        `127.0.0.1:${args.port} is in use: stop what listens there, or pass --port <another>`,
-      );
-    }
-    throw error;
-  });
-  const { url, issuer } = server;
-  console.log(
-    [
-      "▸ Development OIDC issuer — a DEVELOPMENT TOOL: it signs any identity it is asked for.",
-      "  An oracle trusts it only when pointed at it; never point a real deployment at it.",
-      `  issuer     ${url}`,
-      `  discovery  ${url}/.well-known/openid-configuration`,
-      `  jwks       ${url}/jwks`,
-      `  key        ${keyFile} (kid ${issuer.kid}, kept across restarts)`,
-      "  a token:   curl -s " +
-        `${url}/token -H 'content-type: application/json' ` +
-        `-d '{"sub":"alice","email":"alice@example.com","aud":"my-app","expiresIn":3600}'`,
-      `  trust it:  npx hardhat pkp:oracle --network localhost --oidc-issuer ${url} --oidc-audience my-app`,
-    ].join("\n"),
-  );
-  // A dev tool: a failure to close is no reason to fail the task.
-  await untilSignal(() => server.close().catch(() => undefined));
-  console.log("▸ Dev issuer stopped");
-}
 
 export async function mintForAuth(
   args: MintForAuthTaskArgs,

@@ -29,7 +29,7 @@ export interface Reach {
 
 const COMPILER_OPTIONS: ts.CompilerOptions = (() => {
   const configFile = path.join(PROJECT_ROOT, "tsconfig.json");
-  const { config, error } = ts.readConfigFile(configFile, ts.sys.readFile);
+  const { config, error } = ts.readConfigFile(configFile, (file) => ts.sys.readFile(file));
   if (error !== undefined)
     throw new Error(ts.flattenDiagnosticMessageText(error.messageText, "\n"));
   return ts.parseJsonConfigFileContent(config, ts.sys, PROJECT_ROOT).options;

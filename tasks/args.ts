@@ -37,7 +37,8 @@ export interface OracleTaskArgs {
   bodyTimeoutMs: number;
   minBodyRate: number;
   maxAuthsigLifetime: string;
-  authsigDomain?: string;
+  /** Accepted authSig domains (`--authsig-domain <domain>`, repeatable or comma-separated). */
+  authsigDomain?: string[];
   actionStoreMaxBytes: number;
   actionStoreRate: number;
   /** Trusted OIDC issuers (`--oidc-issuer`, repeatable; default Google's). */

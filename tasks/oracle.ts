@@ -33,6 +33,26 @@ const CHAIN = repeatableOption("name=url");
 /** `--oidc-issuer <url>` and `--oidc-audience <id>`, each repeatable (docs/WALLET.md). */
 const OIDC_ISSUER = repeatableOption("url");
 const OIDC_AUDIENCE = repeatableOption("client id");
+/**
+ * `--authsig-domain <domain>`, repeatable and comma-separated lists alike. Verbatim: the task
+ * splits the values, so that an empty one is refused instead of meaning "any domain".
+ */
+const AUTHSIG_DOMAIN = repeatableOption("domain", { verbatim: true });
+
+/**
+ * The task's arguments with every repeatable option's values gathered (command line and
+ * programmatic arrays). Exported for the tests of the option parsing.
+ */
+export function oracleTaskArgs(given: OracleTaskArgs): OracleTaskArgs {
+  return {
+    ...given,
+    fetchAllow: optionValues(FETCH_ALLOW, given.fetchAllow),
+    chain: optionValues(CHAIN, given.chain),
+    oidcIssuer: optionValues(OIDC_ISSUER, given.oidcIssuer),
+    oidcAudience: optionValues(OIDC_AUDIENCE, given.oidcAudience),
+    authsigDomain: optionValues(AUTHSIG_DOMAIN, given.authsigDomain),
+  };
+}
 
 task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<network>.json")
   .addOptionalParam("host", "Interface to listen on", "127.0.0.1", types.string)
@@ -134,10 +154,10 @@ task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<
   )
   .addOptionalParam(
     "authsigDomain",
-    "Only accept authSigs for these domains (SIWE domain and URI host); comma-separated, " +
-      "since Hardhat refuses a repeated option (default: any domain)",
+    "Only accept authSigs for this domain (SIWE domain and URI host), e.g. app.example or " +
+      "localhost:3000; repeatable, or comma-separated. Default: any domain",
     undefined,
-    types.string,
+    AUTHSIG_DOMAIN.type,
   )
   .addOptionalParam(
     "actionStoreMaxBytes",
@@ -182,13 +202,7 @@ task("pkp:oracle", "Runs the signing oracle as an HTTP service for deployments/<
     OIDC_AUDIENCE.type,
   )
   .setAction((given: OracleTaskArgs, hre) => {
-    const args: OracleTaskArgs = {
-      ...given,
-      fetchAllow: optionValues(FETCH_ALLOW, given.fetchAllow),
-      chain: optionValues(CHAIN, given.chain),
-      oidcIssuer: optionValues(OIDC_ISSUER, given.oidcIssuer),
-      oidcAudience: optionValues(OIDC_AUDIENCE, given.oidcAudience),
-    };
+    const args = oracleTaskArgs(given);
     return runTask({
       name: "pkp:oracle",
       hre,

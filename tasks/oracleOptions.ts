@@ -23,11 +23,15 @@ export function parseDuration(flag: string, text: string): number {
   return Number(match[1]) * DURATION_UNITS_MS[match[2] === "" ? "s" : match[2]];
 }
 
-/** The comma-separated --authsig-domain list (undefined: any domain). */
-export function authsigDomains(text: string | undefined): string[] | undefined {
-  if (text === undefined) return undefined;
-  const domains = text
-    .split(",")
+/**
+ * The --authsig-domain values, each a domain or a comma-separated list of them, as one list
+ * without repeats (undefined when none is given: any domain). An empty value is refused, not read
+ * as "any domain".
+ */
+export function authsigDomains(values: readonly string[] | undefined): string[] | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  const domains = values
+    .flatMap((value) => value.split(","))
     .map((domain) => domain.trim())
     .filter((domain) => domain !== "");
   for (const domain of domains) {
@@ -41,5 +45,5 @@ export function authsigDomains(text: string | undefined): string[] | undefined {
   if (domains.length === 0) {
     throw new OracleTaskError("INVALID_OPTION", "--authsig-domain needs at least one domain");
   }
-  return domains;
+  return [...new Set(domains)];
 }

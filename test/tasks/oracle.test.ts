@@ -1,6 +1,9 @@
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { expect } from "chai";
+import hre from "hardhat";
+// Hardhat's own command-line parser (the one `npx hardhat` runs), to parse in process.
+import { ArgumentsParser } from "hardhat/internal/cli/ArgumentsParser";
 import { JsonRpcProvider, ethers, type JsonRpcSigner } from "ethers";
 import { cidToBytes } from "../../src/cid";
 import { loadDeployment, type PkpContracts } from "../../src/deployments";
@@ -12,6 +15,10 @@ import {
   startHardhatNode,
   type HardhatNode,
 } from "../helpers/hardhatNode";
+import type { OracleTaskArgs } from "../../tasks/args";
+import { oracleTaskArgs } from "../../tasks/oracle";
+import { authsigDomains } from "../../tasks/oracleOptions";
+import { OracleTaskError } from "../../tasks/taskErrors";
 import { KEY_TYPE_ECDSA } from "../helpers/stack";
 import { makeTempDir } from "../helpers/tempDir";
 import { getPath, postJson, rawRequest, refusalOf } from "../oracle/http/client";
@@ -286,7 +293,11 @@ describe("pkp:oracle refusals", function () {
         /--pool-low-water 6 must not be above --pool-target 5/,
       ],
       [["--max-authsig-lifetime", "7x"], /--max-authsig-lifetime "7x" must be a positive duration/],
-      [["--authsig-domain", "evil example"], /--authsig-domain "evil example" is not a host name/],
+      [
+        // Repeated: Hardhat lets the second occurrence through, and it is checked too.
+        ["--authsig-domain", "app.example", "--authsig-domain", "evil example"],
+        /--authsig-domain "evil example" is not a host name/,
+      ],
       [["--max-concurrent", "0"], /--max-concurrent 0 must be an integer ≥ 1/],
     ];
     for (const [args, message] of cases) {
@@ -297,5 +308,63 @@ describe("pkp:oracle refusals", function () {
       expect(result.stderr).to.match(message);
       expect(`${result.stdout}${result.stderr}`).not.to.match(/^\s+at /m);
     }
+  });
+});
+
+describe("pkp:oracle option parsing (Hardhat's command-line parser, in process)", function () {
+  /** pkp:oracle's arguments as the task's action sees them for a command line. */
+  function parse(cli: string[]): OracleTaskArgs {
+    const parsed = new ArgumentsParser().parseTaskArguments(hre.tasks["pkp:oracle"], cli);
+    return oracleTaskArgs(parsed as OracleTaskArgs);
+  }
+  const domainsOf = (cli: string[]) => authsigDomains(parse(cli).authsigDomain);
+
+  it("gives the same authSig domains for a repeated --authsig-domain and a comma-separated one", function () {
+    const repeated = domainsOf([
+      "--authsig-domain",
+      "app.example",
+      "--authsig-domain",
+      "localhost:3000",
+    ]);
+    const commas = domainsOf(["--authsig-domain", "app.example, localhost:3000"]);
+    const mixed = domainsOf([
+      "--authsig-domain",
+      "localhost:3000,app.example",
+      "--authsig-domain",
+      "app.example",
+    ]);
+    expect(repeated).to.deep.equal(["app.example", "localhost:3000"]);
+    expect(new Set(commas)).to.deep.equal(new Set(repeated));
+    expect(new Set(mixed)).to.deep.equal(new Set(repeated));
+    expect(mixed).to.have.lengthOf(2);
+    // One value, as the availability suite passes it.
+    expect(domainsOf(["--authsig-domain", "localhost"])).to.deep.equal(["localhost"]);
+    // Each parse starts empty: nothing carried over from the command lines above.
+    expect(domainsOf([])).to.equal(undefined);
+  });
+
+  it("takes programmatic arrays (hre.run) in either form, and refuses an empty --authsig-domain", function () {
+    expect(
+      authsigDomains(
+        oracleTaskArgs({ authsigDomain: ["a.example,b.example"] } as OracleTaskArgs).authsigDomain,
+      ),
+    ).to.deep.equal(["a.example", "b.example"]);
+    expect(() => domainsOf(["--authsig-domain", ""])).to.throw(
+      OracleTaskError,
+      "--authsig-domain needs at least one domain",
+    );
+    // The other repeatable options keep their values per parse too.
+    const args = parse([
+      "--fetch-allow",
+      "https://a.example",
+      "--fetch-allow",
+      "https://b.example,https://c.example",
+    ]);
+    expect(args.fetchAllow).to.deep.equal([
+      "https://a.example",
+      "https://b.example",
+      "https://c.example",
+    ]);
+    expect(parse([]).fetchAllow).to.deep.equal([]);
   });
 });

@@ -26,6 +26,8 @@ export const attacker = (n: number) => `127.0.0.${2 + n}`;
 export const ORACLE_OPTIONS = {
   workers: 2,
   maxWorkers: 4,
+  /** Workers one client may hold (the default, --max-workers − 1, given explicitly for case 4). */
+  maxRunningPerClient: 3,
   /** Extra workers end soon after an attack, so that memory is compared with the same threads. */
   workerIdleMs: 2_000,
   storeQuotaBytes: 16 * 1024 * 1024,
@@ -139,6 +141,8 @@ export async function startStage(): Promise<Stage> {
         String(ORACLE_OPTIONS.workers),
         "--max-workers",
         String(ORACLE_OPTIONS.maxWorkers),
+        "--max-running-per-client",
+        String(ORACLE_OPTIONS.maxRunningPerClient),
         "--worker-idle-ms",
         String(ORACLE_OPTIONS.workerIdleMs),
         "--authsig-domain",

@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import type { PackedWordsHarness } from "../../typechain-types";
+import { packedWordsFixture } from "../helpers/packedWord.behaviour";
 
 // PackedRefs: entry i of a list packed `perWord` entries of `bits` bits to a word is in word
 // i / perWord at bit offset (i % perWord) * bits. PKPPermissions uses it for 56-bit method
@@ -15,11 +14,6 @@ const LAYOUTS = [
 ];
 const word = fc.bigInt({ min: 0n, max: (1n << 256n) - 1n });
 
-async function harnessFixture(): Promise<{ harness: PackedWordsHarness }> {
-  const harness = await (await ethers.getContractFactory("PackedWordsHarness")).deploy();
-  return { harness };
-}
-
 describe("PackedRefs (library)", function () {
   for (const { name, perWord, bits } of LAYOUTS) {
     describe(name, function () {
@@ -28,7 +22,7 @@ describe("PackedRefs (library)", function () {
       const mask = (1n << bits) - 1n;
 
       it("locates entry i in word i / perWord at offset (i % perWord) * bits", async function () {
-        const { harness } = await loadFixture(harnessFixture);
+        const { harness } = await loadFixture(packedWordsFixture);
         await fc.assert(
           fc.asyncProperty(fc.bigInt({ min: 0n, max: 1n << 40n }), async (index) => {
             const [wordIndex, shift] = await harness.refsLocate(index, perWord, bits);
@@ -39,7 +33,7 @@ describe("PackedRefs (library)", function () {
       });
 
       it("reads back what it wrote, and leaves the other lanes and the spare bits alone", async function () {
-        const { harness } = await loadFixture(harnessFixture);
+        const { harness } = await loadFixture(packedWordsFixture);
         await fc.assert(
           fc.asyncProperty(word, lane, value, async (before, laneIndex, entry) => {
             const shift = laneIndex * bits;
@@ -53,7 +47,7 @@ describe("PackedRefs (library)", function () {
       });
 
       it("reads each lane of a word as its own bits", async function () {
-        const { harness } = await loadFixture(harnessFixture);
+        const { harness } = await loadFixture(packedWordsFixture);
         await fc.assert(
           fc.asyncProperty(word, lane, async (packed, laneIndex) => {
             const shift = laneIndex * bits;
@@ -64,7 +58,7 @@ describe("PackedRefs (library)", function () {
       });
 
       it("clears a lane by writing 0 (as a removal does)", async function () {
-        const { harness } = await loadFixture(harnessFixture);
+        const { harness } = await loadFixture(packedWordsFixture);
         const full = (1n << 256n) - 1n;
         for (let i = 0n; i < perWord; ++i) {
           const cleared = await harness.refsWrite(full, i * bits, bits, 0n);

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { PackedWordsHarness } from "../../typechain-types";
+import { packedWordsFixture } from "../helpers/packedWord.behaviour";
 
 // PkpHead packs a PKP's method count, first reference and first grant into one word:
 // [count:32 | scopes:128 | extra-scopes flag:8 | pkp position:32 | first reference:56].
@@ -39,11 +39,6 @@ function encode(f: Fields): bigint {
   );
 }
 
-async function harnessFixture(): Promise<{ harness: PackedWordsHarness }> {
-  const harness = await (await ethers.getContractFactory("PackedWordsHarness")).deploy();
-  return { harness };
-}
-
 async function fieldsOf(harness: PackedWordsHarness, word: bigint): Promise<Fields> {
   const f = await harness.headFields(word);
   return {
@@ -57,7 +52,7 @@ async function fieldsOf(harness: PackedWordsHarness, word: bigint): Promise<Fiel
 
 describe("PkpHead (library)", function () {
   it("reads back every field of a word in the documented layout", async function () {
-    const { harness } = await loadFixture(harnessFixture);
+    const { harness } = await loadFixture(packedWordsFixture);
     await fc.assert(
       fc.asyncProperty(fieldsArb, async (f) => {
         expect(await fieldsOf(harness, encode(f))).to.deep.equal(f);
@@ -67,7 +62,7 @@ describe("PkpHead (library)", function () {
   });
 
   it("builds the grant, the count and the position with setters that touch only their field", async function () {
-    const { harness } = await loadFixture(harnessFixture);
+    const { harness } = await loadFixture(packedWordsFixture);
     await fc.assert(
       fc.asyncProperty(fieldsArb, fieldsArb, async (before, after) => {
         const word = encode(before);
@@ -97,7 +92,7 @@ describe("PkpHead (library)", function () {
   });
 
   it("starts a list with one reference, count 1 and an empty grant", async function () {
-    const { harness } = await loadFixture(harnessFixture);
+    const { harness } = await loadFixture(packedWordsFixture);
     await fc.assert(
       fc.asyncProperty(u(56), async (ref) => {
         const head = await harness.headStartingWith(ref);
@@ -114,7 +109,7 @@ describe("PkpHead (library)", function () {
   });
 
   it("answers an all-zero word as a PKP with no methods", async function () {
-    const { harness } = await loadFixture(harnessFixture);
+    const { harness } = await loadFixture(packedWordsFixture);
     expect(await fieldsOf(harness, 0n)).to.deep.equal({
       count: 0n,
       firstRef: 0n,
@@ -125,7 +120,7 @@ describe("PkpHead (library)", function () {
   });
 
   it("reads any non-zero flag byte as extra scopes, and writes the flag as exactly 1", async function () {
-    const { harness } = await loadFixture(harnessFixture);
+    const { harness } = await loadFixture(packedWordsFixture);
     const flagByte = (word: bigint) => (word >> 88n) & 0xffn;
     expect((await harness.headFields(0x80n << 88n)).hasExtraScopes).to.equal(true);
     expect(flagByte(await harness.headWithGrant(0n, 0n, true, 0n))).to.equal(1n);

@@ -20,6 +20,7 @@ import { connectContracts, readDeploymentRecord } from "../src/deployments";
 import { buildExplorerAssets } from "../src/explorer/assets";
 import { startExplorerServer } from "../src/explorer/server";
 import { loadCompiledContracts } from "../src/proof/compiled";
+import { KEY_TYPE_ECDSA } from "../src/protocol";
 import { PROJECT_ROOT, runHardhat, startHardhatNode } from "../test/helpers/hardhatNode";
 import { fakeCid, testKeys } from "../test/helpers/keys";
 import { launchBrowser } from "../test/explorer/browser";
@@ -28,7 +29,6 @@ const PKPS = Number(process.env.BENCH_EXPLORER_PKPS ?? 1_000);
 const LOADS = Number(process.env.BENCH_EXPLORER_LOADS ?? 7);
 const BUDGET_MS = 1_500;
 const OUT_FILE = path.join(PROJECT_ROOT, "bench", "explorer.json");
-const KEY_TYPE_ECDSA = 2n;
 
 /** The page's global the milestones are read from (this program has no DOM types). */
 declare const window: { __explorer?: { timings: Record<string, number> } };

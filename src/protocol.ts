@@ -3,6 +3,8 @@
  * and permission scopes. One declaration each, here; every module (oracle, verifier, tasks,
  * scripts, tests) imports them from this file. Values follow docs/COMPATIBILITY.md and Lit's own
  * numbering (SDK `AUTH_METHOD_TYPE`, `AUTH_METHOD_SCOPE`); bigints, as ethers passes uint256s.
+ * The module imports nothing, so the explorer's browser bundle (explorer/src/) imports it too;
+ * test/protocol.test.ts keeps both true. Lit Actions (actions/) cannot import and keep their own.
  */
 
 // ------------------------------------------------------------------ key types (PubkeyRouter)

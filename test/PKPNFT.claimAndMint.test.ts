@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { KEY_TYPE_BLS } from "../src/protocol";
 import {
   ClaimSignature,
   derivedKeyIdOf,
@@ -25,7 +26,6 @@ import {
 // for a derived key id (setDerivedRoutingData, key providers only) before it answers a claim;
 // claimAndMint checks datil's conditions in datil's order and mints that key, once.
 
-const KEY_TYPE_BLS = 1n;
 const STAKING = "0x000000000000000000000000000000000000beef";
 const CLAIM_ID = derivedKeyIdOf("QmWalletAction", "alice@example.com");
 const OTHER_ID = derivedKeyIdOf("QmWalletAction", "bob@example.com");

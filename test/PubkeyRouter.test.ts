@@ -3,6 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, setStorageAt } from "@nomicfoundation/hardhat-network-helpers";
 import { PubkeyRouter__factory } from "../typechain-types";
 import type { IPubkeyRouter } from "../typechain-types/contracts/PubkeyRouter";
+import { KEY_TYPE_BLS } from "../src/protocol";
 import {
   KEY_TYPE_ECDSA,
   Stack,
@@ -27,7 +28,6 @@ import {
   yIsOdd,
 } from "./helpers/routerHelpers";
 
-const KEY_TYPE_BLS = 1n;
 const STAKING = "0x000000000000000000000000000000000000bEEF";
 const DERIVED_KEY_ID = ethers.id("derived-key-id");
 

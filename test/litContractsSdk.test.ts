@@ -9,6 +9,7 @@ import { JsonRpcProvider, Wallet, computeAddress, keccak256 } from "ethers";
 import type { LitContracts } from "@lit-protocol/contracts-sdk";
 import { cidOfCode, cidToBytes } from "../src/cid";
 import { loadDeployment, type DeploymentRecord, type PkpContracts } from "../src/deployments";
+import { KEY_TYPE_ECDSA } from "../src/protocol";
 import {
   HARDHAT_ACCOUNT_0,
   runHardhat,
@@ -18,7 +19,6 @@ import {
 import { testKeys, type TestKey } from "./helpers/keys";
 import { makeTempDir } from "./helpers/tempDir";
 
-const KEY_TYPE_ECDSA = 2n;
 /** Harmless stand-in for the contracts Lit's context requires but our stack has not. */
 const UNUSED = "0x000000000000000000000000000000000000dEaD";
 

@@ -19,9 +19,6 @@ export const AUTH_METHOD_TYPE_NAMES: Readonly<Record<string, string>> = {
   "13": "Stytch TOTP factor",
 };
 
-export const AUTH_METHOD_ADDRESS = 1n;
-export const AUTH_METHOD_ACTION = 2n;
-
 export function authMethodTypeName(type: bigint): string {
   return AUTH_METHOD_TYPE_NAMES[type.toString()] ?? `type ${type}`;
 }

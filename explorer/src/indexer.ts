@@ -9,9 +9,10 @@
  */
 import { ZeroAddress, dataSlice, getAddress, keccak256 } from "ethers";
 import { scanLogs, type LogScanProgress } from "../../src/proof/chainLogs";
+import { AUTH_METHOD_ACTION } from "../../src/protocol";
 import type { ExplorerConfig } from "./api";
 import { rawLogSource, type ChainState, type DeploymentContracts } from "./chain";
-import { AUTH_METHOD_ACTION, tokenHex } from "./format";
+import { tokenHex } from "./format";
 import { EventDecoder, type IndexedEvent } from "./logEvents";
 
 export interface Grant {

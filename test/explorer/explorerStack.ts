@@ -18,6 +18,7 @@ import {
 } from "../../src/deployments";
 import { OracleClient, collectProofBundle, writeProofBundle } from "../../src/proof";
 import type { ProofBundle } from "../../src/proof/bundle";
+import { KEY_TYPE_ECDSA } from "../../src/protocol";
 import { PKPNFT__factory, type PKPNFT } from "../../typechain-types";
 import {
   PROJECT_ROOT,
@@ -29,7 +30,6 @@ import { spawnTask, type TaskProcess } from "../helpers/taskProcess";
 import { makeTempDir } from "../helpers/tempDir";
 
 export const IS_PRIME_FILE = path.join(PROJECT_ROOT, "actions", "isPrime.js");
-const KEY_TYPE_ECDSA = 2n;
 
 export interface MintedPkp {
   tokenId: bigint;

@@ -9,6 +9,8 @@
  * (transactions are atomic).
  */
 
+import { AUTH_METHOD_WEBAUTHN } from "../../src/protocol";
+
 export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 /** An expected revert: the custom error's name and arguments, as the ABI encodes them. */
@@ -377,8 +379,6 @@ export function checkPkpOwner(model: Model, sender: string, tokenId: bigint): Ex
   return null;
 }
 
-const WEBAUTHN = 3n;
-
 /** _add: the user pubkey rule, then the grant, then the scopes. No owner check. */
 export function addMethod(
   model: Model,
@@ -391,7 +391,7 @@ export function addMethod(
   const stored = model.userPubkeys.get(key) ?? "0x";
   const wanted = userPubkey.toLowerCase();
   if (stored !== wanted) {
-    if (method.authMethodType === WEBAUTHN && stored !== "0x") {
+    if (method.authMethodType === AUTH_METHOD_WEBAUTHN && stored !== "0x") {
       return { name: "UserPubkeyMismatch", args: [method.authMethodType, method.id] };
     }
     if (wanted === "0x") model.userPubkeys.delete(key);

@@ -6,18 +6,11 @@
 import { getAddress, hexlify, toBeHex } from "ethers";
 import type { LogLike } from "../../../src/proof/chainLogs";
 import { scanLogs } from "../../../src/proof/chainLogs";
+import { AUTH_METHOD_ACTION, AUTH_METHOD_ADDRESS } from "../../../src/protocol";
 import type { App } from "../app";
 import { describeError, rawLogSource } from "../chain";
 import { copyButton, fact, h, hexValue, notice, shortHex } from "../dom";
-import {
-  AUTH_METHOD_ACTION,
-  AUTH_METHOD_ADDRESS,
-  addressOf,
-  authMethodTypeName,
-  cidOf,
-  parseTokenId,
-  scopeName,
-} from "../format";
+import { addressOf, authMethodTypeName, cidOf, parseTokenId, scopeName } from "../format";
 import { ethAddressOf, isMintGrantBurn, type PkpRecord } from "../indexer";
 import { oracleCode } from "./code";
 import { deploymentReady, progressLine } from "./states";

@@ -1,7 +1,8 @@
 /** Stats: PKPs minted, burned, minted/granted/burned in one transaction; top actions by PKPs granted. */
 import type { App } from "../app";
 import { command, fact, h, hexValue, notice } from "../dom";
-import { AUTH_METHOD_ACTION, cidOf } from "../format";
+import { AUTH_METHOD_ACTION } from "../../../src/protocol";
+import { cidOf } from "../format";
 import { isMintGrantBurn } from "../indexer";
 import { deploymentReady, progressLine } from "./states";
 

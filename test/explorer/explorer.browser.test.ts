@@ -60,6 +60,14 @@ describe("explorer in Chromium: pkp:explorer against a hardhat node", function (
     await world?.stop();
   });
 
+  // After every test as well as in the last one, so that a run of a few tests (--grep) keeps the
+  // guarantee that nothing left 127.0.0.1.
+  afterEach(function () {
+    if (browser === undefined) return;
+    const elsewhere = browser.requests.filter((url) => new URL(url).hostname !== "127.0.0.1");
+    expect(elsewhere, "requests that left 127.0.0.1").to.deep.equal([]);
+  });
+
   const at = (hash: string) => `${world.explorerUrl}/${hash}`;
   const row = (hex: string) => page.locator(`tr[data-token="${hex}"]`);
 

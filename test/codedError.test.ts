@@ -9,28 +9,17 @@ import { ActionFailure, FatalHostError, InvalidArgumentError } from "../src/orac
 import { SiweParseError } from "../src/oracle/siwe";
 import { CoverageSummaryError } from "../scripts/coverage-gate";
 import { NotCompiledError, ProofTaskError } from "../tasks/taskErrors";
+import { sourceFiles } from "./helpers/sourceFiles";
 
 const ROOT = path.resolve(__dirname, "..");
 /** The trees whose error classes must all be CodedErrors (bench/gas keeps its own for now). */
 const TREES = ["src", "tasks", "plugin", "scripts", "explorer"];
 
-async function sourceFiles(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries.map((entry) => {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) return sourceFiles(full);
-      return Promise.resolve(entry.name.endsWith(".ts") ? [full] : []);
-    }),
-  );
-  return nested.flat();
-}
-
 describe("CodedError: every refusal has a stable code", function () {
   it("no error class in src/, tasks/, plugin/, scripts/ or explorer/ extends Error directly", async function () {
     const offenders: string[] = [];
     for (const tree of TREES) {
-      for (const file of await sourceFiles(path.join(ROOT, tree))) {
+      for (const file of await sourceFiles(path.join(ROOT, tree), /\.ts$/)) {
         const text = await fs.readFile(file, "utf8");
         for (const match of text.matchAll(/class (\w+) extends Error\b/g)) {
           if (match[1] !== "CodedError")

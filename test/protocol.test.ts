@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { sourceFiles } from "./helpers/sourceFiles";
 
 // src/protocol.ts declares Lit's protocol numbers once; every other module imports them. Two
 // guards: nobody declares them again, and the module imports nothing, so that the explorer's
@@ -18,24 +19,11 @@ const SOURCE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 const DECLARATION =
   /\b(?:const|let|var)\s+((?:AUTH_METHOD|KEY_TYPE|SCOPE)_[A-Z0-9_]+)\s*(?::[^=]+)?=\s*\d/g;
 
-async function sourceFiles(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries.map((entry) => {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory())
-        return entry.name === "node_modules" ? Promise.resolve([]) : sourceFiles(full);
-      return Promise.resolve(SOURCE.test(entry.name) ? [full] : []);
-    }),
-  );
-  return nested.flat();
-}
-
 describe("src/protocol.ts: Lit's protocol numbers, declared once", function () {
   it("is the only module that declares an AUTH_METHOD_*, KEY_TYPE_* or SCOPE_* number", async function () {
     const declared: string[] = [];
     for (const tree of TREES) {
-      for (const file of await sourceFiles(path.join(ROOT, tree))) {
+      for (const file of await sourceFiles(path.join(ROOT, tree), SOURCE)) {
         const relative = path.relative(ROOT, file);
         if (relative === PROTOCOL) continue;
         const text = await fs.readFile(file, "utf8");

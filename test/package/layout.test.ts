@@ -14,29 +14,20 @@ import * as path from "node:path";
 import hre from "hardhat";
 import * as library from "../../src";
 import { PROJECT_ROOT } from "../helpers/hardhatNode";
+import { sourceFiles } from "../helpers/sourceFiles";
 
 /** The trees whose code runs from the package. */
 const RUNTIME_TREES = ["src", "tasks", "plugin", "ignition/modules", "explorer/src"];
+/** The files of those trees that are code. */
+const CODE = /\.(ts|js|mjs)$/;
 /** Imported only when running from TypeScript sources (a checkout), never from the package. */
 const SOURCE_ONLY = new Set(["ts-node"]);
 /** What dist/ holds besides RUNTIME_DIRS (scripts/build-package.mjs). */
 const COMPILED_DIRS = ["src", "tasks", "plugin", "ignition", "typechain-types", "artifacts"];
 
-async function sourceFiles(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries.map((entry) => {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) return sourceFiles(full);
-      return Promise.resolve(/\.(ts|js|mjs)$/.test(entry.name) ? [full] : []);
-    }),
-  );
-  return nested.flat();
-}
-
 async function runtimeFiles(): Promise<string[]> {
   const trees = await Promise.all(
-    RUNTIME_TREES.map((tree) => sourceFiles(path.join(PROJECT_ROOT, tree))),
+    RUNTIME_TREES.map((tree) => sourceFiles(path.join(PROJECT_ROOT, tree), CODE)),
   );
   return trees.flat();
 }
@@ -131,7 +122,7 @@ describe("the package's layout (checked on the sources)", function () {
   it("registers every task through tasks/index.ts, which the plugin entry and hardhat.config.ts load", async function () {
     const index = await fs.readFile(path.join(PROJECT_ROOT, "tasks", "index.ts"), "utf8");
     const registered: string[] = [];
-    for (const file of await sourceFiles(path.join(PROJECT_ROOT, "tasks"))) {
+    for (const file of await sourceFiles(path.join(PROJECT_ROOT, "tasks"), CODE)) {
       const text = await fs.readFile(file, "utf8");
       const names = [...text.matchAll(/\btask\(\s*"(pkp:[^"]+)"/g)].map((m) => m[1]);
       if (names.length === 0) continue;

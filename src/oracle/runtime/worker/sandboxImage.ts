@@ -24,7 +24,7 @@
 import type { QuickJSWASMModule } from "quickjs-emscripten";
 import { LIMIT_BOUNDS, type ActionLimits } from "../limits";
 import type { SandboxExecution, SandboxTemplate, WarmSpec } from "./sandboxExecution";
-import { readBreak, type WasmHeapLayout } from "./wasmLayout";
+import { readBreak, wasmMemoryOf, type WasmHeapLayout, type WasmMemory } from "./wasmLayout";
 
 const MiB = 1024 * 1024;
 
@@ -62,10 +62,6 @@ export const IMAGE_MIN_MEMORY_BYTES = 16 * MiB;
  */
 const STACK_SLACK_BYTES = 256 * 1024;
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-
 export class SandboxImage {
   /** A run has used the sandbox since the memory was last restored. */
   private dirty = false;
@@ -96,7 +92,7 @@ export class SandboxImage {
   ): { image: SandboxImage } | { image: undefined; damaged: boolean } {
     const template = builder.buildTemplate(IMAGE_WARM, IMAGE_MIN_MEMORY_BYTES);
     if (template === undefined) return { image: undefined, damaged: !builder.discard() };
-    const memory = quickjs.getWasmMemory() as WasmMemory;
+    const memory = wasmMemoryOf(quickjs);
     const bytes = new Uint8Array(memory.buffer).slice();
     const fits = layout !== undefined && imageFits(bytes, layout);
     return { image: new SandboxImage(memory, bytes, template, fits ? layout : undefined) };

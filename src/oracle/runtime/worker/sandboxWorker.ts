@@ -18,7 +18,13 @@ import { nodeJwtCrypto } from "./jwtCrypto";
 import type { SandboxNatives } from "./pureNatives";
 import { SandboxExecution, type SandboxTemplate } from "./sandboxExecution";
 import { SandboxImage } from "./sandboxImage";
-import { locateHeap, readBreak, type WasmHeapLayout } from "./wasmLayout";
+import {
+  locateHeap,
+  readBreak,
+  wasmMemoryOf,
+  type WasmHeapLayout,
+  type WasmMemory,
+} from "./wasmLayout";
 
 /** What the pool passes to every worker (workerPool.ts). */
 export interface SandboxWorkerData {
@@ -102,10 +108,6 @@ function lowerPriority(): void {
   }
 }
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-
 /**
  * What the module's allocator has handed out, in bytes, for the runs' heap limit (see
  * SandboxExecution.overHeapLimit): its break, when the layout is known (wasmLayout.ts); else the
@@ -142,7 +144,8 @@ async function main(): Promise<void> {
     await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { emscriptenModule })),
     require.resolve("@jitl/quickjs-wasmfile-release-sync/wasm"),
   );
-  const heapInUse = heapMeter(quickjs.getWasmMemory() as WasmMemory, layout);
+  const memory = wasmMemoryOf(quickjs);
+  const heapInUse = heapMeter(memory, layout);
   let current: { runId: number; execution: SandboxExecution } | undefined;
   const newExecution = () =>
     new SandboxExecution(quickjs, post, natives, isCancelled, acknowledge, heapInUse);
@@ -194,7 +197,6 @@ async function main(): Promise<void> {
         void execution.execute(message).then((report) => {
           current = undefined;
           if (report.image === "lost") image = undefined;
-          const memory = quickjs.getWasmMemory() as { buffer: ArrayBuffer };
           if (memory.buffer.byteLength > RECYCLE_ABOVE_WASM_BYTES) {
             report.recycle = true;
           }

@@ -30,8 +30,17 @@ export interface WasmHeapLayout {
 const STATIC_LIMIT = 256 * 1024;
 const PROBE_BYTES = 4 * 1024 * 1024;
 
-interface WasmMemory {
+/** A QuickJS module's linear memory: `buffer` is replaced each time the memory grows. */
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
+}
+
+/**
+ * The linear memory of `quickjs` (quickjs-emscripten types it `unknown`: a WebAssembly.Memory,
+ * of which only `buffer` is read here).
+ */
+export function wasmMemoryOf(quickjs: QuickJSWASMModule): WasmMemory {
+  return quickjs.getWasmMemory() as WasmMemory;
 }
 
 /**
@@ -42,7 +51,7 @@ export function locateHeap(probe: QuickJSWASMModule, wasmFile: string): WasmHeap
   try {
     const stackTop = initialStackPointer(readFileSync(wasmFile));
     if (stackTop === undefined || stackTop <= STATIC_LIMIT) return undefined;
-    const memory = probe.getWasmMemory() as WasmMemory;
+    const memory = wasmMemoryOf(probe);
     const before = new Uint32Array(memory.buffer.slice(0, STATIC_LIMIT));
     const runtime = probe.newRuntime();
     const context = runtime.newContext();
